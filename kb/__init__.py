@@ -1,0 +1,50 @@
+"""kb – kunskapsbank för vårdsamverkan. `create_app` is the only way to get an app."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from kb import config as kbconfig
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, instance/config.py, KB_* variables, then `config` (tests)."""
+    config = dict(config or {})
+    instance_path = (
+        config.pop("INSTANCE_PATH", None)
+        or kbconfig.instance_path_from_env(dict(os.environ))
+        or str(Path.cwd() / "instance")
+    )
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.config.from_mapping(kbconfig.DEFAULTS)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "kb.sqlite3")
+    app.config["INDEX_DIR"] = str(Path(app.instance_path) / "index")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(kbconfig.env_overrides(dict(os.environ)))
+    app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        # Generated on `kb init`; created lazily here so a first `kb serve` still works.
+        app.config["SECRET_KEY"] = kbconfig.load_or_create_secret_key(app.instance_path, create=True)
+    if app.config.get("HTTPS"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+    from kb import cli, errors, index, templating
+    from kb.api import routes as api
+    from kb.extensions import csrf, db
+    from kb.pages import routes as pages
+    from kb.search import routes as search
+
+    db.init_app(app)
+    csrf.init_app(app)
+    templating.init_app(app)
+    index.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)
+    return app

@@ -1,0 +1,44 @@
+"""JSON API: pages (and, via kb.api.search, search)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, url_for
+
+from kb.services import pages
+from kb.slugs import is_valid_slug
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def page_json(page) -> dict:
+    """The API representation of a page."""
+    return {
+        "slug": page.slug,
+        "title": page.title,
+        "type": page.type,
+        "summary": page.summary,
+        "tags": list(page.tags or []),
+        "target_groups": list(page.target_groups or []),
+        "url": url_for("pages.view", slug=page.slug, _external=True),
+        "revision": page.revision_number,
+        "updated": page.updated_at.isoformat() + "Z",
+        "html": page.html,
+    }
+
+
+@bp.get("/pages/<slug>")
+def get_page(slug: str):
+    """One page by slug (old slugs resolve to the page)."""
+    if not is_valid_slug(slug):
+        abort(404)
+    page, _ = pages.resolve(slug)
+    if page is None or page.deleted:
+        abort(404)
+    return jsonify(page_json(page))
+
+
+try:  # the search endpoint lives with the search layer
+    from kb.api import search as _search
+except ImportError:  # pragma: no cover - search layer not built yet
+    _search = None
+if _search is not None:
+    _search.register(bp)

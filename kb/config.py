@@ -1,0 +1,69 @@
+"""Configuration defaults and loading from instance/ and KB_* variables (read in the factory only)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS: dict[str, object] = {
+    "TITLE_MAX": 200,
+    "SUMMARY_MAX": 500,
+    "BODY_MAX": 1_000_000,
+    "COMMENT_MAX": 300,
+    "TAGS_MAX": 30,
+    "PER_PAGE": 20,
+    "RECENT_CHANGES": 50,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "WTF_CSRF_TIME_LIMIT": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+    "JSON_SORT_KEYS": False,
+}
+
+# KB_* variables that are read, with a converter each.
+_BOOL = lambda v: v.strip().lower() in {"1", "true", "yes", "ja", "on"}  # noqa: E731
+ENV_SETTINGS: dict[str, tuple[str, object]] = {
+    "KB_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "KB_SECRET_KEY": ("SECRET_KEY", str),
+    "KB_INDEX_DIR": ("INDEX_DIR", str),
+    "KB_BODY_MAX": ("BODY_MAX", int),
+    "KB_TITLE_MAX": ("TITLE_MAX", int),
+    "KB_PUBLIC_READ": ("PUBLIC_READ", _BOOL),
+    "KB_HTTPS": ("HTTPS", _BOOL),
+}
+
+
+def instance_path_from_env(environ: dict[str, str]) -> str | None:
+    """Return the instance folder chosen by KB_INSTANCE_PATH, if any."""
+    value = environ.get("KB_INSTANCE_PATH")
+    return str(Path(value).resolve()) if value else None
+
+
+def env_overrides(environ: dict[str, str]) -> dict[str, object]:
+    """Translate KB_* variables into config keys."""
+    out: dict[str, object] = {}
+    for var, (key, convert) in ENV_SETTINGS.items():
+        if var in environ and environ[var] != "":
+            out[key] = convert(environ[var])  # type: ignore[operator]
+    return out
+
+
+def secret_key_file(instance_path: str) -> Path:
+    """Where the generated secret key lives."""
+    return Path(instance_path) / "secret_key"
+
+
+def load_or_create_secret_key(instance_path: str, *, create: bool) -> str | None:
+    """Read the instance's secret key; generate it (mode 600) when asked and missing."""
+    path = secret_key_file(instance_path)
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    if not create:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key + "\n")
+    return key

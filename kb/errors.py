@@ -1,0 +1,35 @@
+"""Error pages in Swedish; JSON for the API."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Felaktig begäran", "Begäran kunde inte behandlas. Ladda om sidan och försök igen."),
+    403: ("Åtkomst nekad", "Du har inte behörighet att göra detta."),
+    404: ("Sidan finns inte", "Vi hittade ingen sida på den adressen."),
+    405: ("Metoden stöds inte", "Den här adressen kan inte användas så."),
+    413: ("För stor begäran", "Det du skickade är för stort."),
+    429: ("För många försök", "Vänta en stund och försök igen."),
+    500: ("Något gick fel", "Ett oväntat fel inträffade. Försök igen om en stund."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http(exc: HTTPException):
+    """Render an HTTP error as a Swedish page, or as JSON under /api/."""
+    code = exc.code or 500
+    title, text = MESSAGES.get(code, (exc.name, exc.description or ""))
+    if code == 400 and "CSRF" in (exc.description or ""):
+        text = "Formuläret hade gått ut eller saknade säkerhetstoken. Ladda om sidan och försök igen."
+    if _wants_json():
+        return jsonify(error=title, message=text, status=code), code
+    return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def init_app(app: Flask) -> None:
+    """Register the error handlers."""
+    app.register_error_handler(HTTPException, handle_http)

@@ -1,0 +1,125 @@
+"""The Whoosh schema, declared once, and the documents built from database rows."""
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.fields import BOOLEAN, ID, KEYWORD, STORED, TEXT, Schema
+
+from kb import analysis
+
+# Stored body text is cut here: snippets come from the start of long pages anyway, and the
+# index stays small. Everything is still *indexed*.
+STORED_TEXT_MAX = 20_000
+
+_stem = analysis.StemAnalyzer()
+
+SCHEMA = Schema(
+    # Unique key "page:12" / "glossary:3": what update_document and delete_by_term use.
+    id=ID(unique=True, stored=True),
+    # What the document is: page, glossary (later activity, attachment).
+    kind=ID(stored=True),
+    # Page slug or glossary term, for links.
+    slug=ID(stored=True),
+    # Page type ("routine", …; "glossary" for terms): filters and facets count on it.
+    type=ID(stored=True),
+    # Target groups, comma separated because names contain spaces; filters and facets.
+    target_groups=KEYWORD(stored=True, commas=True, lowercase=False),
+    # Drafts are hidden unless asked for.
+    draft=BOOLEAN(stored=True),
+    # Title stems (exact letters): the strongest ordinary signal; stored for display.
+    title=TEXT(analyzer=_stem, phrase=False, stored=True),
+    # The whole title, folded and normalised: a query equal to a title gets its own boost.
+    title_exact=ID(),
+    # Folded stems of title and tags, so "aldreomsorg" and "Äldreomsorg" meet in a title.
+    title_folded=TEXT(analyzer=analysis.FoldedAnalyzer(), phrase=False),
+    # Every prefix of every title word (folded), for search-as-you-type.
+    title_edge=TEXT(analyzer=analysis.EdgeAnalyzer(), phrase=False),
+    # Tag stems: an editor's own keywords, weighted close to the title.
+    tags=TEXT(analyzer=_stem, phrase=False),
+    # Short description, stems; stored for display.
+    summary=TEXT(analyzer=_stem, phrase=False, stored=True),
+    # Body plain text, stems. No positions: we do not run phrase queries, and it halves the work.
+    body=TEXT(analyzer=_stem, phrase=False),
+    # Folded stems of summary and body words that had å/ä/ö: "hemtjanst" finds "hemtjänst"
+    # but ranks below the exact spelling (its weight is lower).
+    folded=TEXT(analyzer=analysis.FoldedAnalyzer(only_changed=True), phrase=False),
+    # Compound parts (prefixes/suffixes, 4+ letters) of title, tags and summary words:
+    # "avvikelse" finds "Avvikelsehantering"; body compounds go through the vocabulary instead.
+    subword=TEXT(analyzer=analysis.SubwordAnalyzer(), phrase=False),
+    # Surface words of title, summary and tags: the vocabulary for "Menade du …?".
+    spell=TEXT(analyzer=analysis.SpellAnalyzer(), phrase=False, spelling=False),
+    # Display only: tags as written, start of the body for snippets, glossary expansion,
+    # last change time.
+    tags_display=STORED(),
+    text=STORED(),
+    expansion=STORED(),
+    updated=STORED(),
+)
+
+
+def page_key(page_id: int) -> str:
+    """Unique index id of a page."""
+    return f"page:{page_id}"
+
+
+def glossary_key(term_id: int) -> str:
+    """Unique index id of a glossary term."""
+    return f"glossary:{term_id}"
+
+
+def page_document(page: Any) -> dict[str, Any]:
+    """Index document of a Page row."""
+    tags = [t for t in (page.tags or []) if t]
+    tags_text = " ".join(tags)
+    text = page.text or ""
+    summary = page.summary or ""
+    status = str((page.fields or {}).get("status", "")).strip().lower()
+    return {
+        "id": page_key(page.id),
+        "kind": "page",
+        "slug": page.slug,
+        "type": page.type,
+        "target_groups": ",".join(page.target_groups or []),
+        "draft": status in {"draft", "utkast"},
+        "title": page.title,
+        "title_exact": analysis.normalize_title(page.title),
+        "title_folded": f"{page.title}\n{tags_text}",
+        "title_edge": page.title,
+        "tags": tags_text,
+        "summary": summary,
+        "body": text,
+        "folded": f"{summary}\n{text}",
+        "subword": f"{page.title}\n{tags_text}\n{summary}",
+        "spell": f"{page.title}\n{tags_text}\n{summary}",
+        "tags_display": tags,
+        "text": text[:STORED_TEXT_MAX],
+        "expansion": "",
+        "updated": page.updated_at.isoformat(timespec="seconds") if page.updated_at else "",
+    }
+
+
+def glossary_document(term: Any) -> dict[str, Any]:
+    """Index document of a GlossaryTerm row: findable by term, expansion and description."""
+    description = term.description or ""
+    return {
+        "id": glossary_key(term.id),
+        "kind": "glossary",
+        "slug": term.term,
+        "type": "glossary",
+        "target_groups": "",
+        "draft": False,
+        "title": term.term,
+        "title_exact": analysis.normalize_title(term.term),
+        "title_folded": f"{term.term}\n{term.expansion}",
+        "title_edge": term.term,
+        "tags": "",
+        "summary": term.expansion,
+        "body": description,
+        "folded": f"{term.expansion}\n{description}",
+        "subword": f"{term.term}\n{term.expansion}",
+        "spell": f"{term.term}\n{term.expansion}",
+        "tags_display": [],
+        "text": description[:STORED_TEXT_MAX],
+        "expansion": term.expansion,
+        "updated": term.updated_at.isoformat(timespec="seconds") if term.updated_at else "",
+    }

@@ -1,0 +1,8 @@
+"""Database models: one module per aggregate, all on the shared declarative Base."""
+from __future__ import annotations
+
+from kb.models.changes import Change
+from kb.models.glossary import GlossaryTerm
+from kb.models.pages import Page, PageLink, Revision, SlugAlias
+
+__all__ = ["Change", "GlossaryTerm", "Page", "PageLink", "Revision", "SlugAlias"]

@@ -1,0 +1,105 @@
+"""Pages, their immutable revisions, stored wiki links and old slugs."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.constants import PageType, RevisionOp
+from kb.extensions import db
+from kb.models.base import utcnow
+
+
+class Page(db.Model):
+    """A page's current state; its history lives in `Revision` rows, which are never changed."""
+
+    __tablename__ = "page"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Rendered, sanitised HTML of the current source. Refreshed when a linked page appears or goes.
+    html: Mapped[str] = mapped_column(Text, default="")
+    # Plain text of the current source, for the search index.
+    text: Mapped[str] = mapped_column(Text, default="")
+    revision_number: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="page", order_by="Revision.number", lazy="select", cascade="save-update, merge"
+    )
+
+    @property
+    def page_type(self) -> PageType:
+        """The type as an enum."""
+        return PageType(self.type)
+
+    @property
+    def current(self) -> Revision | None:
+        """The newest revision."""
+        return db.session.scalar(
+            db.select(Revision).where(Revision.page_id == self.id, Revision.number == self.revision_number)
+        )
+
+    def __repr__(self) -> str:
+        return f"<Page {self.slug}>"
+
+
+class Revision(db.Model):
+    """One immutable version of a page: its source, metadata and the HTML rendered at save time."""
+
+    __tablename__ = "revision"
+    __table_args__ = (UniqueConstraint("page_id", "number", name="uq_revision_page_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(20), default=RevisionOp.EDIT.value)
+    title: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    source: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(120), default="")
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    page: Mapped[Page] = relationship(back_populates="revisions")
+
+    @property
+    def operation(self) -> RevisionOp:
+        """The operation as an enum."""
+        return RevisionOp(self.op)
+
+
+class PageLink(db.Model):
+    """A wiki link from a page's current revision to a slug (which may not exist yet)."""
+
+    __tablename__ = "page_link"
+    __table_args__ = (UniqueConstraint("source_id", "target_slug", name="uq_page_link"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("page.id"), index=True)
+    target_slug: Mapped[str] = mapped_column(String(120), index=True)
+
+
+class SlugAlias(db.Model):
+    """An old slug of a renamed page; requests for it redirect to the page."""
+
+    __tablename__ = "slug_alias"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Pages: reading, editing, history."""

@@ -1,0 +1,69 @@
+"""Forms for pages, one class per use case."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from kb.constants import TARGET_GROUPS, PageType
+from kb.services.pages import PageData
+
+
+class CheckboxList(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def split_tags(value: str) -> list[str]:
+    """Tags typed as a comma-separated list."""
+    return [t.strip() for t in (value or "").split(",") if t.strip()]
+
+
+class PageForm(FlaskForm):
+    """Create or edit a page; length and value checks live in the page service."""
+
+    title = StringField("Titel", description="Sidans rubrik, t.ex. ”Mini-Maria”.")
+    type = SelectField("Sidtyp", choices=[(t.value, t.label) for t in PageType])
+    slug = StringField(
+        "Adress (slug)", validators=[Optional()],
+        description="Skapas från titeln om du lämnar fältet tomt. Ändras adressen pekar den gamla hit.",
+    )
+    summary = TextAreaField("Sammanfattning", description="En eller två meningar som visas i sökträffar.")
+    tags = StringField("Etiketter", description="Separera med kommatecken, t.ex. sip, barn, samordning.")
+    target_groups = CheckboxList("Målgrupper", choices=[(g, g) for g in TARGET_GROUPS])
+    source = TextAreaField(
+        "Text",
+        description="Markdown. Länka till en annan sida med [[adress]] eller [[adress|visad text]].",
+    )
+    comment = StringField("Kort beskrivning av ändringen", validators=[Optional()])
+    base_revision = HiddenField()
+    preview = SubmitField("Förhandsgranska")
+    save = SubmitField("Spara")
+
+    def to_data(self) -> PageData:
+        """The form's values as service input."""
+        return PageData(
+            title=self.title.data or "", type=self.type.data or "", slug=(self.slug.data or "").strip() or None,
+            summary=self.summary.data or "", tags=split_tags(self.tags.data or ""),
+            target_groups=list(self.target_groups.data or []), source=self.source.data or "",
+        )
+
+    def fill_from(self, page) -> None:
+        """Load a page's current values."""
+        current = page.current
+        self.title.data, self.type.data, self.slug.data = page.title, page.type, page.slug
+        self.summary.data = page.summary
+        self.tags.data = ", ".join(page.tags or [])
+        self.target_groups.data = list(page.target_groups or [])
+        self.source.data = current.source if current else ""
+        self.base_revision.data = str(page.revision_number)
+
+
+class CommentForm(FlaskForm):
+    """A confirmed action (delete, restore, revert) with an optional comment."""
+
+    comment = StringField("Kommentar", validators=[Optional()])
+    submit = SubmitField("Bekräfta")

@@ -1,0 +1,366 @@
+"""Pages and revisions: create, edit (with conflict detection), revert, delete, restore, rename."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from kb import markup
+from kb.constants import TARGET_GROUPS, ChangeOp, Entity, PageType, RevisionOp
+from kb.extensions import db
+from kb.models import Page, PageLink, Revision, SlugAlias
+from kb.models.base import utcnow
+from kb.services import changes
+from kb.services.errors import ConflictError, NotFoundError, ValidationError
+from kb.slugs import is_valid_slug, slugify
+
+PAGE_PREFIX = "/sida/"
+
+
+def page_path(slug: str) -> str:
+    """The URL path of a page (the same rule the pages blueprint serves)."""
+    return PAGE_PREFIX + slug
+
+
+def new_page_path(slug: str, title: str) -> str:
+    """The URL path that offers to create a missing page."""
+    return "/ny?" + urlencode({"slug": slug, "title": title})
+
+
+@dataclass
+class PageData:
+    """What an editor or an import supplies for a page."""
+
+    title: str
+    type: str
+    source: str = ""
+    summary: str = ""
+    tags: list[str] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+    fields: dict = field(default_factory=dict)
+    slug: str | None = None
+
+    def same_content(self, page: Page, source: str) -> bool:
+        """Whether saving this would change nothing on `page` (whose current source is `source`)."""
+        return (
+            self.title == page.title
+            and self.type == page.type
+            and self.summary == page.summary
+            and list(self.tags) == list(page.tags or [])
+            and list(self.target_groups) == list(page.target_groups or [])
+            and dict(self.fields) == dict(page.fields or {})
+            and self.source == source
+        )
+
+
+def normalize_source(source: str) -> str:
+    """Unify line endings and trailing space so that export → import → export is stable."""
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = "\n".join(line.rstrip() for line in lines).strip("\n")
+    return text + "\n" if text else ""
+
+
+def _clean_list(values: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        value = " ".join(str(value).split())
+        if value and value not in out:
+            out.append(value)
+    return out
+
+
+def clean(data: PageData) -> PageData:
+    """Normalise and validate page data; raise ValidationError with Swedish messages per field."""
+    cfg = current_app.config
+    errors: dict[str, str] = {}
+    title = " ".join((data.title or "").split())
+    if not title:
+        errors["title"] = "Ange en titel."
+    elif len(title) > cfg["TITLE_MAX"]:
+        errors["title"] = f"Titeln får vara högst {cfg['TITLE_MAX']} tecken (nu {len(title)})."
+    if data.type not in {t.value for t in PageType}:
+        errors["type"] = "Välj en sidtyp: " + ", ".join(t.label.lower() for t in PageType) + "."
+    summary = " ".join((data.summary or "").split())
+    if len(summary) > cfg["SUMMARY_MAX"]:
+        errors["summary"] = f"Sammanfattningen får vara högst {cfg['SUMMARY_MAX']} tecken (nu {len(summary)})."
+    source = normalize_source(data.source or "")
+    if len(source.encode("utf-8")) > cfg["BODY_MAX"]:
+        errors["source"] = (
+            f"Texten är för lång: högst {cfg['BODY_MAX'] // 1000} kB, "
+            f"nu {len(source.encode('utf-8')) // 1000} kB."
+        )
+    tags = [t.lower() for t in _clean_list(data.tags)]
+    if len(tags) > cfg["TAGS_MAX"]:
+        errors["tags"] = f"Högst {cfg['TAGS_MAX']} etiketter."
+    elif any(len(t) > 60 for t in tags):
+        errors["tags"] = "En etikett får vara högst 60 tecken."
+    groups = _clean_list(data.target_groups)
+    unknown = [g for g in groups if g not in TARGET_GROUPS]
+    if unknown:
+        errors["target_groups"] = (
+            f"Okänd målgrupp: {', '.join(unknown)}. Välj bland: {', '.join(TARGET_GROUPS)}."
+        )
+    slug = (data.slug or "").strip() or None
+    if slug is not None and not is_valid_slug(slug):
+        errors["slug"] = "Adressen får bara innehålla a–z, 0–9 och bindestreck (t.ex. mini-maria)."
+    if errors:
+        raise ValidationError(errors)
+    return PageData(title=title, type=data.type, source=source, summary=summary, tags=tags,
+                    target_groups=groups, fields=dict(data.fields or {}), slug=slug)
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
+def get(slug: str) -> Page | None:
+    """The page with this slug (deleted ones included), or None."""
+    return db.session.scalar(select(Page).where(Page.slug == slug))
+
+
+def resolve(slug: str) -> tuple[Page | None, bool]:
+    """Find a page by slug or by an old slug; the flag says whether an old slug was used."""
+    page = get(slug)
+    if page is not None:
+        return page, False
+    alias = db.session.scalar(select(SlugAlias).where(SlugAlias.slug == slug))
+    if alias is not None:
+        return db.session.get(Page, alias.page_id), True
+    return None, False
+
+
+def get_revision(page: Page, number: int) -> Revision:
+    """One revision of a page, or NotFoundError."""
+    rev = db.session.scalar(select(Revision).where(Revision.page_id == page.id, Revision.number == number))
+    if rev is None:
+        raise NotFoundError(f"Version {number} finns inte.")
+    return rev
+
+
+def history(page: Page) -> list[Revision]:
+    """A page's revisions, newest first."""
+    return list(db.session.scalars(
+        select(Revision).where(Revision.page_id == page.id).order_by(Revision.number.desc())
+    ))
+
+
+def backlinks(page: Page) -> list[Page]:
+    """Live pages whose current text links to this page (by its slug or an old slug)."""
+    slugs = [page.slug, *db.session.scalars(select(SlugAlias.slug).where(SlugAlias.page_id == page.id))]
+    sub = select(PageLink.source_id).where(PageLink.target_slug.in_(slugs))
+    return list(db.session.scalars(
+        select(Page).where(Page.id.in_(sub), Page.deleted.is_(False), Page.id != page.id).order_by(Page.title)
+    ))
+
+
+def live_pages() -> list[Page]:
+    """All pages that are not deleted, by title."""
+    return list(db.session.scalars(select(Page).where(Page.deleted.is_(False)).order_by(Page.title)))
+
+
+def pages_by_type() -> dict[PageType, list[Page]]:
+    """Live pages grouped by type, in the order types are declared."""
+    grouped: dict[PageType, list[Page]] = {t: [] for t in PageType}
+    for page in live_pages():
+        grouped[page.page_type].append(page)
+    return grouped
+
+
+def deleted_pages() -> list[Page]:
+    """Pages that have been deleted (and can be restored)."""
+    return list(db.session.scalars(select(Page).where(Page.deleted.is_(True)).order_by(Page.updated_at.desc())))
+
+
+def recent_revisions(limit: int = 50) -> list[Revision]:
+    """The newest revisions across all pages."""
+    return list(db.session.scalars(select(Revision).options(selectinload(Revision.page)).order_by(Revision.id.desc()).limit(limit)))
+
+
+def recently_changed(limit: int = 8) -> list[Page]:
+    """Live pages, most recently changed first."""
+    return list(db.session.scalars(
+        select(Page).where(Page.deleted.is_(False)).order_by(Page.updated_at.desc(), Page.id.desc()).limit(limit)
+    ))
+
+
+def count_pages() -> int:
+    """How many pages exist, deleted ones included."""
+    return db.session.scalar(select(func.count(Page.id))) or 0
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+class SlugChecker:
+    """Answers "does this slug address a live page?" for the renderer, with a per-operation cache."""
+
+    def __init__(self, known: set[str] | None = None):
+        self._known = known
+        self._cache: dict[str, bool] = {}
+
+    def __call__(self, slug: str) -> bool:
+        if self._known is not None:
+            return slug in self._known
+        if slug not in self._cache:
+            page, _ = resolve(slug)
+            self._cache[slug] = page is not None and not page.deleted
+        return self._cache[slug]
+
+
+def render(source: str, exists: SlugChecker | None = None) -> markup.Rendered:
+    """Render Markdown to sanitised HTML with this knowledge base's link rules."""
+    return markup.render(source, page_exists=exists or SlugChecker(), url_for_slug=page_path,
+                         url_for_new=new_page_path)
+
+
+def _store_links(page: Page, links: Iterable[str]) -> None:
+    db.session.execute(db.delete(PageLink).where(PageLink.source_id == page.id))
+    for slug in dict.fromkeys(links):
+        db.session.add(PageLink(source_id=page.id, target_slug=slug))
+
+
+def _refresh_linkers(slugs: set[str]) -> None:
+    """Re-render the current HTML of pages that link to these slugs (a page appeared or went)."""
+    if not slugs:
+        return
+    sub = select(PageLink.source_id).where(PageLink.target_slug.in_(slugs))
+    for page in db.session.scalars(select(Page).where(Page.id.in_(sub))):
+        current = page.current
+        if current is not None:
+            page.html = render(current.source).html
+
+
+def _apply(page: Page, data: PageData, op: RevisionOp, author: str, comment: str,
+           exists: SlugChecker | None = None) -> Revision:
+    """Write `data` as the page's new current revision and record the change."""
+    rendered = render(data.source, exists)
+    number = page.revision_number + 1
+    rev = Revision(page=page, number=number, op=op.value, title=data.title, type=data.type,
+                   summary=data.summary, tags=list(data.tags), target_groups=list(data.target_groups),
+                   fields=dict(data.fields), source=data.source, html=rendered.html,
+                   author=author or "", comment=(comment or "").strip()[:300])
+    page.title, page.type, page.summary = data.title, data.type, data.summary
+    page.tags, page.target_groups, page.fields = list(data.tags), list(data.target_groups), dict(data.fields)
+    page.html, page.text = rendered.html, rendered.text
+    page.revision_number = number
+    page.updated_at = utcnow()
+    db.session.add(rev)
+    db.session.flush()
+    _store_links(page, rendered.links)
+    changes.record(Entity.PAGE, page.id, ChangeOp.UPSERT, author)
+    return rev
+
+
+def _slug_taken(slug: str, *, except_page: Page | None = None) -> bool:
+    page, _ = resolve(slug)
+    return page is not None and page is not except_page
+
+
+def _commit_or_conflict(page: Page, base: int) -> None:
+    try:
+        changes.commit()
+    except IntegrityError as exc:  # another worker saved the same revision number first
+        db.session.rollback()
+        db.session.refresh(page)
+        raise ConflictError(base, page.revision_number) from exc
+
+
+def create_page(data: PageData, *, author: str = "", comment: str = "",
+                exists: SlugChecker | None = None, commit: bool = True) -> Page:
+    """Create a page with its first revision."""
+    data = clean(data)
+    slug = data.slug or slugify(data.title)
+    if not slug:
+        raise ValidationError({"title": "Titeln måste innehålla minst en bokstav eller siffra."})
+    if _slug_taken(slug):
+        raise ValidationError({"slug": f"Det finns redan en sida med adressen ”{slug}”."})
+    data.slug = slug
+    page = Page(slug=slug, title=data.title, type=data.type, revision_number=0)
+    db.session.add(page)
+    db.session.flush()
+    _apply(page, data, RevisionOp.CREATE, author, comment or "Ny sida", exists)
+    _refresh_linkers({slug})
+    if commit:
+        changes.commit()
+    return page
+
+
+def update_page(page: Page, data: PageData, *, base_revision: int, author: str = "", comment: str = "",
+                exists: SlugChecker | None = None, commit: bool = True) -> Revision | None:
+    """Save an edit based on `base_revision`; None when nothing changed; ConflictError if outdated."""
+    if page.deleted:
+        raise ValidationError({"source": "Sidan är borttagen. Återskapa den innan du ändrar den."})
+    data = clean(data)
+    if base_revision != page.revision_number:
+        raise ConflictError(base_revision, page.revision_number)
+    current = page.current
+    new_slug = data.slug or page.slug
+    if data.same_content(page, current.source if current else "") and new_slug == page.slug:
+        return None
+    if new_slug != page.slug:
+        _rename(page, new_slug)
+    rev = _apply(page, data, RevisionOp.EDIT, author, comment, exists)
+    if commit:
+        _commit_or_conflict(page, base_revision)
+    return rev
+
+
+def _rename(page: Page, new_slug: str) -> None:
+    if _slug_taken(new_slug, except_page=page):
+        raise ValidationError({"slug": f"Det finns redan en sida med adressen ”{new_slug}”."})
+    old = page.slug
+    db.session.execute(db.delete(SlugAlias).where(SlugAlias.slug == new_slug))
+    db.session.add(SlugAlias(slug=old, page_id=page.id))
+    page.slug = new_slug
+    db.session.flush()
+    _refresh_linkers({old, new_slug})
+
+
+def _data_of(rev: Revision, slug: str) -> PageData:
+    return PageData(title=rev.title, type=rev.type, source=rev.source, summary=rev.summary,
+                    tags=list(rev.tags or []), target_groups=list(rev.target_groups or []),
+                    fields=dict(rev.fields or {}), slug=slug)
+
+
+def revert_page(page: Page, number: int, *, author: str = "", comment: str = "") -> Revision | None:
+    """Make an earlier revision's content current again, as a new revision."""
+    if page.deleted:
+        raise ValidationError({"source": "Sidan är borttagen. Återskapa den först."})
+    old = get_revision(page, number)
+    data = _data_of(old, page.slug)
+    current = page.current
+    if data.same_content(page, current.source if current else ""):
+        return None
+    base = page.revision_number
+    rev = _apply(page, data, RevisionOp.REVERT, author, comment or f"Återställd till version {number}")
+    _commit_or_conflict(page, base)
+    return rev
+
+
+def delete_page(page: Page, *, author: str = "", comment: str = "") -> Revision:
+    """Mark a page deleted with a revision of its own; history stays and it can be restored."""
+    if page.deleted:
+        raise ValidationError({"page": "Sidan är redan borttagen."})
+    base = page.revision_number
+    current = page.current
+    rev = _apply(page, _data_of(current, page.slug), RevisionOp.DELETE, author, comment or "Sidan togs bort")
+    page.deleted = True
+    changes.record(Entity.PAGE, page.id, ChangeOp.DELETE, author)
+    _refresh_linkers({page.slug})
+    _commit_or_conflict(page, base)
+    return rev
+
+
+def restore_page(page: Page, *, author: str = "", comment: str = "") -> Revision:
+    """Bring a deleted page back, as a new revision."""
+    if not page.deleted:
+        raise ValidationError({"page": "Sidan är inte borttagen."})
+    base = page.revision_number
+    page.deleted = False
+    rev = _apply(page, _data_of(page.current, page.slug), RevisionOp.RESTORE, author,
+                 comment or "Sidan återskapades")
+    _refresh_linkers({page.slug})
+    _commit_or_conflict(page, base)
+    return rev

@@ -1,0 +1,218 @@
+"""Import and export in the folder format other tools rely on.
+
+A folder of `<slug>.md` files, each with YAML front matter (title, type, slug, summary, tags,
+target_groups) and the Markdown body, plus `glossary.yaml`, a list of {term, expansion, description}.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.models import Page
+from kb.services import changes, glossary, pages
+from kb.services.errors import ValidationError
+from kb.slugs import is_valid_slug
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
+GLOSSARY_FILE = "glossary.yaml"
+FIELD_ORDER = ("title", "type", "slug", "summary", "tags", "target_groups")
+FIELD_LABELS = {"title": "titel", "type": "typ", "slug": "slug", "summary": "sammanfattning",
+                "tags": "etiketter", "target_groups": "målgrupper", "source": "text", "fields": "fält"}
+
+
+class FileError(Exception):
+    """A file that cannot be imported, with the Swedish reason."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for the command's summary."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    glossary_changed: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+    def summary(self) -> str:
+        """One line in Swedish."""
+        parts = [f"{len(self.created)} nya sidor", f"{len(self.updated)} ändrade",
+                 f"{len(self.unchanged)} oförändrade", f"{self.glossary_changed} ordlisteposter ändrade"]
+        if self.errors:
+            parts.append(f"{len(self.errors)} filer med fel (inget av dem importerades)")
+        return "Import klar: " + ", ".join(parts) + "."
+
+
+def parse_page_file(path: Path) -> pages.PageData:
+    """Read one .md file into PageData, or raise FileError saying why not."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileError("filen är inte kodad i UTF-8") from exc
+    text = text.lstrip("\ufeff")
+    match = FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    if not match:
+        raise FileError("saknar front matter (ett block mellan två rader med ---) överst i filen")
+    try:
+        meta = yaml.safe_load(match.group(1) or "") or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" på rad {mark.line + 2}" if mark is not None else ""
+        raise FileError(f"front matter är inte giltig YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(meta, dict):
+        raise FileError("front matter måste vara nyckel: värde-par")
+    body = text.replace("\r\n", "\n")[match.end():]
+    for key in ("title", "type"):
+        if key not in meta or meta[key] in (None, ""):
+            raise FileError(f"front matter saknar {key}")
+    for key in ("title", "type", "slug", "summary"):
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str | int | float):
+            raise FileError(f"{key} måste vara text")
+    for key in ("tags", "target_groups"):
+        value = meta.get(key)
+        if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise FileError(f"{key} måste vara en lista med text, t.ex. [{key}1, {key}2]")
+    slug = str(meta.get("slug") or path.stem)
+    if not is_valid_slug(slug):
+        raise FileError(f"ogiltig slug ”{slug}”: bara a–z, 0–9 och bindestreck")
+    return pages.PageData(
+        title=str(meta["title"]), type=str(meta["type"]), slug=slug, source=body,
+        summary=str(meta.get("summary") or ""), tags=list(meta.get("tags") or []),
+        target_groups=list(meta.get("target_groups") or []),
+    )
+
+
+def parse_glossary(path: Path) -> list[glossary.TermData]:
+    """Read glossary.yaml, or raise FileError naming the bad entry."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise FileError(f"ogiltig YAML: {exc}") from exc
+    if not isinstance(data, list):
+        raise FileError("ordlistan måste vara en lista med {term, expansion, description}")
+    out: list[glossary.TermData] = []
+    for n, item in enumerate(data, 1):
+        if not isinstance(item, dict):
+            raise FileError(f"post {n} är inte term/expansion/description")
+        try:
+            out.append(glossary.clean(glossary.TermData(
+                str(item.get("term") or ""), str(item.get("expansion") or ""), str(item.get("description") or ""))))
+        except ValidationError as exc:
+            raise FileError(f"post {n} ({item.get('term', '?')}): {' '.join(exc.errors.values())}") from exc
+    return out
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in exc.errors.items())
+
+
+def import_folder(folder: Path, *, author: str = "import",
+                  progress: Callable[[str], None] | None = None) -> ImportReport:
+    """Import every page file and the glossary; a bad file is reported and skipped whole."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileError(f"mappen {folder} finns inte")
+    report = ImportReport()
+    glossary_path = folder / GLOSSARY_FILE
+    if glossary_path.is_file():
+        try:
+            terms = parse_glossary(glossary_path)
+            for term in terms:
+                _, changed = glossary.upsert(term, author=author, commit=False)
+                report.glossary_changed += changed
+            changes.commit()
+        except FileError as exc:
+            db.session.rollback()
+            report.errors.append((GLOSSARY_FILE, str(exc)))
+    files = sorted(folder.glob("*.md"))
+    parsed: list[tuple[Path, pages.PageData]] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        try:
+            data = parse_page_file(path)
+            data = pages.clean(data)
+        except FileError as exc:
+            report.errors.append((path.name, str(exc)))
+            continue
+        except ValidationError as exc:
+            report.errors.append((path.name, _describe(exc)))
+            continue
+        if data.slug in seen:
+            report.errors.append((path.name, f"samma slug ”{data.slug}” som {seen[data.slug]}"))
+            continue
+        seen[str(data.slug)] = path.name
+        parsed.append((path, data))
+    # Links are checked against the pages that exist after the import, so that order does not matter.
+    known = set(db.session.scalars(select(Page.slug).where(Page.deleted.is_(False)))) | set(seen)
+    exists = pages.SlugChecker(known)
+    for path, data in parsed:
+        try:
+            outcome = _import_one(data, author=author, exists=exists)
+        except ValidationError as exc:
+            db.session.rollback()
+            report.errors.append((path.name, _describe(exc)))
+            continue
+        getattr(report, outcome).append(str(data.slug))
+        if progress:
+            progress(path.name)
+    return report
+
+
+def _import_one(data: pages.PageData, *, author: str, exists: pages.SlugChecker) -> str:
+    page, _ = pages.resolve(str(data.slug))
+    if page is None:
+        pages.create_page(data, author=author, comment="Importerad", exists=exists)
+        return "created"
+    data.slug = page.slug
+    if page.deleted:
+        pages.restore_page(page, author=author, comment="Återskapad vid import")
+    rev = pages.update_page(page, data, base_revision=page.revision_number, author=author,
+                            comment="Importerad", exists=exists)
+    return "updated" if rev is not None else "unchanged"
+
+
+def _dump_value(value: object) -> str:
+    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=100_000).strip()
+
+
+def page_to_text(page: Page) -> str:
+    """A page as an import-format file."""
+    current = page.current
+    meta = {"title": page.title, "type": page.type, "slug": page.slug, "summary": page.summary,
+            "tags": list(page.tags or []), "target_groups": list(page.target_groups or [])}
+    lines = ["---"]
+    for key in FIELD_ORDER:
+        value = meta[key]
+        dumped = _dump_value(value)
+        if dumped.endswith("\n..."):
+            dumped = dumped[:-4].strip()
+        lines.append(f"{key}: {dumped}")
+    lines.append("---")
+    return "\n".join(lines) + "\n" + (current.source if current else "")
+
+
+def glossary_to_text() -> str:
+    """The glossary as glossary.yaml."""
+    items = [{"term": t.term, "expansion": t.expansion, "description": t.description}
+             for t in glossary.all_terms()]
+    return yaml.safe_dump(items, allow_unicode=True, sort_keys=False, width=100)
+
+
+def export_folder(folder: Path, *, progress: Callable[[str], None] | None = None) -> int:
+    """Write every live page and the glossary to `folder`; return the number of pages."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for page in pages.live_pages():
+        (folder / f"{page.slug}.md").write_text(page_to_text(page), encoding="utf-8")
+        count += 1
+        if progress:
+            progress(page.slug)
+    (folder / GLOSSARY_FILE).write_text(glossary_to_text(), encoding="utf-8")
+    return count

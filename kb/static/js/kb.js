@@ -1,0 +1,35 @@
+// Progressive enhancement only: every feature works without this file.
+(function () {
+  "use strict";
+  // Move focus to the error summary so screen readers announce it.
+  var summary = document.getElementById("felsammanfattning");
+  if (summary) { summary.focus(); }
+
+  // Live preview of the Markdown source while editing.
+  var editor = document.querySelector(".editor[data-preview-url]");
+  if (editor) {
+    var textarea = editor.querySelector("textarea");
+    var pane = editor.querySelector(".live-preview");
+    var target = pane && pane.querySelector(".prose");
+    var form = editor.closest("form");
+    var token = form && form.querySelector("input[name=csrf_token]");
+    var timer = null;
+    var refresh = function () {
+      var body = new URLSearchParams();
+      body.set("source", textarea.value);
+      if (token) { body.set("csrf_token", token.value); }
+      fetch(editor.getAttribute("data-preview-url"), {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": token ? token.value : "" }
+      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+        if (data && typeof data.html === "string") { target.innerHTML = data.html; pane.hidden = false; }
+      }).catch(function () { /* preview is optional */ });
+    };
+    if (textarea && pane && target) {
+      textarea.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(refresh, 400);
+      });
+    }
+  }
+})();

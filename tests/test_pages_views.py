@@ -1,0 +1,196 @@
+"""What a reader and an editor see in the browser-facing page views."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from factories import edit_page, make_page
+
+from kb.services import pages
+
+
+def form_for(title="Mini-Maria", source="Mottagning för unga.\n", **extra):
+    """Form data as the edit form sends it."""
+    data = {"title": title, "type": "reception", "source": source, "summary": "", "tags": "",
+            "comment": "", "save": "Spara"}
+    data.update(extra)
+    return data
+
+
+def test_start_page_has_search_orientation_and_recent_changes(demo_app):
+    """Does the start page offer search, the orientation entry and recently changed pages?"""
+    html = demo_app.test_client().get("/").get_data(as_text=True)
+    assert 'role="search"' in html and 'name="q"' in html
+    assert "Ny i samverkan" in html and "/sida/ny-i-samverkan" in html
+    assert "Senast ändrade" in html
+
+
+def test_create_page_through_the_form(client, app):
+    """Can an editor create a page and read it at its Swedish slug?"""
+    resp = client.post("/ny", data=form_for(title="Socialmedicinsk mottagning i Lerum", source="## Öppet\n\nVardagar\n"))
+    assert resp.status_code == 302
+    assert resp.headers["Location"].endswith("/sida/socialmedicinsk-mottagning-i-lerum")
+    html = client.get("/sida/socialmedicinsk-mottagning-i-lerum").get_data(as_text=True)
+    assert "<h2 id=\"oppet\">Öppet</h2>" in html and "Mottagning" in html
+
+
+def test_form_errors_are_swedish_and_keep_the_text(client):
+    """Is an empty title refused in Swedish, with the typed text kept in the form?"""
+    resp = client.post("/ny", data=form_for(title="", source="Min långa text som inte får försvinna"))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "Ange en titel" in html and "Något behöver rättas" in html
+    assert "Min långa text som inte får försvinna" in html
+
+
+def test_too_long_body_is_refused(tmp_path):
+    """Is a body over the configured limit refused with a clear message?"""
+    from conftest import make_app
+
+    client = make_app(tmp_path / "i", BODY_MAX=2000).test_client()
+    resp = client.post("/ny", data=form_for(source="x" * 3000))
+    assert resp.status_code == 422 and "Texten är för lång" in resp.get_data(as_text=True)
+
+
+def test_preview_renders_without_saving(client, app):
+    """Does preview show the rendered text and save nothing?"""
+    resp = client.post("/ny", data=form_for(source="**fet**", preview="Förhandsgranska", save=""))
+    html = resp.get_data(as_text=True)
+    assert "<strong>fet</strong>" in html and "Förhandsgranskning" in html
+    with app.app_context():
+        assert pages.count_pages() == 0
+
+
+def test_edit_form_saves_a_new_revision(client, app):
+    """Does saving the edit form create revision 2 and show the new text?"""
+    with app.app_context():
+        make_page("SIP", "Gammal\n", type="routine")
+    html = client.get("/sida/sip/redigera").get_data(as_text=True)
+    base = re.search(r'name="base_revision" type="hidden" value="(\d+)"', html).group(1)
+    resp = client.post("/sida/sip/redigera", data=form_for(title="SIP", type="routine", source="Ny text\n",
+                                                           base_revision=base, comment="uppdaterat"))
+    assert resp.status_code == 302
+    page = client.get("/sida/sip").get_data(as_text=True)
+    assert "Ny text" in page and "Version 2" in page
+
+
+def test_concurrent_edit_shows_conflict_and_keeps_both_texts(client, app):
+    """When someone saved in between, is the other change shown and my text kept for merging?"""
+    with app.app_context():
+        page = make_page("SIP", "Rad ett\n", type="routine")
+        edit_page(page, "Rad ett\nAndras tillägg\n", author="kollega")
+    resp = client.post("/sida/sip/redigera", data=form_for(title="SIP", type="routine", source="Rad ett\nMitt tillägg\n",
+                                                           base_revision="1"))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert "Någon annan har sparat sidan" in html and "kollega" in html
+    assert "Andras tillägg" in html and "Mitt tillägg" in html
+    assert 'name="base_revision" type="hidden" value="2"' in html
+    with app.app_context():
+        assert pages.get("sip").current.source == "Rad ett\nAndras tillägg\n"
+    merged = form_for(title="SIP", type="routine", source="Rad ett\nAndras tillägg\nMitt tillägg\n", base_revision="2")
+    assert client.post("/sida/sip/redigera", data=merged).status_code == 302
+    with app.app_context():
+        assert pages.get("sip").current.source.endswith("Mitt tillägg\n")
+
+
+def test_history_diff_and_revert(client, app):
+    """Can a user see history, a highlighted diff, and revert to an old version?"""
+    with app.app_context():
+        page = make_page("EVI", "En väg in för barn\n")
+        edit_page(page, "En väg in för unga\n", author="bo")
+    html = client.get("/sida/evi/historik").get_data(as_text=True)
+    assert "Skapad" in html and "Ändrad" in html and "bo" in html
+    diff = client.get("/sida/evi/jamfor?fran=1&till=2").get_data(as_text=True)
+    assert "<del>barn</del>" in diff and "<ins>unga</ins>" in diff
+    resp = client.post("/sida/evi/aterstall/1", data={"comment": "fel ändring"})
+    assert resp.status_code == 302
+    assert "En väg in för barn" in client.get("/sida/evi").get_data(as_text=True)
+    assert "Återställd" in client.get("/sida/evi/historik").get_data(as_text=True)
+
+
+def test_old_revision_is_shown_as_it_was(client, app):
+    """Does an old revision show its own text?"""
+    with app.app_context():
+        page = make_page("EVI", "Första\n")
+        edit_page(page, "Andra\n")
+    html = client.get("/sida/evi/version/1").get_data(as_text=True)
+    assert "Första" in html and "Du läser version 1" in html
+    assert client.get("/sida/evi/version/9").status_code == 404
+
+
+def test_delete_and_restore_through_the_views(client, app):
+    """Can a page be deleted (it disappears from lists) and restored from its page?"""
+    with app.app_context():
+        make_page("LOSAM", "Lokal samverkan\n", type="structure")
+    assert "Ta bort sidan?" in client.get("/sida/losam/ta-bort").get_data(as_text=True)
+    assert client.post("/sida/losam/ta-bort", data={"comment": "dubblett"}).status_code == 302
+    gone = client.get("/sida/losam")
+    assert gone.status_code == 410 and "Sidan är borttagen" in gone.get_data(as_text=True)
+    listing = client.get("/sidor").get_data(as_text=True)
+    assert "Borttagna sidor" in listing
+    assert client.post("/sida/losam/aterskapa", data={}).status_code == 302
+    assert client.get("/sida/losam").status_code == 200
+
+
+def test_renamed_page_redirects_from_old_slug(client, app):
+    """Does the old address of a renamed page redirect to the new one?"""
+    with app.app_context():
+        page = make_page("Mini Maria", "Text\n")
+        edit_page(page, "Text\n", slug="mini-maria")
+    resp = client.get("/sida/mini-maria-2" if False else "/sida/mini-maria")
+    assert resp.status_code == 200
+    with app.app_context():
+        page = pages.get("mini-maria")
+        edit_page(page, "Text\n", slug="mini-maria-alingsas")
+    resp = client.get("/sida/mini-maria")
+    assert resp.status_code == 301 and resp.headers["Location"].endswith("/sida/mini-maria-alingsas")
+
+
+def test_missing_link_offers_to_create_the_page(client, app):
+    """Is a link to a missing page marked and does following it prefill the create form?"""
+    with app.app_context():
+        make_page("SIP", "Se [[Proaktiv SIP vid demens]].\n")
+    html = client.get("/sida/sip").get_data(as_text=True)
+    link = re.search(r'<a class="wikilink missing" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    form = client.get(link).get_data(as_text=True)
+    assert 'value="Proaktiv SIP vid demens"' in form and 'value="proaktiv-sip-vid-demens"' in form
+    client.post("/ny", data=form_for(title="Proaktiv SIP vid demens", slug="proaktiv-sip-vid-demens", source="Rutin\n"))
+    html = client.get("/sida/sip").get_data(as_text=True)
+    assert '<a class="wikilink" href="/sida/proaktiv-sip-vid-demens"' in html
+
+
+def test_backlinks_are_listed(client, app):
+    """Does a page list the pages that link to it?"""
+    with app.app_context():
+        make_page("Mini-Maria", "Mottagning\n")
+        make_page("Samla", "Se [[mini-maria|Mini-Maria]]\n")
+    html = client.get("/sida/mini-maria").get_data(as_text=True)
+    assert "Sidor som länkar hit" in html and "/sida/samla" in html
+    assert "/sida/samla" in client.get("/sida/mini-maria/lankar-hit").get_data(as_text=True)
+
+
+def test_all_pages_grouped_by_type_and_recent_changes(demo_app):
+    """Are all pages listed under their type, and recent changes listed?"""
+    client = demo_app.test_client()
+    html = client.get("/sidor").get_data(as_text=True)
+    for heading in ("Strukturer", "Mottagningar", "Rutiner", "Introduktion för nya"):
+        assert f"<h2>{heading}</h2>" in html
+    recent = client.get("/andringar").get_data(as_text=True)
+    assert "Senaste ändringar" in recent and "Skapad" in recent
+
+
+@pytest.mark.parametrize("path", ["/sida/finns-inte", "/sida/Ogiltig%20Slug", "/sida/..%2F..", "/sida/a/historik",
+                                  "/sida/<script>", "/helt/okand/adress"])
+def test_unknown_and_invalid_addresses_get_a_swedish_404(client, path):
+    """Do unknown and invalid addresses answer 404 with a Swedish page, never 500?"""
+    resp = client.get(path)
+    assert resp.status_code == 404
+    assert "Sidan finns inte" in resp.get_data(as_text=True)
+
+
+def test_user_html_is_sanitised_in_page_view(client):
+    """Is script in a page body shown as inert text?"""
+    client.post("/ny", data=form_for(title="Test", source='<script>alert(1)</script>\n\n[x](javascript:alert(1))'))
+    html = client.get("/sida/test").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "javascript:alert" not in html
