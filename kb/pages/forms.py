@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -26,14 +26,14 @@ class PageForm(FlaskForm):
     """Create or edit a page; length and value checks live in the page service."""
 
     title = StringField("Titel", description="Sidans rubrik, t.ex. ”Mini-Maria”.")
-    type = SelectField("Sidtyp", choices=[(t.value, t.label) for t in PageType])
+    type = SelectField("Sidtyp", choices=[SelectChoice(t.value, t.label) for t in PageType])
     slug = StringField(
         "Adress (slug)", validators=[Optional()],
         description="Skapas från titeln om du lämnar fältet tomt. Ändras adressen pekar den gamla hit.",
     )
     summary = TextAreaField("Sammanfattning", description="En eller två meningar som visas i sökträffar.")
     tags = StringField("Etiketter", description="Separera med kommatecken, t.ex. sip, barn, samordning.")
-    target_groups = CheckboxList("Målgrupper", choices=[(g, g) for g in TARGET_GROUPS])
+    target_groups = CheckboxList("Målgrupper", choices=[SelectChoice(g, g) for g in TARGET_GROUPS])
     source = TextAreaField(
         "Text",
         description="Markdown. Länka till en annan sida med [[adress]] eller [[adress|visad text]].",

@@ -353,7 +353,7 @@ def delete_page(page: Page, *, author: str = "", comment: str = "") -> Revision:
     return rev
 
 
-def restore_page(page: Page, *, author: str = "", comment: str = "") -> Revision:
+def restore_page(page: Page, *, author: str = "", comment: str = "", commit: bool = True) -> Revision:
     """Bring a deleted page back, as a new revision."""
     if not page.deleted:
         raise ValidationError({"page": "Sidan är inte borttagen."})
@@ -362,5 +362,6 @@ def restore_page(page: Page, *, author: str = "", comment: str = "") -> Revision
     rev = _apply(page, _data_of(page.current, page.slug), RevisionOp.RESTORE, author,
                  comment or "Sidan återskapades")
     _refresh_linkers({page.slug})
-    _commit_or_conflict(page, base)
+    if commit:
+        _commit_or_conflict(page, base)
     return rev

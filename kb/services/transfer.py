@@ -151,29 +151,34 @@ def import_folder(folder: Path, *, author: str = "import",
     # Links are checked against the pages that exist after the import, so that order does not matter.
     known = set(db.session.scalars(select(Page.slug).where(Page.deleted.is_(False)))) | set(seen)
     exists = pages.SlugChecker(known)
+    # One transaction with a savepoint per file: a refused file leaves nothing behind, and the
+    # index catches up once at the end instead of once per page.
     for path, data in parsed:
+        savepoint = db.session.begin_nested()
         try:
             outcome = _import_one(data, author=author, exists=exists)
         except ValidationError as exc:
-            db.session.rollback()
+            savepoint.rollback()
             report.errors.append((path.name, _describe(exc)))
-            continue
-        getattr(report, outcome).append(str(data.slug))
+        else:
+            savepoint.commit()
+            getattr(report, outcome).append(str(data.slug))
         if progress:
             progress(path.name)
+    changes.commit()
     return report
 
 
 def _import_one(data: pages.PageData, *, author: str, exists: pages.SlugChecker) -> str:
     page, _ = pages.resolve(str(data.slug))
     if page is None:
-        pages.create_page(data, author=author, comment="Importerad", exists=exists)
+        pages.create_page(data, author=author, comment="Importerad", exists=exists, commit=False)
         return "created"
     data.slug = page.slug
     if page.deleted:
-        pages.restore_page(page, author=author, comment="Återskapad vid import")
+        pages.restore_page(page, author=author, comment="Återskapad vid import", commit=False)
     rev = pages.update_page(page, data, base_revision=page.revision_number, author=author,
-                            comment="Importerad", exists=exists)
+                            comment="Importerad", exists=exists, commit=False)
     return "updated" if rev is not None else "unchanged"
 
 

@@ -1,0 +1,135 @@
+"""Find Swedish personal identity numbers in text, so patient data can be refused before saving.
+
+Pure functions (no Flask, no I/O). A match must look like a personnummer or samordningsnummer
+in every respect that can be checked without a register: shape (10 or 12 digits, optional
+separator before the last four), a real calendar date (samordningsnummer: day + 60) and a
+valid Luhn check digit. Requiring all three keeps phone numbers, dates, organisation numbers
+and other digit runs from being reported; a number that passes all three is treated as
+personal data even if it happens to be something else (e.g. an unseparated mobile number
+such as 0701234569 is also a valid personnummer, and nothing in the digits tells them apart).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+PERSONNUMMER = "personnummer"
+SAMORDNINGSNUMMER = "samordningsnummer"
+
+# [0-9] rather than \d: \d also matches other scripts' digits, which no one writes
+# personnummer with and which int() would happily convert.
+# The look-arounds keep a match from being a slice of a longer number: no digit, and no
+# "-"/"+" joined to a digit, right before or after (so "1-1912121212" and a 14-digit run do
+# not match). Century is optional and greedy; the regex backtracks to the 10-digit reading
+# when only ten digits are present.
+_CANDIDATE = re.compile(
+    r"""
+    (?<![0-9])(?<![0-9][-+])
+    (?P<century>[0-9]{2})?
+    (?P<yy>[0-9]{2})(?P<mm>[0-9]{2})(?P<dd>[0-9]{2})
+    (?P<sep>[-+]?)
+    (?P<serial>[0-9]{3})(?P<check>[0-9])
+    (?![0-9])(?![-+][0-9])
+    """,
+    re.VERBOSE,
+)
+
+# Samordningsnummer add 60 to the day of birth, so days 61–91 stand for 1–31.
+_SAMORDNING_OFFSET = 60
+
+# Centuries a 12-digit number may start with: people alive, or recently dead, in the records.
+_CENTURIES = (18, 19, 20)
+
+# Cap on how many numbers `describe` quotes: a pasted patient list should not produce a
+# message as long as the list itself.
+_MAX_QUOTED = 5
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One personal identity number found in a text."""
+
+    text: str  # the matched number as written
+    start: int  # offset in the text
+    line: int  # 1-based line number
+    kind: str  # PERSONNUMMER or SAMORDNINGSNUMMER
+
+
+def find_personal_numbers(text: str) -> list[Finding]:
+    """Return every valid personnummer or samordningsnummer in `text`, in order of appearance."""
+    findings: list[Finding] = []
+    for match in _CANDIDATE.finditer(text):
+        kind = _classify(match)
+        if kind is None:
+            continue
+        start = match.start()
+        findings.append(
+            Finding(text=match.group(0), start=start, line=text.count("\n", 0, start) + 1, kind=kind)
+        )
+    return findings
+
+
+def describe(findings: list[Finding], where: str) -> str:
+    """Return a Swedish message telling the user that the text in `where` holds personal numbers."""
+    if not findings:
+        raise ValueError("describe() needs at least one finding")
+    kinds = {f.kind for f in findings}
+    if len(findings) == 1:
+        what = f"något som ser ut som ett {findings[0].kind}"
+        it = "numret"
+    else:
+        # Both words are the same in singular and plural, so only the quantity changes.
+        noun = " eller ".join(k for k in (PERSONNUMMER, SAMORDNINGSNUMMER) if k in kinds)
+        what = f"{len(findings)} nummer som ser ut som {noun}"
+        it = "numren"
+    places = [f"rad {f.line}: {f.text}" for f in findings[:_MAX_QUOTED]]
+    if len(findings) > _MAX_QUOTED:
+        places.append(f"och {len(findings) - _MAX_QUOTED} till")
+    return (
+        f"Texten i ”{where}” innehåller {what} ({'; '.join(places)}). "
+        f"Kunskapsbanken får inte innehålla patientuppgifter – ta bort {it} och spara igen."
+    )
+
+
+def _classify(match: re.Match[str]) -> str | None:
+    """Return the kind of number `match` is, or None if its separator, date or check digit is wrong."""
+    century, sep = match.group("century"), match.group("sep")
+    # "+" marks a person aged 100 or more in the 10-digit form; the 12-digit form already
+    # states the century, so there it is not a separator anyone uses.
+    if century is not None and sep == "+":
+        return None
+    yy, mm, dd = (int(match.group(g)) for g in ("yy", "mm", "dd"))
+    kind = PERSONNUMMER
+    if dd > _SAMORDNING_OFFSET:
+        kind, dd = SAMORDNINGSNUMMER, dd - _SAMORDNING_OFFSET
+    # Without a century the year is ambiguous; accept the date if it exists in any plausible
+    # century (this only matters for 29 February: "00" is a leap year as 2000).
+    centuries = (int(century),) if century is not None else _CENTURIES
+    if not any(_is_date(c * 100 + yy, mm, dd) for c in centuries if c in _CENTURIES):
+        return None
+    # The check digit covers the 10-digit form only, so a 12-digit number's century is left out.
+    body = "".join(match.group(g) for g in ("yy", "mm", "dd", "serial"))
+    if _luhn_check_digit(body) != int(match.group("check")):
+        return None
+    return kind
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    """Return True if year-month-day exists in the calendar."""
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _luhn_check_digit(digits: str) -> int:
+    """Return the Luhn check digit for `digits` (the nine digits YYMMDDNNN)."""
+    total = 0
+    # Weights alternate 2, 1, 2, … from the first digit; for nine digits that is the same as
+    # the usual "double every second digit from the right", counting the missing check digit.
+    for i, ch in enumerate(digits):
+        product = int(ch) * (2 if i % 2 == 0 else 1)
+        total += product // 10 + product % 10
+    return (10 - total % 10) % 10
