@@ -31,18 +31,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
 
-    from kb import cli, errors, index, templating
+    from kb import cli, errors, index, permissions, security, templating
+    from kb.admin import routes as admin
     from kb.api import routes as api
-    from kb.extensions import csrf, db
+    from kb.auth import routes as auth
+    from kb.extensions import csrf, db, login_manager
     from kb.pages import routes as pages
     from kb.search import routes as search
 
     db.init_app(app)
     csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message_category = "info"
+    security.init_app(app)
+    app.before_request(permissions.guard_reading)
     templating.init_app(app)
     index.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(api.bp)

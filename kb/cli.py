@@ -71,7 +71,9 @@ def demo_command() -> None:
     if pages.count_pages():
         click.echo("Kunskapsbanken har redan innehåll; demoinnehållet lästes inte in.")
         return
-    sys.exit(_run_import(demo_folder()))
+    code = _run_import(demo_folder())
+    ensure_demo_admin()
+    sys.exit(code)
 
 
 @click.command("import")
@@ -111,9 +113,114 @@ def serve_command(host: str, port: int, threads: int) -> None:
     serve(app, host=host, port=port, threads=threads, ident="kb")
 
 
+@click.group("user")
+def user_group() -> None:
+    """Hantera användarkonton."""
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("Lösenord", hide_input=True, confirmation_prompt="Upprepa lösenordet")
+
+
+def _role(value: str):
+    from kb.constants import Role
+
+    try:
+        return Role.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _fail(exc) -> None:
+    for message in getattr(exc, "errors", {}).values() or [str(exc)]:
+        click.echo(f"Fel: {message}", err=True)
+    sys.exit(1)
+
+
+@user_group.command("create")
+@click.argument("name")
+@click.option("--role", "role", default="läsare", show_default=True, help="läsare, redaktör eller administratör")
+@click.option("--display-name", default="", help="Namn som visas.")
+@click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
+@with_appcontext
+def user_create(name: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Skapa ett konto."""
+    from kb.services import users
+    from kb.services.errors import ValidationError
+
+    parsed = _role(role)
+    try:
+        user = users.create(name, _read_password(password_stdin), parsed, display_name=display_name)
+    except ValidationError as exc:
+        _fail(exc)
+    click.echo(f"Användaren {user.username} skapades med rollen {user.role}.")
+
+
+@user_group.command("set-role")
+@click.argument("name")
+@click.argument("role")
+@with_appcontext
+def user_set_role(name: str, role: str) -> None:
+    """Byt roll för ett konto."""
+    from kb.services import users
+    from kb.services.errors import ValidationError
+
+    try:
+        user = users.set_role(name, _role(role))
+    except ValidationError as exc:
+        _fail(exc)
+    click.echo(f"{user.username} har nu rollen {user.role}.")
+
+
+@user_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def user_disable(name: str) -> None:
+    """Inaktivera ett konto (det kan inte längre logga in)."""
+    from kb.services import users
+    from kb.services.errors import ValidationError
+
+    try:
+        user = users.set_disabled(name, True)
+    except ValidationError as exc:
+        _fail(exc)
+    click.echo(f"{user.username} är inaktiverad.")
+
+
+@user_group.command("list")
+@with_appcontext
+def user_list() -> None:
+    """Lista konton."""
+    from kb.services import users
+
+    rows = users.all_users()
+    if not rows:
+        click.echo("Inga användare. Skapa en administratör med: kb user create NAMN --role administratör")
+    for u in rows:
+        status = "inaktiverad" if u.disabled else "aktiv"
+        click.echo(f"{u.username:<24} {u.role:<14} {status}")
+
+
+def ensure_demo_admin() -> None:
+    """With no accounts yet, create `admin` with a generated password and print it once."""
+    from kb.constants import Role
+    from kb.services import users
+
+    if users.all_users():
+        return
+    password = users.generate_password()
+    users.create("admin", password, Role.ADMIN, display_name="Demoadministratör")
+    click.echo("Ett demokonto för administratör skapades. Lösenordet visas bara nu:")
+    click.echo("  användarnamn: admin")
+    click.echo(f"  lösenord:     {password}")
+    click.echo("Skapa egna konton med: kb user create NAMN --role redaktör")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI group (so `kb` and tests' runner see them)."""
-    for command in (init_command, demo_command, import_command, export_command, serve_command):
+    for command in (init_command, demo_command, import_command, export_command, serve_command, user_group):
         app.cli.add_command(command)
     try:
         from kb.search.cli import reindex_command, search_command

@@ -19,6 +19,8 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
+    # Anonymous visitors may read (an intranet). Set KB_PUBLIC_READ=false to require login for reading.
+    "PUBLIC_READ": True,
 }
 
 # KB_* variables that are read, with a converter each.

@@ -68,3 +68,70 @@ class Entity(str, enum.Enum):
 
     PAGE = "page"
     GLOSSARY = "glossary"
+
+
+class Role(str, enum.Enum):
+    """User roles, from least to most rights."""
+
+    READER = "läsare"
+    EDITOR = "redaktör"
+    ADMIN = "administratör"
+
+    @property
+    def rank(self) -> int:
+        """Order of rights: a higher rank includes the lower ones."""
+        return {"läsare": 1, "redaktör": 2, "administratör": 3}[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> Role:
+        """A role from its Swedish name, with or without å/ä/ö, or an English alias."""
+        folded = value.strip().lower().translate(str.maketrans("åäö", "aao"))
+        aliases = {"lasare": cls.READER, "reader": cls.READER, "redaktor": cls.EDITOR, "editor": cls.EDITOR,
+                   "administrator": cls.ADMIN, "admin": cls.ADMIN}
+        if folded not in aliases:
+            raise ValueError(f"Okänd roll ”{value}”. Välj läsare, redaktör eller administratör.")
+        return aliases[folded]
+
+
+class AuditAction(str, enum.Enum):
+    """What the audit log records."""
+
+    PAGE_SAVED = "page.saved"
+    PAGE_CREATED = "page.created"
+    PAGE_REVERTED = "page.reverted"
+    PAGE_DELETED = "page.deleted"
+    PAGE_RESTORED = "page.restored"
+    GLOSSARY_SAVED = "glossary.saved"
+    USER_CREATED = "user.created"
+    USER_ROLE = "user.role_changed"
+    USER_DISABLED = "user.disabled"
+    USER_ENABLED = "user.enabled"
+    USER_PASSWORD = "user.password_changed"
+    LOGIN = "auth.login"
+    LOGOUT = "auth.logout"
+    LOGIN_FAILED = "auth.login_failed"
+    LOCKOUT = "auth.lockout"
+
+    @property
+    def label(self) -> str:
+        """Swedish description."""
+        return AUDIT_LABELS[self]
+
+
+AUDIT_LABELS: dict[AuditAction, str] = {
+    AuditAction.PAGE_SAVED: "Sida sparad",
+    AuditAction.PAGE_CREATED: "Sida skapad",
+    AuditAction.PAGE_REVERTED: "Sida återställd till tidigare version",
+    AuditAction.PAGE_DELETED: "Sida borttagen",
+    AuditAction.PAGE_RESTORED: "Sida återskapad",
+    AuditAction.GLOSSARY_SAVED: "Ordlistepost sparad",
+    AuditAction.USER_CREATED: "Användare skapad",
+    AuditAction.USER_ROLE: "Roll ändrad",
+    AuditAction.USER_DISABLED: "Användare inaktiverad",
+    AuditAction.USER_ENABLED: "Användare aktiverad",
+    AuditAction.USER_PASSWORD: "Lösenord bytt",
+    AuditAction.LOGIN: "Inloggning",
+    AuditAction.LOGOUT: "Utloggning",
+    AuditAction.LOGIN_FAILED: "Misslyckad inloggning",
+    AuditAction.LOCKOUT: "Inloggning spärrad",
+}

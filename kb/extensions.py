@@ -1,6 +1,7 @@
 """Flask extensions, created unbound and bound in the app factory."""
 from __future__ import annotations
 
+from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
@@ -12,3 +13,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
+login_manager = LoginManager()

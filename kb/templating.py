@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from kb.constants import TARGET_GROUPS, PageType, RevisionOp
+from kb.permissions import Permission, can
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -49,10 +50,17 @@ def op_label(value: str) -> str:
         return value
 
 
+def reject_key(mapping: dict, key: str) -> dict:
+    """A copy of a mapping without one key (for building pagination links)."""
+    return {k: v for k, v in mapping.items() if k != key}
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(datetime=format_datetime, date_long=format_date_long,
-                                 type_label=type_label, op_label=op_label)
-    app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS)
+                                 type_label=type_label, op_label=op_label,
+                                 reject_key=reject_key)
+    app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS, Permission=Permission,
+                                 can=can)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -21,9 +21,9 @@ class KBClient(FlaskClient):
     def csrf_token(self) -> str:
         """Fetch a token from a page with a form (tied to this client's session)."""
         if self._token is None:
-            html = super().open("/ny").get_data(as_text=True)
+            html = super().open("/logga-in").get_data(as_text=True)
             match = TOKEN_RE.search(html)
-            assert match, "no CSRF token on /ny"
+            assert match, "no CSRF token on /logga-in"
             self._token = match.group(1)
         return self._token
 
@@ -52,10 +52,39 @@ def app(tmp_path):
     return make_app(tmp_path / "instance")
 
 
+PASSWORD = "Rätt-häftig-fras-2026"
+
+
+def login(app, username: str, role: str = "redaktör"):
+    """A client logged in as a (new) user with this role."""
+    from kb.constants import Role
+    from kb.services import users
+
+    with app.app_context():
+        if users.get(username) is None:
+            users.create(username, PASSWORD, Role.parse(role))
+    client = app.test_client()
+    resp = client.post("/logga-in", data={"username": username, "password": PASSWORD})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def anon(app):
+    """A test client for an anonymous visitor."""
+    return app.test_client()
+
+
 @pytest.fixture
 def client(app):
-    """A test client that sends CSRF tokens."""
-    return app.test_client()
+    """A test client logged in as an editor (redaktör)."""
+    return login(app, "redaktor", "redaktör")
+
+
+@pytest.fixture
+def admin(app):
+    """A test client logged in as an administrator."""
+    return login(app, "admin", "administratör")
 
 
 @pytest.fixture

@@ -43,8 +43,9 @@ SCHEMA = Schema(
     # Folded stems of summary and body words that had å/ä/ö: "hemtjanst" finds "hemtjänst"
     # but ranks below the exact spelling (its weight is lower).
     folded=TEXT(analyzer=analysis.FoldedAnalyzer(only_changed=True), phrase=False),
-    # Compound parts (prefixes/suffixes, 4+ letters) of title, tags and summary words:
-    # "avvikelse" finds "Avvikelsehantering"; body compounds go through the vocabulary instead.
+    # Compound parts (prefixes/suffixes, 4+ letters) of title and tag words: "avvikelse" finds
+    # "Avvikelsehantering". Summary and body compounds go through the vocabulary instead
+    # (splitting them here would double the postings the index has to write).
     subword=TEXT(analyzer=analysis.SubwordAnalyzer(), phrase=False),
     # Surface words of title, summary and tags: the vocabulary for "Menade du …?".
     spell=TEXT(analyzer=analysis.SpellAnalyzer(), phrase=False, spelling=False),
@@ -89,7 +90,7 @@ def page_document(page: Any) -> dict[str, Any]:
         "summary": summary,
         "body": text,
         "folded": f"{summary}\n{text}",
-        "subword": f"{page.title}\n{tags_text}\n{summary}",
+        "subword": f"{page.title}\n{tags_text}",
         "spell": f"{page.title}\n{tags_text}\n{summary}",
         "tags_display": tags,
         "text": text[:STORED_TEXT_MAX],

@@ -4,5 +4,6 @@ from __future__ import annotations
 from kb.models.changes import Change
 from kb.models.glossary import GlossaryTerm
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
+from kb.models.users import AuditEvent, LoginAttempt, User
 
-__all__ = ["Change", "GlossaryTerm", "Page", "PageLink", "Revision", "SlugAlias"]
+__all__ = ["AuditEvent", "Change", "GlossaryTerm", "LoginAttempt", "Page", "PageLink", "Revision", "SlugAlias", "User"]

@@ -5,17 +5,13 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 
 from kb.constants import PageType
 from kb.pages.forms import CommentForm, PageForm
+from kb.permissions import Permission, actor_name, require
 from kb.services import diff as diffs
 from kb.services import pages
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
 from kb.slugs import is_valid_slug, slugify
 
 bp = Blueprint("pages", __name__)
-
-
-def current_actor() -> str:
-    """Who is acting, for revisions and the change log."""
-    return "anonym"
 
 
 def load_page(slug: str, *, allow_deleted: bool = False):
@@ -62,6 +58,7 @@ def view(slug: str):
 
 
 @bp.route("/ny", methods=["GET", "POST"])
+@require(Permission.EDIT)
 def create():
     """Create a page, optionally pre-filled from a missing-page link."""
     form = PageForm()
@@ -79,7 +76,7 @@ def create():
             preview = pages.render(pages.normalize_source(data.source)).html
         else:
             try:
-                page = pages.create_page(data, author=current_actor(), comment=form.comment.data or "")
+                page = pages.create_page(data, author=actor_name(), comment=form.comment.data or "")
             except ValidationError as exc:
                 _attach_errors(form, exc)
             else:
@@ -90,6 +87,7 @@ def create():
 
 
 @bp.route("/sida/<slug>/redigera", methods=["GET", "POST"])
+@require(Permission.EDIT)
 def edit(slug: str):
     """Edit a page; an edit based on an old revision leads to the conflict page."""
     page = load_page(slug)
@@ -108,7 +106,7 @@ def edit(slug: str):
             preview = pages.render(pages.normalize_source(data.source)).html
         else:
             try:
-                rev = pages.update_page(page, data, base_revision=base, author=current_actor(),
+                rev = pages.update_page(page, data, base_revision=base, author=actor_name(),
                                         comment=form.comment.data or "")
             except ConflictError as exc:
                 return _conflict(page, form, exc)
@@ -137,6 +135,7 @@ def _conflict(page, form: PageForm, exc: ConflictError):
 
 
 @bp.post("/forhandsgranska")
+@require(Permission.EDIT)
 def preview():
     """Render Markdown for the live preview (JavaScript enhancement); CSRF-protected."""
     source = request.form.get("source", "")
@@ -182,6 +181,7 @@ def compare(slug: str):
 
 
 @bp.post("/sida/<slug>/aterstall/<int:number>")
+@require(Permission.EDIT)
 def revert(slug: str, number: int):
     """Make an old revision current again."""
     page = load_page(slug)
@@ -189,7 +189,7 @@ def revert(slug: str, number: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        rev = pages.revert_page(page, number, author=current_actor(), comment=form.comment.data or "")
+        rev = pages.revert_page(page, number, author=actor_name(), comment=form.comment.data or "")
     except NotFoundError:
         abort(404)
     except ConflictError:
@@ -206,13 +206,14 @@ def revert(slug: str, number: int):
 
 
 @bp.route("/sida/<slug>/ta-bort", methods=["GET", "POST"])
+@require(Permission.EDIT)
 def delete(slug: str):
     """Ask, then delete a page (it can be restored from its history)."""
     page = load_page(slug)
     form = CommentForm()
     if form.validate_on_submit():
         try:
-            pages.delete_page(page, author=current_actor(), comment=form.comment.data or "")
+            pages.delete_page(page, author=actor_name(), comment=form.comment.data or "")
         except (ConflictError, ValidationError):
             flash("Sidan kunde inte tas bort eftersom den ändrades samtidigt. Försök igen.", "error")
             return redirect(url_for("pages.view", slug=page.slug))
@@ -222,6 +223,7 @@ def delete(slug: str):
 
 
 @bp.post("/sida/<slug>/aterskapa")
+@require(Permission.ADMIN)
 def restore(slug: str):
     """Bring a deleted page back."""
     page = load_page(slug, allow_deleted=True)
@@ -229,7 +231,7 @@ def restore(slug: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        pages.restore_page(page, author=current_actor(), comment=form.comment.data or "")
+        pages.restore_page(page, author=actor_name(), comment=form.comment.data or "")
     except (ConflictError, ValidationError) as exc:
         flash(str(exc), "error")
     else:

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from kb.constants import ChangeOp, Entity
+from kb import pii
+from kb.constants import AuditAction, ChangeOp, Entity
 from kb.extensions import db
 from kb.models import GlossaryTerm
 from kb.models.base import utcnow
-from kb.services import changes
+from kb.services import audit, changes
 from kb.services.errors import ValidationError
 
 
@@ -38,6 +39,11 @@ def clean(data: TermData) -> TermData:
         errors["expansion"] = "Förklaringen får vara högst 300 tecken."
     if len(description) > 2000:
         errors["description"] = "Beskrivningen får vara högst 2000 tecken."
+    for name, label, value in (("term", "Begrepp", term), ("expansion", "Förklaring", expansion),
+                               ("description", "Beskrivning", description)):
+        findings = pii.find_personal_numbers(value)
+        if findings and name not in errors:
+            errors[name] = pii.describe(findings, label)
     if errors:
         raise ValidationError(errors)
     return TermData(term, expansion, description)
@@ -66,6 +72,7 @@ def upsert(data: TermData, *, author: str = "", commit: bool = True) -> tuple[Gl
         row.expansion, row.description, row.updated_at = data.expansion, data.description, utcnow()
     db.session.flush()
     changes.record(Entity.GLOSSARY, row.id, ChangeOp.UPSERT, author)
+    audit.record(AuditAction.GLOSSARY_SAVED, row.term, actor=author or None)
     if commit:
         changes.commit()
     return row, True

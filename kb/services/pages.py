@@ -10,16 +10,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from kb import markup
-from kb.constants import TARGET_GROUPS, ChangeOp, Entity, PageType, RevisionOp
+from kb import markup, pii
+from kb.constants import TARGET_GROUPS, AuditAction, ChangeOp, Entity, PageType, RevisionOp
 from kb.extensions import db
 from kb.models import Page, PageLink, Revision, SlugAlias
 from kb.models.base import utcnow
-from kb.services import changes
+from kb.services import audit, changes
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
 from kb.slugs import is_valid_slug, slugify
 
 PAGE_PREFIX = "/sida/"
+AUDIT_OF_OP = {RevisionOp.CREATE: AuditAction.PAGE_CREATED, RevisionOp.EDIT: AuditAction.PAGE_SAVED,
+               RevisionOp.REVERT: AuditAction.PAGE_REVERTED, RevisionOp.DELETE: AuditAction.PAGE_DELETED,
+               RevisionOp.RESTORE: AuditAction.PAGE_RESTORED}
 
 
 def page_path(slug: str) -> str:
@@ -108,6 +111,11 @@ def clean(data: PageData) -> PageData:
     slug = (data.slug or "").strip() or None
     if slug is not None and not is_valid_slug(slug):
         errors["slug"] = "Adressen får bara innehålla a–z, 0–9 och bindestreck (t.ex. mini-maria)."
+    for name, label, value in (("title", "Titel", title), ("summary", "Sammanfattning", summary),
+                               ("source", "Text", source), ("tags", "Etiketter", ", ".join(tags))):
+        findings = pii.find_personal_numbers(value)
+        if findings and name not in errors:
+            errors[name] = pii.describe(findings, label)
     if errors:
         raise ValidationError(errors)
     return PageData(title=title, type=data.type, source=source, summary=summary, tags=tags,
@@ -250,6 +258,8 @@ def _apply(page: Page, data: PageData, op: RevisionOp, author: str, comment: str
     db.session.flush()
     _store_links(page, rendered.links)
     changes.record(Entity.PAGE, page.id, ChangeOp.UPSERT, author)
+    audit.record(AUDIT_OF_OP[op], page.slug, f"version {number}" + (f": {rev.comment}" if rev.comment else ""),
+                 actor=author or None)
     return rev
 
 

@@ -1,0 +1,233 @@
+"""Swedish text analysis for search: words, stop words, stems, accent folding, compound parts.
+
+Pure functions (no I/O) shared by indexing and query building, so a word is normalised the
+same way on both sides, plus thin Whoosh analyzers over them. Besides `kb.index`, this is the
+only module that imports whoosh. The gaps of plain Snowball stemming that the variants
+below close are listed in /work/shared/SEARCH_AND_SPEED.md.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+
+from whoosh.analysis import Composable, Token
+from whoosh.lang import stemmer_for_language, stopwords_for_language
+
+# A word: letters/digits. "SIP:en", "BUP:s" (Swedish inflection of abbreviations) keep only
+# the abbreviation; hyphens split ("Mini-Maria" → mini, maria), which is also how people type.
+_WORD = re.compile(r"[^\W_]+(?::[^\W_]{1,3}(?![^\W_]))?")
+
+# Snowball's Swedish list plus words that only carry the *question* ("hur ansöker man om …")
+# and would otherwise make every page match.
+STOP_WORDS: frozenset[str] = frozenset(stopwords_for_language("sv")) | frozenset(
+    """
+    vad var vart när hur vem vems vilken vilket vilka varför varifrån aldrig alltid
+    kan kunna kunde man jag mig min mitt mina ska skall skulle vill måste bör får fick
+    finns fanns gör göra gjorde görs hitta hittar hittas ligger behöver behövs
+    någon något några ett en den det de dom också även bara eller samt
+    """.split()
+)
+
+_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "æ": "a", "ø": "o", "é": "e", "è": "e", "ü": "u"})
+_snowball: Callable[[str], str] = stemmer_for_language("sv")
+_VOWELS = set("aeiouyåäö")
+_STEM_CACHE: dict[str, tuple[str, ...]] = {}
+_STEM_CACHE_MAX = 300_000
+
+MIN_SUBWORD = 4  # shorter compound parts ("vård" is 4) match too much to be useful
+MIN_COMPOUND = 8  # the shortest words worth splitting into parts
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of `text` in order, stop words included."""
+    return [w.split(":", 1)[0] if ":" in w else w for w in _WORD.findall(text.lower())]
+
+
+def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """(start, end, lower-cased word) for each word, for highlighting the original text."""
+    for m in _WORD.finditer(text):
+        word = m.group(0).split(":", 1)[0]
+        yield m.start(), m.start() + len(word), word.lower()
+
+
+def is_stop(word: str) -> bool:
+    """True for words that carry no subject (stop words and question words)."""
+    return word in STOP_WORDS
+
+
+def content_words(text: str) -> list[str]:
+    """Words of `text` without stop words; if nothing is left, the words themselves."""
+    ws = words(text)
+    kept = [w for w in ws if w not in STOP_WORDS]
+    return kept or ws
+
+
+def fold(text: str) -> str:
+    """Remove Swedish diacritics (å/ä→a, ö→o) and other accents."""
+    text = text.translate(_FOLD)
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def stems(word: str) -> tuple[str, ...]:
+    """Snowball stem of a lower-case word first, then the stems of its bare forms.
+
+    Snowball misses definite and neuter endings: "terapin" (terapi+n), "boendet"/"kontoret"
+    (+et), "digitalt" (+t). Stripping the ending and stemming again gives the stem of the
+    bare form; spurious extra stems ("rutin" → "ruti") only ever meet each other.
+    """
+    cached = _STEM_CACHE.get(word)
+    if cached is not None:
+        return cached
+    out = [_snowball(word)]
+    n = len(word)
+    if n >= 5 and not word.isdigit():
+        if word.endswith("et"):
+            out.append(_snowball(word[:-2]))
+        if word[-1] == "n" and word[-2] in _VOWELS:
+            out.append(_snowball(word[:-1]))
+        if word[-1] == "t" and word[-2] != "t":
+            out.append(_snowball(word[:-1]))
+    result = tuple(dict.fromkeys(out))
+    if len(_STEM_CACHE) >= _STEM_CACHE_MAX:
+        _STEM_CACHE.clear()
+    _STEM_CACHE[word] = result
+    return result
+
+
+def folded_stems(word: str) -> tuple[str, ...]:
+    """Stems of the folded word: what "aldre" and "äldre" have in common."""
+    return stems(fold(word))
+
+
+def subwords(word: str) -> set[str]:
+    """Compound parts of a word for indexing: prefixes of the folded word, suffixes of its stem.
+
+    Swedish compounds are written as one word, and people search for a part: "avvikelse"
+    for "avvikelsehantering" (a prefix), "process" for "utskrivningsprocessen" (a suffix of
+    the stem). Only words of MIN_COMPOUND+ letters are split (shorter ones are rarely
+    compounds, and their whole form is in the stemmed fields); parts are MIN_SUBWORD+
+    letters and leave at least two letters over, which keeps the field small.
+    """
+    word = fold(word)
+    out: set[str] = set()
+    n = len(word)
+    if n < MIN_COMPOUND:
+        return out
+    out.update(word[:i] for i in range(MIN_SUBWORD, n - 1))
+    stem = stems(word)[0]
+    out.update(stem[i:] for i in range(2, len(stem) - MIN_SUBWORD + 1))
+    return out
+
+
+def normalize_title(title: str) -> str:
+    """A title reduced to folded words separated by one space, for exact whole-title matches."""
+    return " ".join(fold(w) for w in words(title))
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Levenshtein distance with transpositions, giving up (limit+1) once it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+# --- Whoosh analyzers (index side). Each is one loop over the words rather than a chain of
+# generator filters: indexing speed is dominated by per-token Python work.
+
+
+class _WordsAnalyzer(Composable):
+    """Base: runs `self.terms(word)` for each word and yields one reused Token per term."""
+
+    def terms(self, word: str) -> tuple[str, ...] | set[str] | list[str]:
+        """Index terms for one lower-case word (override)."""
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return other is not None and self.__class__ is other.__class__ and self.__dict__ == other.__dict__
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: object) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        t.boost = 1.0
+        t.stopped = False
+        pos = start_pos
+        for word in words(value):
+            if word in STOP_WORDS:
+                continue
+            for term in self.terms(word):
+                if positions:
+                    t.pos = pos
+                t.text = term
+                yield t
+            pos += 1
+
+
+class StemAnalyzer(_WordsAnalyzer):
+    """Stems (with the definite/neuter variants) of the non-stop words, exact letters kept."""
+
+    def terms(self, word: str) -> tuple[str, ...]:
+        """The word's stems."""
+        return stems(word)
+
+
+class FoldedAnalyzer(_WordsAnalyzer):
+    """Stems of the folded words; with `only_changed`, only words that had å/ä/ö (or accents).
+
+    `only_changed` keeps the body's folded field small: a word without diacritics is already
+    in the stemmed field under the same term.
+    """
+
+    def __init__(self, only_changed: bool = False) -> None:
+        self.only_changed = only_changed
+
+    def terms(self, word: str) -> tuple[str, ...]:
+        """The folded word's stems (or nothing when folding changes nothing)."""
+        if self.only_changed and word.isascii():
+            return ()
+        return folded_stems(word)
+
+
+class SubwordAnalyzer(_WordsAnalyzer):
+    """Compound parts (prefixes/suffixes of 4+ letters) for short fields: title, tags, summary."""
+
+    def terms(self, word: str) -> set[str]:
+        """The word's parts."""
+        return subwords(word)
+
+
+class EdgeAnalyzer(_WordsAnalyzer):
+    """Every prefix of each folded word, stop words included, for search-as-you-type on titles."""
+
+    def __call__(self, value: str, **kwargs: object) -> Iterator[Token]:  # type: ignore[override]
+        t = Token(False, False, removestops=False, mode=str(kwargs.get("mode", "")))
+        t.boost = 1.0
+        t.stopped = False
+        # From two letters: suggestions start at two typed letters.
+        for word in {fold(w) for w in words(value)}:
+            for i in range(2, min(len(word), 20) + 1):
+                t.text = word[:i]
+                yield t
+
+
+class SpellAnalyzer(_WordsAnalyzer):
+    """Surface words (lower case, letters as written) for "Menade du …?" suggestions."""
+
+    def terms(self, word: str) -> tuple[str, ...]:
+        """The word itself when it is long enough to be worth suggesting."""
+        return (word,) if len(word) >= 3 and not word.isdigit() else ()

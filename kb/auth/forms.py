@@ -1,0 +1,22 @@
+"""Login form."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField("Användarnamn", validators=[InputRequired("Ange ditt användarnamn."), Length(max=80)],
+                           render_kw={"autocomplete": "username"})
+    password = PasswordField("Lösenord", validators=[InputRequired("Ange ditt lösenord."), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Logga in")
+
+
+class LogoutForm(FlaskForm):
+    """Logout is a POST with a CSRF token."""
+
+    submit = SubmitField("Logga ut")

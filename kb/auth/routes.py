@@ -1,0 +1,59 @@
+"""Login and logout views."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from kb.auth.forms import LoginForm, LogoutForm
+from kb.constants import AuditAction
+from kb.extensions import db, login_manager
+from kb.services import audit, users
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    """Flask-Login: the user behind a session (None if disabled or password changed)."""
+    return users.load(session_id)
+
+
+def safe_next(target: str | None) -> str:
+    """Only redirect to paths on this site after login."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("pages.start")
+
+
+@bp.route("/logga-in", methods=["GET", "POST"])
+def login():
+    """Log in with username and password."""
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except users.LoginRefused as exc:
+            form.password.errors = [str(exc)]
+            status = 401
+        else:
+            login_user(user)
+            flash(f"Välkommen, {user.name}!", "success")
+            return redirect(safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logga-ut")
+def logout():
+    """Log out (a POST with a CSRF token, never a GET)."""
+    form = LogoutForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        audit.record(AuditAction.LOGOUT, current_user.username)
+        db.session.commit()
+        logout_user()
+        flash("Du är utloggad.", "info")
+    return redirect(url_for("pages.start"))

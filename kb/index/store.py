@@ -1,0 +1,383 @@
+"""Where the index lives, how it follows the change log, and how it is rebuilt.
+
+Layout of INDEX_DIR:
+    CURRENT           name of the active generation folder (replaced atomically on rebuild)
+    gen-<time>-<pid>/ a Whoosh index plus `applied.json`: the change-log position it reflects
+
+A rebuild writes a new generation and swaps CURRENT, so searches keep using the old one
+until the new one is complete. Each process keeps one searcher per app and refreshes it
+when the generation or the index changed; searches never take a writer lock.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.searching import Searcher
+from whoosh.writing import MERGE_SMALL, NO_MERGE
+
+from kb.constants import Entity
+from kb.extensions import db
+from kb.index.schema import SCHEMA, glossary_document, glossary_key, page_document, page_key
+from kb.models import Change, GlossaryTerm, Page
+
+log = logging.getLogger(__name__)
+
+# Bump when the schema or analysis changes: an index of another version is rebuilt.
+SCHEMA_VERSION = 1
+CURRENT_FILE = "CURRENT"
+APPLIED_FILE = "applied.json"
+# On PostgreSQL a change id can become visible after higher ids (its transaction committed
+# later), so besides the highest applied id we remember which ids of the last WINDOW were
+# applied and re-check that window. Re-applying a change is harmless.
+WINDOW = 200
+# A save waits at most this long for another process's index write, then leaves the work
+# to that process or the next catch-up.
+WRITER_TIMEOUT = 1.0
+# Segments (one per save) are merged in the background once there are this many.
+MERGE_AT = 8
+# How often a search checks whether other processes/instances committed changes.
+CATCH_UP_INTERVAL = 2.0
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Applied:
+    """The change-log position an index generation reflects."""
+
+    seq: int = 0
+    window: set[int] = field(default_factory=set)
+    version: int = SCHEMA_VERSION
+
+    def pending(self, visible_ids: Iterable[int]) -> list[int]:
+        """Ids among `visible_ids` this generation has not applied yet."""
+        return sorted(i for i in visible_ids if i > self.seq or (i > self.seq - WINDOW and i not in self.window))
+
+    def advance(self, applied_ids: Iterable[int]) -> Applied:
+        """The position after applying `applied_ids`."""
+        ids = set(applied_ids)
+        seq = max([self.seq, *ids])
+        window = {i for i in self.window | ids if i > seq - WINDOW}
+        return Applied(seq=seq, window=window)
+
+
+class IndexState:
+    """Per-app, per-process state: the open index, the shared searcher and caches keyed to it."""
+
+    def __init__(self, root: str) -> None:
+        self.root = Path(root)
+        self.lock = threading.RLock()
+        self.pid = os.getpid()
+        self.gen: str | None = None
+        self.ix: Any = None
+        self.searcher: Searcher | None = None
+        self.cache: dict[str, Any] = {}
+        self.cache_key: tuple[str, int] | None = None
+        self.last_check = 0.0
+        self.merging = threading.Lock()
+
+    def reset(self) -> None:
+        """Forget the open index (after a fork, a swap or an error)."""
+        with self.lock:
+            if self.searcher is not None:
+                try:
+                    self.searcher.close()
+                except Exception:  # noqa: BLE001, S110 - closing a stale searcher may fail; nothing to do
+                    pass
+            self.gen, self.ix, self.searcher, self.cache, self.cache_key = None, None, None, {}, None
+
+
+def init_app(app: Flask) -> None:
+    """Attach the index state to the app; nothing is opened until first use."""
+    app.config.setdefault("INDEX_DIR", str(Path(app.instance_path) / "index"))
+    app.extensions["kb_index"] = IndexState(app.config["INDEX_DIR"])
+
+
+def state(app: Flask) -> IndexState:
+    """This process's index state for `app` (recreated after a fork)."""
+    st: IndexState = app.extensions["kb_index"]
+    if st.pid != os.getpid():
+        st = app.extensions["kb_index"] = IndexState(app.config["INDEX_DIR"])
+    return st
+
+
+def current_generation(root: Path) -> str | None:
+    """Name of the active generation folder, if there is a usable one."""
+    try:
+        name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not name or not (root / name).is_dir():
+        return None
+    return name
+
+
+def read_applied(gendir: Path) -> Applied:
+    """The change-log position stored in a generation folder."""
+    try:
+        data = json.loads((gendir / APPLIED_FILE).read_text(encoding="utf-8"))
+        return Applied(seq=int(data["seq"]), window={int(i) for i in data["window"]},
+                       version=int(data.get("version", 0)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return Applied(seq=0, window=set(), version=0)
+
+
+def write_applied(gendir: Path, applied: Applied) -> None:
+    """Store the position atomically (write a temp file, then rename)."""
+    tmp = gendir / (APPLIED_FILE + ".tmp")
+    data = {"seq": applied.seq, "window": sorted(applied.window), "version": SCHEMA_VERSION}
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, gendir / APPLIED_FILE)
+
+
+def open_searcher(app: Flask) -> Searcher | None:
+    """The process's searcher for the current generation, refreshed; None if there is no index."""
+    st = state(app)
+    with st.lock:
+        gen = current_generation(st.root)
+        if gen is None:
+            st.reset()
+            return None
+        try:
+            if gen != st.gen or st.searcher is None:
+                st.reset()
+                st.ix = whoosh_index.open_dir(str(st.root / gen))
+                st.searcher = st.ix.searcher()
+                st.gen = gen
+            else:
+                st.searcher = st.searcher.refresh()
+        except Exception:  # noqa: BLE001 - a damaged or half-deleted index reads as "no index"
+            log.exception("search index %s could not be opened", gen)
+            st.reset()
+            return None
+        key = (gen, st.searcher.reader().generation())
+        if key != st.cache_key:
+            st.cache, st.cache_key = {}, key
+        return st.searcher
+
+
+def _visible_ids(session: Session, applied: Applied) -> list[int]:
+    """Change ids from the start of the re-check window on (one range query on the key)."""
+    return list(session.scalars(select(Change.id).where(Change.id > applied.seq - WINDOW)))
+
+
+def _load_document(session: Session, entity: str, entity_id: int) -> tuple[str, dict[str, Any] | None]:
+    """(index key, current document or None when the row is gone or deleted)."""
+    if entity == Entity.PAGE.value:
+        page = session.get(Page, entity_id)
+        return page_key(entity_id), (page_document(page) if page is not None and not page.deleted else None)
+    if entity == Entity.GLOSSARY.value:
+        term = session.get(GlossaryTerm, entity_id)
+        return glossary_key(entity_id), (glossary_document(term) if term is not None else None)
+    return f"{entity}:{entity_id}", None
+
+
+def catch_up(app: Flask) -> int:
+    """Apply pending change-log rows to this app's index; return how many were applied.
+
+    Cheap when nothing is pending (one range query on the change table). Never raises for a
+    busy index: if another process holds the lock it returns 0 and that process, or the next
+    call, applies the changes.
+    """
+    st = state(app)
+    with app.app_context():
+        gen = current_generation(st.root)
+        applied = read_applied(st.root / gen) if gen else None
+        if gen is None or applied is None or applied.version != SCHEMA_VERSION:
+            # No usable index (new instance, deleted folder, older schema): a full build
+            # covers every change there is.
+            rebuild(app, wait=False)
+            return 0
+        gendir = st.root / gen
+        with Session(db.engine) as session:
+            if not applied.pending(_visible_ids(session, applied)):
+                return 0
+            storage = FileStorage(str(gendir))
+            catchup_lock = storage.lock("KB_CATCHUP")
+            if not catchup_lock.acquire(blocking=False):
+                return 0  # another process is applying; it or the next call will get these too
+            try:
+                applied = read_applied(gendir)  # another process may have moved it meanwhile
+                rows = session.execute(select(Change.id, Change.entity, Change.entity_id)
+                                       .where(Change.id > applied.seq - WINDOW).order_by(Change.id)).all()
+                pending = applied.pending(row.id for row in rows)
+                if not pending:
+                    return 0
+                wanted = set(pending)
+                # Each entity once, in change order: its *current* row decides, not the op.
+                targets = dict.fromkeys((row.entity, row.entity_id) for row in rows if row.id in wanted)
+                ix = whoosh_index.open_dir(str(gendir))
+                try:
+                    writer = ix.writer(timeout=WRITER_TIMEOUT)
+                except LockError:
+                    return 0
+                try:
+                    for entity, entity_id in targets:
+                        key, doc = _load_document(session, entity, entity_id)
+                        if doc is None:
+                            writer.delete_by_term("id", key)
+                        else:
+                            writer.update_document(**doc)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                # No merging here: merging segments costs far more than writing a page, so a
+                # save would pay for it; a background thread merges once segments pile up.
+                writer.commit(mergetype=NO_MERGE)
+                write_applied(gendir, applied.advance(pending))
+                segments = len(ix._segments())  # whoosh has no public segment count
+            finally:
+                catchup_lock.release()
+    if segments >= MERGE_AT:
+        merge_in_background(st, gendir)
+    return len(pending)
+
+
+def merge_in_background(st: IndexState, gendir: Path) -> threading.Thread | None:
+    """Merge small segments in a daemon thread (one at a time per process); skip if busy."""
+    if not st.merging.acquire(blocking=False):
+        return None
+
+    def run() -> None:
+        try:
+            writer = whoosh_index.open_dir(str(gendir)).writer(timeout=0)
+            writer.commit(mergetype=MERGE_SMALL)
+        except LockError:
+            pass  # another writer is busy; the next catch-up tries again
+        except Exception:  # noqa: BLE001 - merging is an optimisation; the index stays valid
+            log.exception("merging search index segments failed")
+        finally:
+            st.merging.release()
+
+    thread = threading.Thread(target=run, name="kb-index-merge", daemon=True)
+    thread.start()
+    return thread
+
+
+def maybe_catch_up(app: Flask) -> None:
+    """From a search: at most every CATCH_UP_INTERVAL seconds, apply what others committed."""
+    st = state(app)
+    now = time.monotonic()
+    if now - st.last_check < app.config.get("INDEX_CATCH_UP_INTERVAL", CATCH_UP_INTERVAL):
+        return
+    st.last_check = now
+    try:
+        catch_up(app)
+    except Exception:  # noqa: BLE001 - a search still answers from the index it has
+        log.exception("search index catch-up failed")
+
+
+def rebuild(app: Flask, progress: Progress | None = None, *, wait: bool = True) -> int:
+    """Build a fresh index generation from the database, swap it in; return the document count.
+
+    With `wait=False` it returns 0 at once when another process is already rebuilding.
+    """
+    st = state(app)
+    st.root.mkdir(parents=True, exist_ok=True)
+    rebuild_lock = FileStorage(str(st.root)).lock("KB_REBUILD")
+    if not rebuild_lock.acquire(blocking=wait):
+        return 0
+    try:
+        with app.app_context():
+            return _rebuild_locked(app, st, progress)
+    finally:
+        rebuild_lock.release()
+
+
+def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> int:
+    name = f"gen-{time.time_ns()}-{os.getpid()}"
+    gendir = st.root / name
+    gendir.mkdir()
+    count = 0
+    try:
+        with Session(db.engine) as session:
+            # Read the position *before* the rows: a change committed meanwhile is then
+            # re-applied by the next catch-up instead of lost.
+            seq = session.scalar(select(func.max(Change.id))) or 0
+            window = set(session.scalars(select(Change.id).where(Change.id > seq - WINDOW)))
+            live_pages = select(Page).where(Page.deleted.is_(False)).order_by(Page.id)
+            total = _count_sources(session)
+            ix = whoosh_index.create_in(str(gendir), SCHEMA)
+            procs = int(app.config.get("INDEX_PROCS") or (2 if total > 2000 and (os.cpu_count() or 1) > 1 else 1))
+            # With several processes each writes its own segment; merging them afterwards
+            # would cost as much as the parallelism saved, so they stay separate.
+            options = {"procs": procs, "multisegment": True} if procs > 1 else {}
+            writer = ix.writer(limitmb=256, **options)
+            try:
+                for page in session.scalars(live_pages.execution_options(yield_per=500)):
+                    writer.add_document(**page_document(page))
+                    count += 1
+                    if progress and count % 100 == 0:
+                        progress(count, total)
+                for term in session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.id)):
+                    writer.add_document(**glossary_document(term))
+                    count += 1
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            write_applied(gendir, Applied(seq=seq, window=window))
+        if progress:
+            progress(count, total)
+        tmp = st.root / (CURRENT_FILE + ".tmp")
+        tmp.write_text(name, encoding="utf-8")
+        os.replace(tmp, st.root / CURRENT_FILE)
+    except BaseException:
+        shutil.rmtree(gendir, ignore_errors=True)
+        raise
+    _remove_old_generations(st.root, keep={name})
+    st.reset()
+    return count
+
+
+def _count_sources(session: Session) -> int:
+    pages = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False))) or 0
+    return pages + (session.scalar(select(func.count(GlossaryTerm.id))) or 0)
+
+
+def source_count(app: Flask) -> int:
+    """How many documents a rebuild will index (live pages and glossary terms)."""
+    with app.app_context(), Session(db.engine) as session:
+        return _count_sources(session)
+
+
+def _remove_old_generations(root: Path, keep: set[str]) -> None:
+    """Delete generations but the newest ones; the one just replaced stays for open searchers."""
+    gens = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
+                  key=lambda p: p.stat().st_mtime)
+    old = [p for p in gens if p.name not in keep]
+    for p in old[:-1]:  # the most recent old one may still be read by other processes
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def status(app: Flask) -> dict[str, Any]:
+    """Where the index stands: generation, applied position, documents, pending changes."""
+    st = state(app)
+    gen = current_generation(st.root)
+    out: dict[str, Any] = {"dir": str(st.root), "generation": gen, "documents": 0, "seq": 0, "pending": 0}
+    if gen is None:
+        return out
+    applied = read_applied(st.root / gen)
+    out["seq"] = applied.seq
+    with app.app_context(), Session(db.engine) as session:
+        out["pending"] = len(applied.pending(_visible_ids(session, applied)))
+    searcher = open_searcher(app)
+    if searcher is not None:
+        with st.lock:
+            out["documents"] = searcher.doc_count()
+    return out

@@ -1,0 +1,22 @@
+"""The search form: a GET form (bookmarkable, no CSRF token)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SearchField
+from wtforms.validators import NumberRange, Optional
+
+
+class SearchForm(FlaskForm):
+    """What the results page reads from the query string: q, typ, malgrupp, sida."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Sök i kunskapsbanken", validators=[Optional()])
+    typ = HiddenField()
+    malgrupp = HiddenField()
+    sida = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)])
+
+    def page_number(self) -> int:
+        """The requested result page; anything invalid means the first."""
+        return self.sida.data if self.sida.data and not self.sida.errors else 1

@@ -1,0 +1,184 @@
+"""Accounts: creation, roles, disabling, password policy and login with brute-force protection."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from functools import lru_cache
+from importlib import resources
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kb.constants import AuditAction, Role
+from kb.extensions import db
+from kb.models import LoginAttempt, User
+from kb.models.base import utcnow
+from kb.services import audit
+from kb.services.errors import ServiceError, ValidationError
+
+PASSWORD_MIN = 12
+LOCK_WINDOW = timedelta(minutes=15)
+MAX_FAILS_PER_ACCOUNT = 5
+MAX_FAILS_PER_ADDRESS = 20
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+# The same message for unknown user and wrong password, so nobody can probe for accounts.
+BAD_LOGIN = "Fel användarnamn eller lösenord."
+LOCKED = ("För många misslyckade inloggningar. Inloggningen är spärrad i 15 minuter. "
+          "Försök igen senare eller kontakta en administratör.")
+# A fixed hash so that unknown users cost as much time as known ones.
+_DUMMY_HASH = generate_password_hash("dummy-password-for-timing", method="scrypt")
+
+
+class LoginRefused(ServiceError):
+    """Login failed; the message is safe to show."""
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The list of common passwords that are refused."""
+    text = (resources.files("kb") / "data" / "common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, username: str = "") -> str | None:
+    """Why a password is not acceptable (Swedish), or None."""
+    if len(password) < PASSWORD_MIN:
+        return f"Lösenordet måste vara minst {PASSWORD_MIN} tecken."
+    if len(password) > 200:
+        return "Lösenordet får vara högst 200 tecken."
+    folded = password.casefold()
+    if folded in common_passwords():
+        return "Lösenordet är för vanligt och lätt att gissa. Välj ett annat, gärna en fras med flera ord."
+    if len(set(folded)) < 4:
+        return "Lösenordet har för få olika tecken."
+    if username and username.casefold() in folded:
+        return "Lösenordet får inte innehålla användarnamnet."
+    return None
+
+
+def generate_password() -> str:
+    """A strong random password (for demo accounts)."""
+    return secrets.token_urlsafe(15)
+
+
+def get(username: str) -> User | None:
+    """A user by username (case-insensitive)."""
+    return db.session.scalar(select(User).where(User.username == username.strip().lower()))
+
+
+def load(session_id: str) -> User | None:
+    """The user for a session id 'id:token', or None if the token no longer matches."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.disabled or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def all_users() -> list[User]:
+    """Every account by username."""
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def create(username: str, password: str, role: Role, *, display_name: str = "", actor: str | None = None) -> User:
+    """Create an account after checking the username and password policy."""
+    name = username.strip().lower()
+    errors: dict[str, str] = {}
+    if not USERNAME_RE.match(name):
+        errors["username"] = "Användarnamnet ska vara 2–80 tecken: a–z, 0–9, punkt, bindestreck eller understreck."
+    elif get(name) is not None:
+        errors["username"] = f"Användarnamnet ”{name}” finns redan."
+    problem = password_problem(password, name)
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise ValidationError(errors)
+    user = User(username=name, display_name=display_name.strip()[:120], role=role.value,
+                password_hash=generate_password_hash(password, method="scrypt"),
+                session_token=secrets.token_hex(16))
+    db.session.add(user)
+    audit.record(AuditAction.USER_CREATED, name, f"roll: {role.value}", actor=actor)
+    db.session.commit()
+    return user
+
+
+def _require(username: str) -> User:
+    user = get(username)
+    if user is None:
+        raise ValidationError({"username": f"Det finns ingen användare ”{username}”."})
+    return user
+
+
+def set_role(username: str, role: Role, *, actor: str | None = None) -> User:
+    """Change a user's role."""
+    user = _require(username)
+    if user.role != role.value:
+        audit.record(AuditAction.USER_ROLE, user.username, f"{user.role} → {role.value}", actor=actor)
+        user.role = role.value
+        db.session.commit()
+    return user
+
+
+def set_disabled(username: str, disabled: bool, *, actor: str | None = None) -> User:
+    """Disable (or enable) an account; disabling ends its sessions."""
+    user = _require(username)
+    if user.disabled != disabled:
+        user.disabled = disabled
+        user.session_token = secrets.token_hex(16)
+        audit.record(AuditAction.USER_DISABLED if disabled else AuditAction.USER_ENABLED, user.username, actor=actor)
+        db.session.commit()
+    return user
+
+
+def set_password(username: str, password: str, *, actor: str | None = None) -> User:
+    """Set a new password (policy applies); other sessions end."""
+    user = _require(username)
+    problem = password_problem(password, user.username)
+    if problem:
+        raise ValidationError({"password": problem})
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.session_token = secrets.token_hex(16)
+    audit.record(AuditAction.USER_PASSWORD, user.username, actor=actor)
+    db.session.commit()
+    return user
+
+
+def _recent_failures(column, value: str) -> int:
+    since = utcnow() - LOCK_WINDOW
+    return db.session.scalar(select(func.count(LoginAttempt.id)).where(
+        column == value, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since)) or 0
+
+
+def is_locked(username: str, remote_addr: str) -> bool:
+    """Whether recent failures lock this account or this address."""
+    return (_recent_failures(LoginAttempt.username, username) >= MAX_FAILS_PER_ACCOUNT
+            or _recent_failures(LoginAttempt.remote_addr, remote_addr) >= MAX_FAILS_PER_ADDRESS)
+
+
+def authenticate(username: str, password: str, remote_addr: str) -> User:
+    """Check a login; record the attempt; raise LoginRefused with a generic or lockout message."""
+    name = (username or "").strip().lower()[:80]
+    if is_locked(name, remote_addr):
+        audit.record(AuditAction.LOCKOUT, name, "försök under spärr", actor=name, remote_addr=remote_addr)
+        db.session.commit()
+        raise LoginRefused(LOCKED)
+    user = get(name) if name else None
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if user is None or not ok or user.disabled:
+        db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, success=False))
+        audit.record(AuditAction.LOGIN_FAILED, name, actor=name, remote_addr=remote_addr)
+        db.session.flush()
+        locked_now = is_locked(name, remote_addr)
+        if locked_now:
+            audit.record(AuditAction.LOCKOUT, name, "spärrad efter för många försök", actor=name,
+                         remote_addr=remote_addr)
+        db.session.commit()
+        raise LoginRefused(LOCKED if locked_now else BAD_LOGIN)
+    db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, success=True))
+    user.last_login_at = utcnow()
+    audit.record(AuditAction.LOGIN, name, actor=name, remote_addr=remote_addr)
+    db.session.commit()
+    return user
