@@ -25,6 +25,7 @@ STOP_WORDS: frozenset[str] = frozenset(stopwords_for_language("sv")) | frozenset
     vad var vart när hur vem vems vilken vilket vilka varför varifrån aldrig alltid
     kan kunna kunde man jag mig min mitt mina ska skall skulle vill måste bör får fick
     finns fanns gör göra gjorde görs hitta hittar hittas ligger behöver behövs
+    sitter ingår heter betyder innebär står
     någon något några ett en den det de dom också även bara eller samt
     """.split()
 )

@@ -102,6 +102,7 @@ class AuditAction(str, enum.Enum):
     PAGE_DELETED = "page.deleted"
     PAGE_RESTORED = "page.restored"
     GLOSSARY_SAVED = "glossary.saved"
+    GLOSSARY_DELETED = "glossary.deleted"
     USER_CREATED = "user.created"
     USER_ROLE = "user.role_changed"
     USER_DISABLED = "user.disabled"
@@ -125,6 +126,7 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.PAGE_DELETED: "Sida borttagen",
     AuditAction.PAGE_RESTORED: "Sida återskapad",
     AuditAction.GLOSSARY_SAVED: "Ordlistepost sparad",
+    AuditAction.GLOSSARY_DELETED: "Ordlistepost borttagen",
     AuditAction.USER_CREATED: "Användare skapad",
     AuditAction.USER_ROLE: "Roll ändrad",
     AuditAction.USER_DISABLED: "Användare inaktiverad",

@@ -1,13 +1,16 @@
 """Jinja filters and globals shared by all templates."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from kb.constants import TARGET_GROUPS, PageType, RevisionOp
 from kb.permissions import Permission, can
+from kb.typed import specs_for
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -50,6 +53,45 @@ def op_label(value: str) -> str:
         return value
 
 
+def iso_date_long(value: str) -> str:
+    """'2026-12-31' as '31 december 2026' (other text unchanged)."""
+    from kb.typed import parse_date
+
+    parsed = parse_date(str(value))
+    return f"{parsed.day} {MONTHS[parsed.month - 1]} {parsed.year}" if parsed else str(value)
+
+
+def nl2br(value: str) -> Markup:
+    """Escaped text with line breaks kept."""
+    return Markup("<br>").join(escape(line) for line in str(value).split("\n"))
+
+
+_WIKI_ITEM = re.compile(r"^\[\[([^\]|]+)(?:\|([^\]]+))?\]\]$")
+
+
+def fact_item(value: str) -> Markup:
+    """A list item of a fact field: [[slug|text]] and https links become links; the rest is text."""
+    from kb.services.pages import page_path
+    from kb.slugs import slugify
+
+    text = str(value).strip()
+    match = _WIKI_ITEM.match(text)
+    if match:
+        slug = slugify(match.group(1))
+        return Markup('<a href="%s">%s</a>') % (page_path(slug), (match.group(2) or match.group(1)).strip())
+    if re.match(r"^https?://[^\s<>\"']+$", text):
+        return Markup('<a href="%s" rel="noopener nofollow">%s</a>') % (text, text)
+    return escape(text)
+
+
+def review_state(fields: dict) -> str | None:
+    """A routine's review state today ('overdue', 'soon' or None)."""
+    from kb.services.structure import today
+    from kb.typed import review_state as state
+
+    return state(fields or {}, today())
+
+
 def reject_key(mapping: dict, key: str) -> dict:
     """A copy of a mapping without one key (for building pagination links)."""
     return {k: v for k, v in mapping.items() if k != key}
@@ -59,8 +101,9 @@ def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(datetime=format_datetime, date_long=format_date_long,
                                  type_label=type_label, op_label=op_label,
-                                 reject_key=reject_key)
+                                 reject_key=reject_key, iso_date_long=iso_date_long, nl2br=nl2br,
+                                 fact_item=fact_item)
     app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS, Permission=Permission,
-                                 can=can)
+                                 can=can, facts_specs=specs_for, review_state=review_state)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, login, make_app
+from factories import PASSWORD, login, make_app
 
 from kb.constants import Role
 from kb.extensions import db

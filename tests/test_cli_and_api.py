@@ -4,7 +4,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from conftest import make_app
+from factories import make_app
 from factories import make_page
 
 from kb import config as kbconfig

@@ -136,7 +136,7 @@ def test_invalid_input_gets_swedish_errors(app, field, data, message):
 
 def test_body_limit_is_configurable(tmp_path):
     """Is the body size limit taken from configuration?"""
-    from conftest import make_app
+    from factories import make_app
 
     app = make_app(tmp_path / "i", BODY_MAX=1000)
     with app.app_context():

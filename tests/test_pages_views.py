@@ -45,7 +45,7 @@ def test_form_errors_are_swedish_and_keep_the_text(client):
 
 def test_too_long_body_is_refused(tmp_path):
     """Is a body over the configured limit refused with a clear message?"""
-    from conftest import login, make_app
+    from factories import login, make_app
 
     client = login(make_app(tmp_path / "i", BODY_MAX=2000), "redaktor")
     resp = client.post("/ny", data=form_for(source="x" * 3000))

@@ -5,7 +5,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from conftest import login
+from factories import login
 from factories import make_page
 from test_sanitize import XSS_VECTORS, assert_safe
 
@@ -47,7 +47,7 @@ def test_security_headers_and_cookie_flags(app, anon):
 
 def test_secure_cookie_when_https(tmp_path):
     """With KB_HTTPS=true, is the session cookie marked Secure?"""
-    from conftest import make_app
+    from factories import make_app
 
     app = make_app(tmp_path / "i", HTTPS=True)
     assert "Secure" in app.test_client().get("/logga-in").headers.get("Set-Cookie", "")

@@ -159,23 +159,32 @@ class Plan:
         core = self.units[0].query() if len(self.units) == 1 else And([u.query() for u in self.units])
         return Or([core, Term("title_exact", self.title_key, boost=W_TITLE_EXACT)])
 
-    def broad(self, vocabulary: Vocabulary | None) -> tuple[Query, set[str]]:
-        """Pass 2: any unit, with compound parts and typo tolerance; also the extra terms used."""
+    def broad(self, stems: Vocabulary, surface: Vocabulary) -> tuple[Query, set[str]]:
+        """Pass 2: any unit, with compound parts and typo tolerance; also the extra terms used.
+
+        `stems` is the body/title/summary vocabulary (compound parts, typos of body words),
+        `surface` the words of titles, tags and summaries as written (typos of those, which are
+        the words people look for; a misspelt word has no reliable stem).
+        """
         if self.empty:
             return NullQuery, set()
         used: set[str] = set()
         expanded = []
         for unit in self.units:
             extra: list[Query] = []
-            if vocabulary is not None:
-                for word in unit.words:
-                    for term in vocabulary.parts_of(word):
-                        used.add(term)
-                        extra.append(Term("body", term, boost=W_BODY_PART))
-                    for term in vocabulary.near(word):
-                        used.add(term)
-                        extra += [Term("title", term, boost=W_FUZZY * W_TITLE),
-                                  Term("body", term, boost=W_FUZZY)]
+            for word in unit.words:
+                for term in stems.parts_of(word):
+                    used.add(term)
+                    extra.append(Term("body", term, boost=W_BODY_PART))
+                if word.text in surface.doc_freq or any(s in stems.doc_freq for s in word.stems):
+                    continue  # a known word is not a typo
+                for term in stems.near(word):
+                    used.add(term)
+                    extra += [Term("title", term, boost=W_FUZZY * W_TITLE), Term("body", term, boost=W_FUZZY)]
+                for text in surface.near_words(word.text):
+                    near = Word.of(text)
+                    used.update(near.stems)
+                    extra.append(word_query(near, W_FUZZY))
             expanded.append(unit.query(extra))
         subs: list[Query] = [Term("title_exact", self.title_key, boost=W_TITLE_EXACT)]
         if len(self.units) > 1:
@@ -235,17 +244,25 @@ class Vocabulary:
         return self._top(found, MAX_PART_EXPANSIONS)
 
     def near(self, word: Word) -> list[str]:
-        """Terms one edit (5–7 letters) or two edits (8+) from the word's stem, if it is unknown."""
+        """Stems one edit (words of 5–7 letters) or two (8+) from the word's stem."""
         stem = word.folded[0]
-        if len(stem) < MIN_FUZZY_LENGTH - 1 or len(word.text) < MIN_FUZZY_LENGTH:
+        if len(stem) < MIN_FUZZY_LENGTH - 1 or len(word.text) < MIN_FUZZY_LENGTH or stem in self.folded:
             return []
-        if any(s in self.doc_freq for s in word.stems) or stem in self.folded:
+        return self._within(stem, 1 if len(word.text) < 8 else 2)
+
+    def near_words(self, text: str) -> list[str]:
+        """Vocabulary words one edit (5–7 letters) or two (8+) from `text`."""
+        folded = analysis.fold(text)
+        if len(folded) < MIN_FUZZY_LENGTH or folded in self.folded:
             return []
-        limit = 1 if len(word.text) < 8 else 2
+        return self._within(folded, 1 if len(folded) < 8 else 2)
+
+    def _within(self, folded: str, limit: int) -> list[str]:
+        """The most frequent terms within `limit` edits of `folded` (first letter kept)."""
         found = []
-        for n in range(len(stem) - limit, len(stem) + limit + 1):
-            for term in self.by_start.get((stem[0], n), ()):
-                if analysis.edit_distance(stem, analysis.fold(term), limit) <= limit:
+        for n in range(len(folded) - limit, len(folded) + limit + 1):
+            for term in self.by_start.get((folded[0], n), ()):
+                if analysis.edit_distance(folded, analysis.fold(term), limit) <= limit:
                     found.append(term)
         return self._top(found, MAX_FUZZY_EXPANSIONS)
 

@@ -123,19 +123,24 @@ def _synonyms(app: Flask, searcher: Searcher) -> Synonyms:
 
 
 def url_path(kind: str, slug: str) -> str:
-    """The site path of a hit (a page view; glossary entries link to the glossary, if any)."""
+    """The site path of a hit: a page view, or a glossary entry on the glossary page."""
     app = current_app
-    endpoint, values = ("pages.view", {"slug": slug}) if kind == "page" else ("glossary.index", {})
+    if kind == "page":
+        endpoint, values = "pages.view", {"slug": slug}
+    else:
+        from kb.services.glossary import anchor
+
+        endpoint, values = "glossary.index", {"_anchor": anchor(slug)}
     if endpoint not in app.view_functions:
         return ""
     try:
         if has_request_context():
-            path = url_for(endpoint, **values)
-        else:
-            path = app.url_map.bind("localhost").build(endpoint, values)
+            return url_for(endpoint, **values)
+        fragment = values.pop("_anchor", None)
+        path = app.url_map.bind("localhost").build(endpoint, values)
+        return f"{path}#{fragment}" if fragment else path
     except BuildError:
         return ""
-    return path + (f"#{slug}" if kind == "glossary" else "")
 
 
 class Highlighter:
@@ -229,10 +234,12 @@ def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None =
     if not text:
         return results
     store.maybe_catch_up(app)
-    searcher = _searcher(app)
-    if searcher is None:
-        return results
+    # One searcher per process, used under its lock: it may be replaced (and closed) when
+    # the index changes, which must not happen in the middle of another thread's search.
     with store.state(app).lock:
+        searcher = _searcher(app)
+        if searcher is None:
+            return results
         return _run(app, searcher, results, kinds, type, target_group, include_drafts)
 
 
@@ -249,9 +256,11 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
 
     q = p.strict()
     matched = {d for d in searcher.docs_for_query(q) if d in visible}
+    strict_count = len(matched)
     extra_terms: set[str] = set()
-    if len(matched) < FEW_HITS:
-        q, extra_terms = p.broad(_vocabulary(app, searcher, ["body", "title", "summary"], "body"))
+    if strict_count < FEW_HITS:
+        q, extra_terms = p.broad(_vocabulary(app, searcher, ["body", "title", "summary"], "body"),
+                                 _vocabulary(app, searcher, ["spell"], "spell"))
         matched = {d for d in searcher.docs_for_query(q) if d in visible}
 
     types = _docsets(app, searcher, "type")
@@ -275,11 +284,13 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         highlighter = Highlighter(p.all_words(), extra_terms)
         for docnum, score in list(found.items())[start:limit]:
             results.hits.append(_hit(searcher.stored_fields(docnum), score, highlighter))
-    if results.total < FEW_HITS:
+    # "Menade du …?" when the words as typed matched little (typo tolerance may still have
+    # found pages, but the respelt query is what the user should learn and reuse).
+    if strict_count < FEW_HITS:
         suggestion = suggest_correction(app, searcher, results.query)
         if suggestion and suggestion != results.query.lower():
             sp = plan(suggestion, _synonyms(app, searcher))
-            if _count(searcher, sp.strict(), visible) > results.total:
+            if _count(searcher, sp.strict(), visible) > strict_count:
                 results.suggestion = suggestion
     return results
 
@@ -309,15 +320,17 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
     """Titles whose words start with what was typed (search-as-you-type), best first."""
     app = current_app._get_current_object()
     text, _ = clean_query(prefix)
-    # One-letter words are not indexed for suggestions ("mini m" waits for a second letter).
-    typed = [analysis.fold(w) for w in analysis.words(text) if len(w) >= 2][:6]
+    words = [analysis.fold(w) for w in analysis.words(text)][:6]
+    # Prefixes are indexed from two letters; a one-letter last word ("sip d") filters below.
+    typed = [w for w in words if len(w) >= 2]
+    partial = words[-1] if words and len(words[-1]) == 1 else ""
     if not typed:
-        return []
-    searcher = _searcher(app)
-    if searcher is None:
         return []
     limit = max(1, min(int(limit or 8), 20))
     with store.state(app).lock:
+        searcher = _searcher(app)
+        if searcher is None:
+            return []
         kind_sets = _docsets(app, searcher, "kind")
         pages = kind_sets.get("page", set()) - _docsets(app, searcher, "draft").get("t", set())
         terms = [Term("title_edge", w[:20]) for w in typed]
@@ -329,7 +342,10 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
         rows = []
         for docnum, score in found.items():
             doc = searcher.stored_fields(docnum)
-            starts = analysis.normalize_title(doc.get("title", "")).startswith(norm)
+            title_words = analysis.normalize_title(doc.get("title", ""))
+            if partial and not any(w.startswith(partial) for w in title_words.split()[1:]):
+                continue
+            starts = title_words.startswith(norm)
             rows.append((not starts, -score, len(doc.get("title", "")), doc))
         rows.sort(key=lambda r: r[:3])
         return [{"title": d["title"], "slug": d["slug"], "url": url_path("page", d["slug"])}

@@ -159,8 +159,12 @@ def open_searcher(app: Flask) -> Searcher | None:
                 st.ix = whoosh_index.open_dir(str(st.root / gen))
                 st.searcher = st.ix.searcher()
                 st.gen = gen
-            else:
-                st.searcher = st.searcher.refresh()
+            elif st.ix.latest_generation() != st.searcher.reader().generation():
+                # A fresh searcher rather than Searcher.refresh(): whoosh-reloaded 2.7.5's
+                # reader reuse keeps segments with their old deletions, so an updated page
+                # would show up twice.
+                old, st.searcher = st.searcher, st.ix.searcher()
+                old.close()
         except Exception:  # noqa: BLE001 - a damaged or half-deleted index reads as "no index"
             log.exception("search index %s could not be opened", gen)
             st.reset()
@@ -183,16 +187,16 @@ def _load_document(session: Session, entity: str, entity_id: int) -> tuple[str, 
         return page_key(entity_id), (page_document(page) if page is not None and not page.deleted else None)
     if entity == Entity.GLOSSARY.value:
         term = session.get(GlossaryTerm, entity_id)
-        return glossary_key(entity_id), (glossary_document(term) if term is not None else None)
+        return glossary_key(entity_id), (glossary_document(term) if term is not None and not term.deleted else None)
     return f"{entity}:{entity_id}", None
 
 
-def catch_up(app: Flask) -> int:
+def catch_up(app: Flask, *, wait: float = WRITER_TIMEOUT) -> int:
     """Apply pending change-log rows to this app's index; return how many were applied.
 
     Cheap when nothing is pending (one range query on the change table). Never raises for a
-    busy index: if another process holds the lock it returns 0 and that process, or the next
-    call, applies the changes.
+    busy index: if another writer holds the lock for more than `wait` seconds it returns 0
+    and that process, or the next call, applies the changes.
     """
     st = state(app)
     with app.app_context():
@@ -223,7 +227,7 @@ def catch_up(app: Flask) -> int:
                 targets = dict.fromkeys((row.entity, row.entity_id) for row in rows if row.id in wanted)
                 ix = whoosh_index.open_dir(str(gendir))
                 try:
-                    writer = ix.writer(timeout=WRITER_TIMEOUT)
+                    writer = ix.writer(timeout=wait)
                 except LockError:
                     return 0
                 try:
@@ -277,7 +281,7 @@ def maybe_catch_up(app: Flask) -> None:
         return
     st.last_check = now
     try:
-        catch_up(app)
+        catch_up(app, wait=0)  # a search never waits for a writer
     except Exception:  # noqa: BLE001 - a search still answers from the index it has
         log.exception("search index catch-up failed")
 
@@ -324,7 +328,8 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
                     count += 1
                     if progress and count % 100 == 0:
                         progress(count, total)
-                for term in session.scalars(select(GlossaryTerm).order_by(GlossaryTerm.id)):
+                live_terms = select(GlossaryTerm).where(GlossaryTerm.deleted.is_(False)).order_by(GlossaryTerm.id)
+                for term in session.scalars(live_terms):
                     writer.add_document(**glossary_document(term))
                     count += 1
             except BaseException:
@@ -347,7 +352,8 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
 
 def _count_sources(session: Session) -> int:
     pages = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False))) or 0
-    return pages + (session.scalar(select(func.count(GlossaryTerm.id))) or 0)
+    terms = session.scalar(select(func.count(GlossaryTerm.id)).where(GlossaryTerm.deleted.is_(False))) or 0
+    return pages + terms
 
 
 def source_count(app: Flask) -> int:

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from kb.models.changes import Change
-from kb.models.glossary import GlossaryTerm
+from kb.models.glossary import GlossaryRevision, GlossaryTerm
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
+from kb.models.reading import ReadMark
 from kb.models.users import AuditEvent, LoginAttempt, User
 
-__all__ = ["AuditEvent", "Change", "GlossaryTerm", "LoginAttempt", "Page", "PageLink", "Revision", "SlugAlias", "User"]
+__all__ = ["AuditEvent", "Change", "GlossaryRevision", "GlossaryTerm", "LoginAttempt", "Page", "PageLink", "ReadMark", "Revision", "SlugAlias", "User"]

@@ -2,10 +2,20 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    Form,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kb import typed
 from kb.constants import TARGET_GROUPS, PageType
 from kb.services.pages import PageData
 
@@ -67,3 +77,35 @@ class CommentForm(FlaskForm):
 
     comment = StringField("Kommentar", validators=[Optional()])
     submit = SubmitField("Bekräfta")
+
+
+def facts_form(page_type: str, formdata=None, values: dict | None = None,
+               structures: list[tuple[str, str]] = ()) -> Form:
+    """A form for the structured fields of one page type (prefixed, so all types fit in one page)."""
+
+    class FactsForm(Form):
+        pass
+
+    for spec in typed.specs_for(page_type):
+        kwargs = {"description": spec.help}
+        if spec.kind == typed.PAGE:
+            choices = [SelectChoice("", "(ingen)")] + [SelectChoice(slug, title) for slug, title in structures]
+            field = SelectField(spec.label, choices=choices, **kwargs)
+        elif spec.kind == typed.CHOICE:
+            field = SelectField(spec.label, choices=[SelectChoice("", "(välj)")] + [SelectChoice(c, c.capitalize())
+                                                                                  for c in spec.choices], **kwargs)
+        elif spec.kind in (typed.LONG, typed.LIST):
+            field = TextAreaField(spec.label, **kwargs)
+        else:
+            field = StringField(spec.label, render_kw={"placeholder": "ÅÅÅÅ-MM-DD"} if spec.kind == typed.DATE
+                                else None, **kwargs)
+        setattr(FactsForm, spec.name, field)
+    data = {}
+    for name, value in (values or {}).items():
+        data[name] = "\n".join(value) if isinstance(value, list) else str(value)
+    return FactsForm(formdata=formdata, prefix=f"{page_type}-", data=data)
+
+
+def facts_values(form: Form) -> dict:
+    """The raw values of a facts form for the page service to validate."""
+    return {name: field.data for name, field in form._fields.items()}

@@ -1,13 +1,15 @@
 """Page views: thin wrappers that validate a form, call the page service, flash and redirect."""
 from __future__ import annotations
 
+from flask_login import current_user, login_required
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from kb.constants import PageType
-from kb.pages.forms import CommentForm, PageForm
+from kb import typed
+from kb.pages.forms import CommentForm, PageForm, facts_form, facts_values
 from kb.permissions import Permission, actor_name, require
 from kb.services import diff as diffs
-from kb.services import pages
+from kb.services import pages, structure
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
 from kb.slugs import is_valid_slug, slugify
 
@@ -24,8 +26,29 @@ def load_page(slug: str, *, allow_deleted: bool = False):
     return page
 
 
-def _attach_errors(form: PageForm, exc: ValidationError) -> None:
+def facts_forms(formdata=None, page=None) -> dict:
+    """One structured-fields form per page type that has fields."""
+    structures = [(p.slug, p.title) for p in pages.live_pages()
+                  if p.type == PageType.STRUCTURE.value and (page is None or p.id != page.id)]
+    return {t: facts_form(t, formdata, page.fields if page is not None and page.type == t else None, structures)
+            for t, specs in typed.TYPE_FIELDS.items() if specs}
+
+
+def page_data(form: PageForm, facts: dict):
+    """The page form plus the chosen type's structured fields, as service input."""
+    data = form.to_data()
+    data.fields = facts_values(facts[data.type]) if data.type in facts else {}
+    return data
+
+
+def _attach_errors(form: PageForm, exc: ValidationError, facts: dict | None = None) -> None:
     for name, message in exc.errors.items():
+        if name.startswith("fields.") and facts and form.type.data in facts:
+            field = getattr(facts[form.type.data], name.split(".", 1)[1], None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+                flash(message, "error")
+                continue
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
@@ -54,7 +77,42 @@ def view(slug: str):
         return redirect(url_for("pages.view", slug=page.slug), code=301)
     if page.deleted:
         return render_template("pages/deleted.html", page=page, form=CommentForm()), 410
-    return render_template("pages/view.html", page=page, backlinks=pages.backlinks(page))
+    context = {"linked": structure.linked_pages(page), "children": structure.children(page),
+               "owned": structure.owned_routines(page)}
+    if page.type == PageType.ORIENTATION.value:
+        path = structure.orientation_path()
+        index = next((i for i, p in enumerate(path) if p.id == page.id), None)
+        read = structure.read_page_ids(current_user.id) if current_user.is_authenticated else set()
+        context.update(path=path, position=index, read=read, read_form=CommentForm(),
+                       prev_page=path[index - 1] if index else None,
+                       next_page=path[index + 1] if index is not None and index + 1 < len(path) else None)
+    return render_template("pages/view.html", page=page, backlinks=pages.backlinks(page), **context)
+
+
+@bp.post("/sida/<slug>/last")
+@login_required
+def mark_read(slug: str):
+    """Mark an orientation page as read (or unread) for the logged-in user."""
+    page = load_page(slug)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    read = request.form.get("read", "1") == "1"
+    structure.set_read(current_user.id, page, read)
+    flash("Markerad som läst." if read else "Markeringen togs bort.", "success")
+    return redirect(url_for("pages.view", slug=page.slug) + "#introduktion")
+
+
+@bp.get("/struktur")
+def chart():
+    """The organisation chart of structures."""
+    return render_template("pages/chart.html", roots=structure.structure_tree())
+
+
+@bp.get("/att-revidera")
+def review():
+    """Routines past or near their review date."""
+    return render_template("pages/review.html", due=structure.review_list(), today=structure.today())
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -68,22 +126,26 @@ def create():
         form.slug.data = slug if is_valid_slug(slug) else ""
         wanted = request.args.get("typ", "")
         form.type.data = wanted if wanted in {t.value for t in PageType} else PageType.ARTICLE.value
-        return render_template("pages/edit.html", form=form, page=None)
+        form.source.data = typed.TEMPLATES.get(form.type.data, "")
+        return render_template("pages/edit.html", form=form, page=None, facts=facts_forms())
+    facts = facts_forms(request.form)
     preview = None
+    failed = False
     if form.validate_on_submit():
-        data = form.to_data()
+        data = page_data(form, facts)
         if form.preview.data:
             preview = pages.render(pages.normalize_source(data.source)).html
         else:
             try:
                 page = pages.create_page(data, author=actor_name(), comment=form.comment.data or "")
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                _attach_errors(form, exc, facts)
+                failed = True
             else:
                 flash(f"Sidan ”{page.title}” skapades.", "success")
                 return redirect(url_for("pages.view", slug=page.slug))
-    return render_template("pages/edit.html", form=form, page=None, preview=preview), (
-        200 if preview is not None or not form.errors else 422)
+    return render_template("pages/edit.html", form=form, page=None, preview=preview, facts=facts), (
+        422 if failed or form.errors else 200)
 
 
 @bp.route("/sida/<slug>/redigera", methods=["GET", "POST"])
@@ -94,10 +156,12 @@ def edit(slug: str):
     form = PageForm()
     if request.method == "GET":
         form.fill_from(page)
-        return render_template("pages/edit.html", form=form, page=page)
+        return render_template("pages/edit.html", form=form, page=page, facts=facts_forms(page=page))
+    facts = facts_forms(request.form, page)
     preview = None
+    failed = False
     if form.validate_on_submit():
-        data = form.to_data()
+        data = page_data(form, facts)
         try:
             base = int(form.base_revision.data or "0")
         except ValueError:
@@ -109,20 +173,21 @@ def edit(slug: str):
                 rev = pages.update_page(page, data, base_revision=base, author=actor_name(),
                                         comment=form.comment.data or "")
             except ConflictError as exc:
-                return _conflict(page, form, exc)
+                return _conflict(page, form, exc, facts)
             except ValidationError as exc:
-                _attach_errors(form, exc)
+                _attach_errors(form, exc, facts)
+                failed = True
             else:
                 if rev is None:
                     flash("Inga ändringar att spara.", "info")
                 else:
                     flash(f"Sidan sparades (version {rev.number}).", "success")
                 return redirect(url_for("pages.view", slug=page.slug))
-    return render_template("pages/edit.html", form=form, page=page, preview=preview), (
-        200 if preview is not None or not form.errors else 422)
+    return render_template("pages/edit.html", form=form, page=page, preview=preview, facts=facts), (
+        422 if failed or form.errors else 200)
 
 
-def _conflict(page, form: PageForm, exc: ConflictError):
+def _conflict(page, form: PageForm, exc: ConflictError, facts: dict):
     """Show what the other person changed and keep this user's text for merging."""
     base_source = pages.get_revision(page, exc.base).source if exc.base >= 1 else ""
     current = page.current
@@ -131,7 +196,7 @@ def _conflict(page, form: PageForm, exc: ConflictError):
     others = [r for r in pages.history(page) if r.number > exc.base]
     form.base_revision.data = str(page.revision_number)
     return render_template("pages/conflict.html", page=page, form=form, theirs=theirs, yours=yours,
-                           others=others, current=current), 409
+                           others=others, current=current, facts=facts), 409
 
 
 @bp.post("/forhandsgranska")

@@ -1,21 +1,21 @@
 """Pages and revisions: create, edit (with conflict detection), revert, delete, restore, rename."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from kb import markup, pii
+from kb import markup, pii, typed
 from kb.constants import TARGET_GROUPS, AuditAction, ChangeOp, Entity, PageType, RevisionOp
 from kb.extensions import db
 from kb.models import Page, PageLink, Revision, SlugAlias
 from kb.models.base import utcnow
-from kb.services import audit, changes
+from kb.services import audit, changes, glossary
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
 from kb.slugs import is_valid_slug, slugify
 
@@ -111,15 +111,51 @@ def clean(data: PageData) -> PageData:
     slug = (data.slug or "").strip() or None
     if slug is not None and not is_valid_slug(slug):
         errors["slug"] = "Adressen får bara innehålla a–z, 0–9 och bindestreck (t.ex. mini-maria)."
+    fields, field_errors = typed.clean_fields(data.type, dict(data.fields or {}))
+    errors.update(field_errors)
     for name, label, value in (("title", "Titel", title), ("summary", "Sammanfattning", summary),
-                               ("source", "Text", source), ("tags", "Etiketter", ", ".join(tags))):
+                               ("source", "Text", source), ("tags", "Etiketter", ", ".join(tags)),
+                               *((f"fields.{s.name}", s.label, _field_text(fields.get(s.name)))
+                                 for s in typed.specs_for(data.type))):
         findings = pii.find_personal_numbers(value)
         if findings and name not in errors:
             errors[name] = pii.describe(findings, label)
     if errors:
         raise ValidationError(errors)
     return PageData(title=title, type=data.type, source=source, summary=summary, tags=tags,
-                    target_groups=groups, fields=dict(data.fields or {}), slug=slug)
+                    target_groups=groups, fields=fields, slug=slug)
+
+
+def _field_text(value: object) -> str:
+    if isinstance(value, list):
+        return "\n".join(value)
+    return "" if value is None else str(value)
+
+
+def check_relations(slug: str, data: PageData) -> None:
+    """Parent and owner fields must name live structure pages, and parents must not form a cycle."""
+    errors: dict[str, str] = {}
+    for spec in typed.specs_for(data.type):
+        target = data.fields.get(spec.name) if spec.kind == typed.PAGE else None
+        if not target:
+            continue
+        page, _ = resolve(target)
+        if page is None or page.deleted or page.type != PageType.STRUCTURE.value:
+            errors[f"fields.{spec.name}"] = f"{spec.label}: det finns ingen struktursida med adressen ”{target}”."
+            continue
+        if spec.name == "parent":
+            seen = {slug}
+            cursor: Page | None = page
+            while cursor is not None:
+                if cursor.slug in seen:
+                    errors["fields.parent"] = (f"{spec.label}: ”{page.title}” ligger redan under den här "
+                                               "strukturen. Det skulle bli en cirkel.")
+                    break
+                seen.add(cursor.slug)
+                parent_slug = (cursor.fields or {}).get("parent")
+                cursor = resolve(parent_slug)[0] if parent_slug else None
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- lookups ---------------------------------------------------------------------------------
@@ -217,10 +253,40 @@ class SlugChecker:
         return self._cache[slug]
 
 
-def render(source: str, exists: SlugChecker | None = None) -> markup.Rendered:
-    """Render Markdown to sanitised HTML with this knowledge base's link rules."""
+def render(source: str, exists: SlugChecker | None = None,
+           expansions: Mapping[str, str] | None = None) -> markup.Rendered:
+    """Render Markdown to sanitised HTML with this knowledge base's link rules and glossary <abbr>s."""
     return markup.render(source, page_exists=exists or SlugChecker(), url_for_slug=page_path,
-                         url_for_new=new_page_path)
+                         url_for_new=new_page_path,
+                         glossary=glossary.expansions() if expansions is None else expansions)
+
+
+def _uses_term(text: str, term: str) -> bool:
+    """Whether plain text may contain a glossary term (all-caps terms match case-sensitively)."""
+    return term in text if term.isupper() else term.casefold() in text.casefold()
+
+
+def refresh_html_for_terms(terms: Iterable[str]) -> int:
+    """Re-render the current HTML of live pages whose text uses one of these glossary terms.
+
+    Called when a glossary entry changes so that the <abbr> titles stay current; revisions keep
+    the HTML of their time. Returns the number of pages re-rendered.
+    """
+    wanted = [t for t in dict.fromkeys(terms) if t and t.strip()]
+    if not wanted:
+        return 0
+    # icontains is only a pre-filter (databases differ in case rules); _uses_term decides.
+    candidates = db.session.scalars(select(Page).where(
+        Page.deleted.is_(False), or_(*(Page.text.icontains(t, autoescape=True) for t in wanted))))
+    hits = [p for p in candidates if any(_uses_term(p.text or "", t) for t in wanted)]
+    if not hits:
+        return 0
+    current_expansions, exists = glossary.expansions(), SlugChecker()
+    for page in hits:
+        current = page.current
+        if current is not None:
+            page.html = render(current.source, exists, current_expansions).html
+    return len(hits)
 
 
 def _store_links(page: Page, links: Iterable[str]) -> None:
@@ -229,12 +295,14 @@ def _store_links(page: Page, links: Iterable[str]) -> None:
         db.session.add(PageLink(source_id=page.id, target_slug=slug))
 
 
-def _refresh_linkers(slugs: set[str]) -> None:
+def refresh_linkers(slugs: set[str], skip: set[str] = frozenset()) -> None:
     """Re-render the current HTML of pages that link to these slugs (a page appeared or went)."""
     if not slugs:
         return
     sub = select(PageLink.source_id).where(PageLink.target_slug.in_(slugs))
     for page in db.session.scalars(select(Page).where(Page.id.in_(sub))):
+        if page.slug in skip:
+            continue
         current = page.current
         if current is not None:
             page.html = render(current.source).html
@@ -278,7 +346,8 @@ def _commit_or_conflict(page: Page, base: int) -> None:
 
 
 def create_page(data: PageData, *, author: str = "", comment: str = "",
-                exists: SlugChecker | None = None, commit: bool = True) -> Page:
+                exists: SlugChecker | None = None, commit: bool = True, check: bool = True,
+                refresh: bool = True) -> Page:
     """Create a page with its first revision."""
     data = clean(data)
     slug = data.slug or slugify(data.title)
@@ -287,18 +356,21 @@ def create_page(data: PageData, *, author: str = "", comment: str = "",
     if _slug_taken(slug):
         raise ValidationError({"slug": f"Det finns redan en sida med adressen ”{slug}”."})
     data.slug = slug
+    if check:
+        check_relations(slug, data)
     page = Page(slug=slug, title=data.title, type=data.type, revision_number=0)
     db.session.add(page)
     db.session.flush()
     _apply(page, data, RevisionOp.CREATE, author, comment or "Ny sida", exists)
-    _refresh_linkers({slug})
+    if refresh:
+        refresh_linkers({slug})
     if commit:
         changes.commit()
     return page
 
 
 def update_page(page: Page, data: PageData, *, base_revision: int, author: str = "", comment: str = "",
-                exists: SlugChecker | None = None, commit: bool = True) -> Revision | None:
+                exists: SlugChecker | None = None, commit: bool = True, check: bool = True) -> Revision | None:
     """Save an edit based on `base_revision`; None when nothing changed; ConflictError if outdated."""
     if page.deleted:
         raise ValidationError({"source": "Sidan är borttagen. Återskapa den innan du ändrar den."})
@@ -309,6 +381,8 @@ def update_page(page: Page, data: PageData, *, base_revision: int, author: str =
     new_slug = data.slug or page.slug
     if data.same_content(page, current.source if current else "") and new_slug == page.slug:
         return None
+    if check:
+        check_relations(page.slug, data)
     if new_slug != page.slug:
         _rename(page, new_slug)
     rev = _apply(page, data, RevisionOp.EDIT, author, comment, exists)
@@ -325,7 +399,7 @@ def _rename(page: Page, new_slug: str) -> None:
     db.session.add(SlugAlias(slug=old, page_id=page.id))
     page.slug = new_slug
     db.session.flush()
-    _refresh_linkers({old, new_slug})
+    refresh_linkers({old, new_slug})
 
 
 def _data_of(rev: Revision, slug: str) -> PageData:
@@ -358,7 +432,7 @@ def delete_page(page: Page, *, author: str = "", comment: str = "") -> Revision:
     rev = _apply(page, _data_of(current, page.slug), RevisionOp.DELETE, author, comment or "Sidan togs bort")
     page.deleted = True
     changes.record(Entity.PAGE, page.id, ChangeOp.DELETE, author)
-    _refresh_linkers({page.slug})
+    refresh_linkers({page.slug})
     _commit_or_conflict(page, base)
     return rev
 
@@ -371,7 +445,7 @@ def restore_page(page: Page, *, author: str = "", comment: str = "", commit: boo
     page.deleted = False
     rev = _apply(page, _data_of(page.current, page.slug), RevisionOp.RESTORE, author,
                  comment or "Sidan återskapades")
-    _refresh_linkers({page.slug})
+    refresh_linkers({page.slug})
     if commit:
         _commit_or_conflict(page, base)
     return rev

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.models import Page
 from kb.services import changes, glossary, pages
+from kb import typed
+from kb.constants import PageType
 from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
 
@@ -65,6 +67,8 @@ def parse_page_file(path: Path) -> pages.PageData:
         mark = getattr(exc, "problem_mark", None)
         where = f" på rad {mark.line + 2}" if mark is not None else ""
         raise FileError(f"front matter är inte giltig YAML{where}: {getattr(exc, 'problem', exc)}") from exc
+    except ValueError as exc:  # e.g. an unquoted date that does not exist: 2026-99-01
+        raise FileError(f"front matter har ett ogiltigt värde: {exc}") from exc
     if not isinstance(meta, dict):
         raise FileError("front matter måste vara nyckel: värde-par")
     body = text.replace("\r\n", "\n")[match.end():]
@@ -81,10 +85,16 @@ def parse_page_file(path: Path) -> pages.PageData:
     slug = str(meta.get("slug") or path.stem)
     if not is_valid_slug(slug):
         raise FileError(f"ogiltig slug ”{slug}”: bara a–z, 0–9 och bindestreck")
+    page_type = str(meta["type"])
+    foreign = sorted(k for k in meta if k in typed.ALL_FIELD_NAMES
+                     and k not in {s.name for s in typed.specs_for(page_type)})
+    if foreign:
+        raise FileError(f"fälten {', '.join(foreign)} hör inte till sidtypen {page_type}")
     return pages.PageData(
-        title=str(meta["title"]), type=str(meta["type"]), slug=slug, source=body,
+        title=str(meta["title"]), type=page_type, slug=slug, source=body,
         summary=str(meta.get("summary") or ""), tags=list(meta.get("tags") or []),
         target_groups=list(meta.get("target_groups") or []),
+        fields={s.name: meta[s.name] for s in typed.specs_for(page_type) if s.name in meta},
     )
 
 
@@ -148,6 +158,7 @@ def import_folder(folder: Path, *, author: str = "import",
             continue
         seen[str(data.slug)] = path.name
         parsed.append((path, data))
+    parsed = _check_relations(parsed, report)
     # Links are checked against the pages that exist after the import, so that order does not matter.
     known = set(db.session.scalars(select(Page.slug).where(Page.deleted.is_(False)))) | set(seen)
     exists = pages.SlugChecker(known)
@@ -165,25 +176,62 @@ def import_folder(folder: Path, *, author: str = "import",
             getattr(report, outcome).append(str(data.slug))
         if progress:
             progress(path.name)
+    pages.refresh_linkers(set(report.created), skip=set(seen))
     changes.commit()
     return report
+
+
+def _check_relations(parsed: list[tuple[Path, pages.PageData]],
+                     report: ImportReport) -> list[tuple[Path, pages.PageData]]:
+    """Refuse files whose parent/owner is not a structure (here or in the base) or makes a cycle."""
+    structures = {p.slug: (p.fields or {}).get("parent") for p in db.session.scalars(
+        select(Page).where(Page.deleted.is_(False), Page.type == PageType.STRUCTURE.value))}
+    for _path, data in parsed:
+        structures.pop(str(data.slug), None)
+        if data.type == PageType.STRUCTURE.value:
+            structures[str(data.slug)] = data.fields.get("parent")
+    ok: list[tuple[Path, pages.PageData]] = []
+    for path, data in parsed:
+        problem = None
+        for spec in typed.specs_for(data.type):
+            target = data.fields.get(spec.name) if spec.kind == typed.PAGE else None
+            if target and target not in structures:
+                problem = f"{spec.label.lower()}: det finns ingen struktursida med adressen ”{target}”"
+            elif target and spec.name == "parent":
+                seen, cursor = {str(data.slug)}, target
+                while cursor:
+                    if cursor in seen:
+                        problem = f"{spec.label.lower()}: ”{target}” ger en cirkel av överordnade strukturer"
+                        break
+                    seen.add(cursor)
+                    cursor = structures.get(cursor)
+        if problem:
+            report.errors.append((path.name, problem))
+        else:
+            ok.append((path, data))
+    return ok
 
 
 def _import_one(data: pages.PageData, *, author: str, exists: pages.SlugChecker) -> str:
     page, _ = pages.resolve(str(data.slug))
     if page is None:
-        pages.create_page(data, author=author, comment="Importerad", exists=exists, commit=False)
+        # Pages in this import were rendered knowing each other; the others are refreshed once at the end.
+        pages.create_page(data, author=author, comment="Importerad", exists=exists, commit=False, check=False,
+                          refresh=False)
         return "created"
     data.slug = page.slug
     if page.deleted:
         pages.restore_page(page, author=author, comment="Återskapad vid import", commit=False)
     rev = pages.update_page(page, data, base_revision=page.revision_number, author=author,
-                            comment="Importerad", exists=exists, commit=False)
+                            comment="Importerad", exists=exists, commit=False, check=False)
     return "updated" if rev is not None else "unchanged"
 
 
 def _dump_value(value: object) -> str:
-    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=100_000).strip()
+    # Multi-line text is written double-quoted with \n escapes, so each key stays on one line.
+    style = '"' if isinstance(value, str) and "\n" in value else None
+    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=100_000,
+                          default_style=style).strip()
 
 
 def page_to_text(page: Page) -> str:
@@ -191,8 +239,11 @@ def page_to_text(page: Page) -> str:
     current = page.current
     meta = {"title": page.title, "type": page.type, "slug": page.slug, "summary": page.summary,
             "tags": list(page.tags or []), "target_groups": list(page.target_groups or [])}
+    fields = page.fields or {}
+    extra = [s.name for s in typed.specs_for(page.type) if s.name in fields]
+    meta.update({name: fields[name] for name in extra})
     lines = ["---"]
-    for key in FIELD_ORDER:
+    for key in (*FIELD_ORDER, *extra):
         value = meta[key]
         dumped = _dump_value(value)
         if dumped.endswith("\n..."):

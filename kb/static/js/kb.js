@@ -33,3 +33,16 @@
     }
   }
 })();
+
+// Show only the structured fields of the chosen page type.
+(function () {
+  "use strict";
+  var select = document.querySelector("select#type");
+  var groups = document.querySelectorAll(".facts-fields[data-type]");
+  if (!select || !groups.length) { return; }
+  var sync = function () {
+    groups.forEach(function (g) { g.hidden = g.getAttribute("data-type") !== select.value; });
+  };
+  select.addEventListener("change", sync);
+  sync();
+})();

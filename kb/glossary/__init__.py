@@ -1,0 +1,1 @@
+"""The glossary: abbreviations and terms, read by everyone, edited by editors, with history."""

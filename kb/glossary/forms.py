@@ -1,0 +1,65 @@
+"""Forms for the glossary, one class per use case."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SearchField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional
+
+from kb.models import GlossaryTerm
+from kb.services.errors import ValidationError
+from kb.services.glossary import TermData
+
+
+def parse_revision(value: str | None) -> int | None:
+    """A base revision number from a hidden field, or None when missing or garbled."""
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
+
+
+class FilterForm(FlaskForm):
+    """Narrow the list down by term or expansion (a GET form: no CSRF, works without JavaScript)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Filtrera på förkortning eller förklaring", validators=[Optional()],
+                    description="T.ex. SIP eller ”plan”.")
+
+
+class TermForm(FlaskForm):
+    """Create or edit a glossary entry; length and personnummer checks live in the service."""
+
+    term = StringField("Förkortning eller begrepp",
+                       description="T.ex. SIP. En förkortning i versaler känns igen bara i versaler på sidorna.")
+    expansion = StringField("Förklaring",
+                            description="Vad förkortningen står för. Visas när man pekar på ordet på en sida.")
+    description = TextAreaField("Beskrivning", validators=[Optional()],
+                                description="Några meningar om vad det är och var det används (valfritt).")
+    comment = StringField("Kort beskrivning av ändringen", validators=[Optional()])
+    base_revision = HiddenField()
+    save = SubmitField("Spara")
+
+    def to_data(self) -> TermData:
+        """The form's values as service input."""
+        return TermData(self.term.data or "", self.expansion.data or "", self.description.data or "")
+
+    def fill_from(self, row: GlossaryTerm) -> None:
+        """Load an entry's current values and the revision the edit is based on."""
+        self.term.data, self.expansion.data, self.description.data = row.term, row.expansion, row.description
+        self.base_revision.data = str(row.revision_number)
+
+    def add_errors(self, exc: ValidationError) -> None:
+        """Show the service's messages at their fields (the typed text stays)."""
+        for name, message in exc.errors.items():
+            field = getattr(self, name, self.term)
+            field.errors = [*field.errors, message]
+
+
+class DeleteTermForm(FlaskForm):
+    """Delete an entry (it keeps its history), based on the revision the editor saw."""
+
+    reason = StringField("Varför tas posten bort? (valfritt)", validators=[Optional()])
+    delete_base_revision = HiddenField()
+    delete = SubmitField("Ta bort posten")

@@ -1,0 +1,126 @@
+"""Glossary views: thin wrappers that validate a form, call the glossary service, flash and redirect."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from kb.glossary.forms import DeleteTermForm, FilterForm, TermForm, parse_revision
+from kb.models import GlossaryTerm
+from kb.permissions import Permission, actor_name, can, require
+from kb.services import glossary
+from kb.services.errors import ConflictError, ValidationError
+
+bp = Blueprint("glossary", __name__)
+
+FILTER_MAX = 100
+
+
+def load_term(term_id: int, *, allow_deleted: bool = False) -> GlossaryTerm:
+    """The entry with this id, or 404 (deleted ones too unless allowed)."""
+    row = glossary.get_by_id(term_id)
+    if row is None or (row.deleted and not allow_deleted):
+        abort(404)
+    return row
+
+
+def entry_url(row: GlossaryTerm) -> str:
+    """The entry's place on the glossary page."""
+    return url_for("glossary.index", _anchor=glossary.anchor(row.term))
+
+
+@bp.get("/ordlista")
+def index():
+    """All terms A–Ö, optionally filtered by ?q= on term or expansion."""
+    form = FilterForm(formdata=request.args)
+    query = " ".join((form.q.data or "").split())[:FILTER_MAX]
+    terms = glossary.all_terms()
+    shown = glossary.matching(terms, query)
+    deleted = glossary.deleted_terms() if can(current_user, Permission.EDIT) else []
+    return render_template("glossary/index.html", form=form, query=query, groups=glossary.by_initial(shown),
+                           shown=len(shown), total=len(terms), deleted=deleted,
+                           alphabet=glossary.ALPHABET, anchor=glossary.anchor)
+
+
+@bp.route("/ordlista/ny", methods=["GET", "POST"])
+@require(Permission.EDIT)
+def create():
+    """Add a term; ?term= pre-fills it (with a deleted entry's last values, to bring it back)."""
+    form = TermForm()
+    if request.method == "GET":
+        wanted = " ".join(request.args.get("term", "").split())[:60]
+        old = glossary.get(wanted) if wanted else None
+        if old is not None and old.deleted:
+            form.fill_from(old)
+        form.term.data = wanted
+        return render_template("glossary/edit.html", form=form, row=None)
+    if form.validate_on_submit():
+        try:
+            row = glossary.create(form.to_data(), author=actor_name(), comment=form.comment.data or "")
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            flash(f"”{row.term}” finns nu i ordlistan.", "success")
+            return redirect(entry_url(row))
+    return render_template("glossary/edit.html", form=form, row=None), 422
+
+
+@bp.route("/ordlista/<int:term_id>/redigera", methods=["GET", "POST"])
+@require(Permission.EDIT)
+def edit(term_id: int):
+    """Edit a term; an edit based on an older revision shows the conflict and overwrites nothing."""
+    row = load_term(term_id)
+    form = TermForm()
+    if request.method == "GET":
+        form.fill_from(row)
+        return _edit_page(row, form)
+    if form.validate_on_submit():
+        base = parse_revision(form.base_revision.data)
+        try:
+            rev = glossary.update(row, form.to_data(), base_revision=-1 if base is None else base,
+                                  author=actor_name(), comment=form.comment.data or "")
+        except ConflictError as exc:
+            form.base_revision.data = str(row.revision_number)
+            others = [r for r in glossary.history(row) if r.number > exc.base]
+            return _edit_page(row, form, conflict=exc, others=others), 409
+        except ValidationError as exc:
+            form.add_errors(exc)
+        else:
+            if rev is None:
+                flash("Inga ändringar att spara.", "info")
+            else:
+                flash(f"”{row.term}” sparades (version {rev.number}).", "success")
+            return redirect(entry_url(row))
+    return _edit_page(row, form), 422
+
+
+def _edit_page(row: GlossaryTerm, form: TermForm, **extra):
+    """The edit form with the delete form below it."""
+    delete_form = DeleteTermForm(formdata=None, delete_base_revision=str(row.revision_number))
+    return render_template("glossary/edit.html", form=form, row=row, delete_form=delete_form, **extra)
+
+
+@bp.post("/ordlista/<int:term_id>/ta-bort")
+@require(Permission.EDIT)
+def delete(term_id: int):
+    """Delete a term (soft: its history stays and creating it again restores it)."""
+    row = load_term(term_id)
+    form = DeleteTermForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        glossary.delete(row, author=actor_name(), comment=form.reason.data or "",
+                        base_revision=parse_revision(form.delete_base_revision.data))
+    except ConflictError:
+        flash("Posten ändrades av någon annan medan du tittade på den och togs inte bort. "
+              "Se den nya versionen och försök igen.", "error")
+        return redirect(url_for("glossary.edit", term_id=row.id))
+    flash(f"”{row.term}” togs bort ur ordlistan. Historiken finns kvar och posten kan skapas igen.", "success")
+    return redirect(url_for("glossary.index"))
+
+
+@bp.get("/ordlista/<int:term_id>/historik")
+def history(term_id: int):
+    """Every version of a term, newest first (deleted terms too)."""
+    row = load_term(term_id, allow_deleted=True)
+    return render_template("glossary/history.html", row=row, revisions=glossary.history(row),
+                           entry_url=None if row.deleted else entry_url(row))

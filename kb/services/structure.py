@@ -1,0 +1,122 @@
+"""Relations between typed pages: the organisation chart, review lists and the orientation path."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kb import typed
+from kb.constants import PageType
+from kb.extensions import db
+from kb.models import Page, ReadMark
+
+
+
+def today() -> date:
+    """Today's date in Sweden."""
+    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
+
+
+def _live(page_type: PageType) -> list[Page]:
+    return list(db.session.scalars(
+        select(Page).where(Page.deleted.is_(False), Page.type == page_type.value).order_by(Page.title)))
+
+
+def pages_by_slug(slugs: set[str]) -> dict[str, Page]:
+    """Live pages for a set of slugs (one query)."""
+    if not slugs:
+        return {}
+    found = db.session.scalars(select(Page).where(Page.slug.in_(slugs), Page.deleted.is_(False)))
+    return {p.slug: p for p in found}
+
+
+def linked_pages(page: Page) -> dict[str, Page]:
+    """Pages named in the page's page-reference fields (parent, owner)."""
+    refs = {str(page.fields.get(s.name)) for s in typed.specs_for(page.type)
+            if s.kind == typed.PAGE and page.fields.get(s.name)}
+    return pages_by_slug(refs)
+
+
+def children(page: Page) -> list[Page]:
+    """Structures whose parent is this page."""
+    if page.type != PageType.STRUCTURE.value:
+        return []
+    return [p for p in _live(PageType.STRUCTURE) if (p.fields or {}).get("parent") == page.slug]
+
+
+def owned_routines(page: Page) -> list[Page]:
+    """Routines owned by this structure."""
+    if page.type != PageType.STRUCTURE.value:
+        return []
+    return [p for p in _live(PageType.ROUTINE) if (p.fields or {}).get("owner") == page.slug]
+
+
+@dataclass
+class Node:
+    """A structure in the organisation chart with its children."""
+
+    page: Page
+    children: list[Node] = field(default_factory=list)
+
+
+def structure_tree() -> list[Node]:
+    """The hierarchy of structures from their parent fields; roots first, children by title."""
+    structures = _live(PageType.STRUCTURE)
+    nodes = {p.slug: Node(p) for p in structures}
+    roots: list[Node] = []
+    for p in structures:
+        parent = (p.fields or {}).get("parent")
+        if parent in nodes and parent != p.slug:
+            nodes[parent].children.append(nodes[p.slug])
+        else:
+            roots.append(nodes[p.slug])
+    return roots
+
+
+@dataclass(frozen=True)
+class Due:
+    """A routine with its review date and state."""
+
+    page: Page
+    review_by: date
+    state: str
+
+
+def review_list(on: date | None = None) -> list[Due]:
+    """Routines past their review date or due within 60 days, overdue first, by date."""
+    on = on or today()
+    out: list[Due] = []
+    for p in _live(PageType.ROUTINE):
+        state = typed.review_state(p.fields or {}, on)
+        if state:
+            out.append(Due(p, typed.parse_date(p.fields["review_by"]), state))
+    return sorted(out, key=lambda d: (d.state != "overdue", d.review_by, d.page.title))
+
+
+def orientation_path() -> list[Page]:
+    """Orientation pages in reading order (position, then title)."""
+    return sorted(_live(PageType.ORIENTATION),
+                  key=lambda p: (int((p.fields or {}).get("position", 999)), p.title))
+
+
+def read_page_ids(user_id: int) -> set[int]:
+    """Ids of pages the user has marked as read."""
+    return set(db.session.scalars(select(ReadMark.page_id).where(ReadMark.user_id == user_id)))
+
+
+def set_read(user_id: int, page: Page, read: bool) -> None:
+    """Mark a page as read (or unread) for a user."""
+    mark = db.session.scalar(select(ReadMark).where(ReadMark.user_id == user_id, ReadMark.page_id == page.id))
+    if read and mark is None:
+        db.session.add(ReadMark(user_id=user_id, page_id=page.id))
+    elif not read and mark is not None:
+        db.session.delete(mark)
+    try:
+        db.session.commit()
+    except IntegrityError:  # marked twice at once: already read
+        db.session.rollback()
+
+

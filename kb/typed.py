@@ -1,0 +1,163 @@
+"""Structured fields per page type: declared once, validated here, shown in the fact box.
+
+The same names are the front-matter keys of the import/export format (after the common keys).
+Values are stored in `Page.fields` / `Revision.fields` as strings, lists of strings or an int.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from kb.constants import PageType
+
+TEXT, LONG, DATE, LIST, PAGE, CHOICE, NUMBER = "text", "long", "date", "list", "page", "choice", "number"
+ROUTINE_STATUSES = ("gällande", "under revidering", "upphävd")
+TEXT_MAX = 2000
+LIST_MAX = 50
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One structured field of a page type."""
+
+    name: str
+    label: str
+    kind: str
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+
+TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    PageType.STRUCTURE.value: (
+        FieldSpec("parent", "Överordnad struktur", PAGE, "Strukturen som den här gruppen rapporterar till."),
+        FieldSpec("mandate", "Uppdrag och mandat", LONG),
+        FieldSpec("members", "Medlemmar", LIST, "En organisation eller funktion per rad."),
+        FieldSpec("meeting_rhythm", "Mötesrytm", TEXT, "T.ex. ”3 timmar var 5–6:e vecka”."),
+        FieldSpec("chair", "Ordförande / sammankallande", TEXT),
+        FieldSpec("contact", "Kontakt", TEXT),
+    ),
+    PageType.RECEPTION.value: (
+        FieldSpec("target_group", "Målgrupp", LONG),
+        FieldSpec("opening_hours", "Öppettider", LONG, "T.ex. ”Tisdag och torsdag 8–16”."),
+        FieldSpec("phone_hours", "Telefontider", LONG),
+        FieldSpec("location", "Plats", TEXT),
+        FieldSpec("staffing", "Bemanning", LONG),
+        FieldSpec("financing", "Finansiering", TEXT),
+        FieldSpec("opened", "Öppnade", DATE, "Datum som ÅÅÅÅ-MM-DD."),
+        FieldSpec("contact", "Kontakt", TEXT),
+    ),
+    PageType.ROUTINE.value: (
+        FieldSpec("owner", "Ägare (struktur)", PAGE, "Strukturen som äger rutinen."),
+        FieldSpec("valid_from", "Gäller från", DATE, "Datum som ÅÅÅÅ-MM-DD."),
+        FieldSpec("review_by", "Revideras senast", DATE, "Datum som ÅÅÅÅ-MM-DD."),
+        FieldSpec("status", "Status", CHOICE, choices=ROUTINE_STATUSES),
+        FieldSpec("related", "Relaterade dokument och länkar", LIST,
+                  "Ett per rad: en webbadress, [[sida]] eller ett dokuments namn."),
+    ),
+    PageType.ORIENTATION.value: (
+        FieldSpec("position", "Plats i introduktionen", NUMBER, "1 för första sidan, 2 för nästa och så vidare."),
+    ),
+    PageType.ARTICLE.value: (),
+}
+
+ALL_FIELD_NAMES: frozenset[str] = frozenset(f.name for specs in TYPE_FIELDS.values() for f in specs)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def specs_for(page_type: str) -> tuple[FieldSpec, ...]:
+    """The field declarations of a page type."""
+    return TYPE_FIELDS.get(page_type, ())
+
+
+def parse_date(value: str) -> date | None:
+    """An ISO date string as a date, or None when it is not one."""
+    if not _DATE_RE.match(value or ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, list | tuple):
+        items = [str(v) for v in value]
+    else:
+        items = str(value or "").replace("\r\n", "\n").split("\n")
+    return [" ".join(item.split()) for item in items if item and item.strip()]
+
+
+def clean_fields(page_type: str, raw: dict) -> tuple[dict, dict[str, str]]:
+    """Normalise the fields of a type; return (values without empties, errors keyed `fields.<name>`)."""
+    values: dict = {}
+    errors: dict[str, str] = {}
+    for spec in specs_for(page_type):
+        value = raw.get(spec.name)
+        if value is None or value == "" or value == []:
+            continue
+        key = f"fields.{spec.name}"
+        if spec.kind == LIST:
+            items = _as_list(value)
+            if len(items) > LIST_MAX:
+                errors[key] = f"{spec.label}: högst {LIST_MAX} rader."
+            elif any(len(i) > 500 for i in items):
+                errors[key] = f"{spec.label}: en rad får vara högst 500 tecken."
+            elif items:
+                values[spec.name] = items
+            continue
+        if spec.kind == NUMBER:
+            text = str(value).strip()
+            if not text.isdigit() or not 1 <= int(text) <= 999:
+                errors[key] = f"{spec.label} ska vara ett heltal från 1 till 999."
+            else:
+                values[spec.name] = int(text)
+            continue
+        if isinstance(value, date):
+            value = value.isoformat()
+        if not isinstance(value, str | int | float):
+            errors[key] = f"{spec.label} ska vara text."
+            continue
+        text = str(value).strip() if spec.kind != LONG else str(value).replace("\r\n", "\n").strip()
+        if not text:
+            continue
+        if spec.kind == DATE and parse_date(text) is None:
+            errors[key] = f"{spec.label}: ”{text[:40]}” är inte ett giltigt datum. Skriv ÅÅÅÅ-MM-DD, t.ex. 2026-12-31."
+        elif spec.kind == CHOICE and text not in spec.choices:
+            errors[key] = f"{spec.label} ska vara en av: {', '.join(spec.choices)}."
+        elif spec.kind == PAGE and not re.match(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", text):
+            errors[key] = f"{spec.label}: ange sidans adress (slug), t.ex. samordningsgruppen."
+        elif len(text) > TEXT_MAX:
+            errors[key] = f"{spec.label} får vara högst {TEXT_MAX} tecken."
+        else:
+            values[spec.name] = text
+    if page_type == PageType.ROUTINE.value and "valid_from" in values and "review_by" in values \
+            and values["review_by"] < values["valid_from"]:
+        errors["fields.review_by"] = "Revideras senast kan inte vara före Gäller från."
+    return values, errors
+
+
+REVIEW_SOON_DAYS = 60
+
+
+def review_state(fields: dict, today: date) -> str | None:
+    """'overdue', 'soon' (within 60 days) or None for a routine's review date."""
+    due = parse_date(str(fields.get("review_by", "")))
+    if due is None or fields.get("status") == "upphävd":
+        return None
+    if due < today:
+        return "overdue"
+    if (due - today).days <= REVIEW_SOON_DAYS:
+        return "soon"
+    return None
+
+
+TEMPLATES: dict[str, str] = {
+    PageType.STRUCTURE.value: "## Uppdrag\n\n\n## Sammansättning\n\n\n## Möten\n\n\n## Kontakt\n\n",
+    PageType.RECEPTION.value: "## Vem mottagningen är till för\n\n\n## Så kommer du i kontakt\n\n\n"
+                              "## Vad mottagningen erbjuder\n\n\n## Samverkan\n\n",
+    PageType.ROUTINE.value: "## Syfte\n\n\n## Målgrupp\n\n\n## Så här gör du\n\n1. \n2. \n3. \n\n"
+                            "## Ansvar\n\n\n## Uppföljning\n\n",
+    PageType.ORIENTATION.value: "## Det här får du veta\n\n\n## Bra att känna till\n\n\n## Läs vidare\n\n",
+    PageType.ARTICLE.value: "",
+}

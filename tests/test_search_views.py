@@ -1,0 +1,206 @@
+"""The search page, title suggestions, the search API and `kb search` / `kb reindex`."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from factories import make_page
+
+from kb import index
+from kb.index.searching import Highlighter
+from kb.index.query import Word
+
+
+@pytest.fixture
+def routines(app):
+    """A few pages of different types and target groups."""
+    with app.app_context():
+        make_page("SIP för barn", "Kalla till SIP när barnet behöver insatser från flera.\n", type="routine",
+                  target_groups=["Barn och unga"], tags=["sip"])
+        make_page("SIP vid demens", "Proaktiv SIP när demens upptäcks.\n", type="routine",
+                  target_groups=["Äldre"], tags=["sip"])
+        make_page("SIP-nätverket", "Nätverket för SIP-samordnare träffas varje termin.\n", type="structure",
+                  target_groups=["Barn och unga", "Äldre"])
+        make_page("Mini-Maria", "Mottagningen har öppet tisdagar och torsdagar.\n", type="reception",
+                  target_groups=["Barn och unga"])
+    return app
+
+
+def text_of(response) -> str:
+    """The response body as text."""
+    return response.get_data(as_text=True)
+
+
+def test_results_show_titles_links_and_highlighted_snippets(client, routines):
+    """Does a search show each page as a link with the matched words marked in a snippet?"""
+    html = text_of(client.get("/sok?q=demens"))
+    assert '<a href="/sida/sip-vid-demens">SIP vid demens</a>' in html
+    assert "<mark>demens</mark>" in html
+    assert "1 träff för" in html
+
+
+def test_filters_by_type_and_target_group_with_counts(client, routines):
+    """Can staff narrow results by page type and target group, each link showing how many it gives?"""
+    html = text_of(client.get("/sok?q=sip"))
+    assert re.search(r'href="/sok\?q=sip&amp;typ=routine">Rutiner</a> <span class="count">\(2\)', html)
+    assert re.search(r'typ=structure">Strukturer</a> <span class="count">\(1\)', html)
+    assert re.search(r'malgrupp=%C3%84ldre">Äldre</a> <span class="count">\(2\)', html)
+
+    narrowed = text_of(client.get("/sok?q=sip&typ=routine&malgrupp=Äldre"))
+    assert re.findall(r'<h2 class="hit-title"><a href="[^"]+">([^<]+)</a>', narrowed) == ["SIP vid demens"]
+    # Type counts ignore the type filter itself (but keep the target group one).
+    assert re.search(r'typ=structure&amp;malgrupp=%C3%84ldre">Strukturer</a> <span class="count">\(1\)', narrowed)
+    assert 'href="/sok?q=sip&amp;malgrupp=%C3%84ldre">Alla</a>' in narrowed
+
+
+def test_an_unknown_type_filter_is_ignored(client, routines):
+    """Does a made-up type in the address show ordinary results instead of nothing or an error?"""
+    html = text_of(client.get("/sok?q=sip&typ=hittepå"))
+    assert "3 träffar" in html
+
+
+def test_results_are_paginated(app, client):
+    """With more hits than fit on a page, are there numbered pages and next/previous links?"""
+    app.config["PER_PAGE"] = 5
+    with app.app_context():
+        for n in range(12):
+            make_page(f"Rutin för fallprevention {n}", "Fallprevention i hemmet.\n", type="routine")
+    first = text_of(client.get("/sok?q=fallprevention"))
+    assert "12 träffar" in first and "Sida 1 av 3" in first
+    assert first.count('class="hit hit-page"') == 5
+    assert 'rel="next" href="/sok?q=fallprevention&amp;sida=2"' in first
+    last = text_of(client.get("/sok?q=fallprevention&sida=3"))
+    assert last.count('class="hit hit-page"') == 2 and 'rel="prev"' in last and 'rel="next"' not in last
+    beyond = text_of(client.get("/sok?q=fallprevention&sida=9"))
+    assert "Det finns inga fler träffar" in beyond
+
+
+@pytest.mark.parametrize("query", ['"', "AND OR (", "*", "title:", "((", "a" * 600, "   ", "<script>alert(1)</script>",
+                                   "sip)", "NOT", "\x00\x01", "%", "sip~2", "ti*le:[a TO z]", "🙂"])
+def test_odd_input_never_breaks_the_page(client, routines, query):
+    """Does input that looks like query syntax, is huge or is junk always give a normal page?"""
+    response = client.get("/sok", query_string={"q": query})
+    assert response.status_code == 200
+    html = text_of(response)
+    assert "Sök i kunskapsbanken" in html
+    assert "<script>alert" not in html
+
+
+def test_empty_and_whitespace_queries_get_help(client, routines):
+    """Does an empty search explain what to type instead of listing nothing?"""
+    for q in ("", "   "):
+        html = text_of(client.get("/sok", query_string={"q": q}))
+        assert "Skriv ett eller flera ord" in html
+        assert "träffar för" not in html
+
+
+def test_a_too_long_query_is_cut_and_says_so(client, routines):
+    """Is a query over 500 characters shortened, with a message saying so?"""
+    html = text_of(client.get("/sok", query_string={"q": "sip " * 200}))
+    assert "längre än 500 tecken" in html
+    with client.application.app_context():
+        results = index.search("sip " * 200)
+    assert results.truncated and len(results.query) <= 500 and results.total == 3
+
+
+def test_no_hits_gives_advice(client, routines):
+    """When nothing matches, does the page say so and suggest what to try?"""
+    html = text_of(client.get("/sok?q=xylofon"))
+    assert "Inga sidor matchade sökningen" in html and "Kontrollera stavningen" in html
+
+
+def test_a_misspelt_query_offers_did_you_mean(client, routines):
+    """Does a typo get a "Menade du …?" link to the corrected search?"""
+    html = text_of(client.get("/sok?q=demnes"))
+    assert 'Menade du <a href="/sok?q=demens">demens</a>?' in html
+
+
+def test_snippets_escape_page_text_and_only_mark_is_html(app):
+    """Is page text shown in a snippet escaped, so only the <mark> tags are HTML?"""
+    highlighter = Highlighter([Word.of("larm")], set())
+    html, found = highlighter.snippet('Vid <script>larm</script> & "fel": ring.')
+    assert found
+    assert html == 'Vid &lt;script&gt;<mark>larm</mark>&lt;/script&gt; &amp; &#34;fel&#34;: ring.'
+
+
+def test_title_suggestions_as_you_type(client, routines):
+    """Does typing the start of a title suggest matching titles as JSON?"""
+    data = client.get("/sok/forslag?q=mini").get_json()
+    assert data["suggestions"] == [{"title": "Mini-Maria", "slug": "mini-maria", "url": "/sida/mini-maria"}]
+    titles = [s["title"] for s in client.get("/sok/forslag?q=SIP d").get_json()["suggestions"]]
+    assert titles[0] == "SIP vid demens"
+    assert client.get("/sok/forslag?q=m").get_json()["suggestions"] == []
+    assert client.get("/sok/forslag?q=((").get_json()["suggestions"] == []
+
+
+def test_the_results_page_works_without_javascript(client, routines):
+    """Is search a plain GET form, with suggestions only as an external script (no inline code)?"""
+    html = text_of(client.get("/sok?q=sip"))
+    assert 'action="/sok" method="get"' in html
+    assert '<script src="/static/js/suggest.js" defer></script>' in html
+    assert not re.search(r"<script>(?!alert)", html)
+
+
+def test_api_search_returns_ranked_pages(client, routines):
+    """Does the API answer with the query, the total and results with absolute URLs?"""
+    data = client.get("/api/search?q=sip&limit=2").get_json()
+    assert data["query"] == "sip" and data["total"] == 3
+    assert len(data["results"]) == 2
+    first = data["results"][0]
+    assert set(first) == {"slug", "title", "type", "url", "snippet", "score"}
+    assert first["url"] == f"http://localhost/sida/{first['slug']}"
+    assert "<mark>" in first["snippet"].lower()
+    typed = client.get("/api/search?q=sip&type=structure").get_json()
+    assert [r["slug"] for r in typed["results"]] == ["sip-natverket"]
+    grouped = client.get("/api/search", query_string={"q": "sip", "target_group": "Äldre"}).get_json()
+    assert {r["slug"] for r in grouped["results"]} == {"sip-vid-demens", "sip-natverket"}
+
+
+@pytest.mark.parametrize("params", [{"q": ""}, {"q": "sip", "limit": "x"}, {"q": "sip", "limit": "-5"},
+                                    {"q": "sip", "limit": "100000"}, {"q": '"(('}, {}, {"q": "sip", "type": "x"}])
+def test_api_search_never_fails_on_bad_input(client, routines, params):
+    """Does the API answer 200 with the usual shape whatever the parameters are?"""
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code == 200
+    data = response.get_json()
+    assert set(data) == {"query", "total", "results"}
+    assert len(data["results"]) <= 50
+
+
+def test_api_limit_is_clamped(client, app):
+    """Is `limit` held between 1 and 50?"""
+    with app.app_context():
+        for n in range(55):
+            make_page(f"Nätverk {n}", "Nätverksträff.\n")
+    assert len(client.get("/api/search?q=nätverk&limit=500").get_json()["results"]) == 50
+    assert len(client.get("/api/search?q=nätverk&limit=0").get_json()["results"]) == 1
+    assert len(client.get("/api/search?q=nätverk").get_json()["results"]) == 10
+
+
+def test_cli_search_prints_the_api_json(runner, routines):
+    """Does `kb search --json` print the same shape as the API?"""
+    result = runner.invoke(args=["search", "sip", "--json", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["total"] == 3 and len(data["results"]) == 2
+    assert set(data["results"][0]) == {"slug", "title", "type", "url", "snippet", "score"}
+
+
+def test_cli_search_prints_readable_lines(runner, routines):
+    """Does `kb search` print numbered titles with links and marked words?"""
+    result = runner.invoke(args=["search", "demens", "--type", "routine"])
+    assert result.exit_code == 0, result.output
+    assert "1 träffar för ”demens”" in result.output
+    assert " 1. SIP vid demens (routine) – http://localhost/sida/sip-vid-demens" in result.output
+    assert "*demens*" in result.output
+    assert "Inga träffar" in runner.invoke(args=["search", "xylofon"]).output
+
+
+def test_cli_reindex_rebuilds_with_progress(runner, routines):
+    """Does `kb reindex` rebuild the index, report how many documents, and keep search working?"""
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0, result.output
+    assert "Sökindexet är ombyggt: 4 dokument" in result.output
+    with runner.app.app_context():
+        assert index.search("demens").total == 1
