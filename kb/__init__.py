@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.auth import routes as auth
     from kb.extensions import csrf, db, login_manager
     from kb.glossary import routes as glossary_routes
+    from kb.info import routes as info
     from kb.pages import routes as pages
     from kb.search import routes as search
 
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(info.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(glossary_routes.bp)
     app.register_blueprint(api.bp)

@@ -90,3 +90,11 @@ def test_api_unknown_or_invalid_slug_is_json_404(app):
     for slug in ("finns-inte", "Ogiltig%20slug"):
         resp = client.get(f"/api/pages/{slug}")
         assert resp.status_code == 404 and resp.get_json()["status"] == 404
+
+
+def test_accessibility_statement_is_linked_from_every_page(demo_app):
+    """Is there a Swedish accessibility statement naming WCAG, linked from the footer, open to all?"""
+    client = demo_app.test_client()
+    body = client.get("/tillganglighet").get_data(as_text=True)
+    assert "WCAG 2.1" in body and "Rapportera brister" in body and "Digg" in body
+    assert 'href="/tillganglighet"' in client.get("/sida/sip").get_data(as_text=True)

@@ -31,10 +31,13 @@ class FilterForm(FlaskForm):
 class TermForm(FlaskForm):
     """Create or edit a glossary entry; length and personnummer checks live in the service."""
 
-    term = StringField("Förkortning eller begrepp",
-                       description="T.ex. SIP. En förkortning i versaler känns igen bara i versaler på sidorna.")
-    expansion = StringField("Förklaring",
-                            description="Vad förkortningen står för. Visas när man pekar på ordet på en sida.")
+    term = StringField(
+        "Förkortning eller begrepp",
+        description="T.ex. SIP. En förkortning i versaler känns igen bara i versaler på sidorna.",
+    )
+    expansion = StringField(
+        "Förklaring", description="Vad förkortningen står för. Visas när man pekar på ordet på en sida.",
+    )
     description = TextAreaField("Beskrivning", validators=[Optional()],
                                 description="Några meningar om vad det är och var det används (valfritt).")
     comment = StringField("Kort beskrivning av ändringen", validators=[Optional()])

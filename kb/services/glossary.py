@@ -204,7 +204,8 @@ def create(data: TermData, *, author: str = "", comment: str = "", commit: bool 
     data = clean(data)
     row = get(data.term)
     if row is not None and not row.deleted:
-        raise ValidationError({"term": f"”{data.term}” finns redan i ordlistan. Redigera den posten i stället."})
+        raise ValidationError({"term": f"”{data.term}” finns redan i ordlistan. "
+                                       "Redigera den posten i stället."})
     if row is None:
         row, op = GlossaryTerm(term=data.term, revision_number=0), RevisionOp.CREATE
     else:
