@@ -27,3 +27,7 @@ test: install
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+.PHONY: screenshots
+screenshots: install
+	$(BIN)/python scripts/screenshots.py docs/screenshots

@@ -1,4 +1,4 @@
-"""A throwaway kb with the demo content, served by `kb serve`, and the Chromium settings to look at it.
+"""A throwaway kb with the demo content, served by `kb serve`; the Chromium settings and login to use it.
 
 Used by the browser tests (tests/browser/conftest.py) and by scripts/screenshots.py, so both drive the
 real command-line tool and the real server the way an installation does.
@@ -114,3 +114,12 @@ def demo_server(root: Path, users: dict[str, tuple[str, str]] | None = None) -> 
         yield DemoServer(url=url, admin_password=found.group(1), instance=instance)
     finally:
         _stop(proc)
+
+
+def log_in(page, username: str, password: str) -> None:
+    """Log in through the login form of a Playwright page, as a person does."""
+    page.goto("/logga-in")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("button", name="Logga ut").wait_for()

@@ -196,17 +196,17 @@ def test_keyboard_focus_is_visible(editor_page, selector):
 def test_every_form_control_has_an_accessible_name(admin_page, path):
     """Does every visible input, select, textarea and button have a name a screen reader can say?"""
     admin_page.goto(path)
-    controls = admin_page.locator("input:not([type=hidden]), select, textarea, button")
-    assert controls.count() > 0
-    unnamed = []
-    for i in range(controls.count()):
-        control = controls.nth(i)
-        name = control.evaluate("""el => {
-            if (el.labels && el.labels.length) return [...el.labels].map(l => l.textContent).join(' ').trim();
-            return (el.getAttribute('aria-label') || el.textContent || el.value || el.title || '').trim();
-        }""")
-        if not name:
-            unnamed.append(control.evaluate("el => el.outerHTML.slice(0, 120)"))
+    unnamed = admin_page.evaluate("""() => [...document.querySelectorAll(
+            'input:not([type=hidden]), select, textarea, button')]
+        .filter(el => {
+            const labelled = el.labels && [...el.labels].some(l => l.textContent.trim());
+            const byId = (el.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean)
+                .some(id => (document.getElementById(id) || {}).textContent);
+            const own = (el.getAttribute('aria-label') || el.title || (el.tagName === 'BUTTON' ? el.textContent : '')
+                         || (['submit', 'button'].includes(el.type) ? el.value : '')).trim();
+            return !(labelled || byId || own); })
+        .map(el => el.outerHTML.slice(0, 120))""")
+    assert admin_page.locator("input:not([type=hidden]), select, textarea, button").count() > 0
     assert not unnamed, unnamed
 
 

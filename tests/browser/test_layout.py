@@ -44,14 +44,15 @@ def test_no_horizontal_scrolling_and_the_menu_is_usable(editor_context, width, p
                             && !el.closest('.table-wrap, .diff-wrap, pre, .visually-hidden'); })
             .slice(0, 5).map(el => el.tagName + '.' + el.className)""")
         assert not wide, f"{path} at {width}px: elements stick out: {wide}"
-        menu = page.locator(".site-nav a, .site-nav button")
-        assert menu.count() >= 3
-        for i in range(menu.count()):
-            item = menu.nth(i)
-            expect(item).to_be_visible()
-            box = item.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (item.inner_text(), box)
-            assert box["height"] >= 20, f"{item.inner_text()!r} is too small to tap: {box}"
+        menu = page.evaluate("""() => [...document.querySelectorAll('.site-nav a, .site-nav button')].map(el => {
+            const r = el.getBoundingClientRect();
+            return {text: el.textContent.trim(), left: r.left, right: r.right, height: r.height,
+                    shown: r.width > 0 && getComputedStyle(el).visibility === 'visible'}; })""")
+        assert len(menu) >= 3, menu
+        for item in menu:
+            assert item["shown"], f"{item['text']!r} is hidden at {width}px"
+            assert item["left"] >= 0 and item["right"] <= width, f"{item['text']!r} is off screen: {item}"
+            assert item["height"] >= 20, f"{item['text']!r} is too small to tap: {item}"
     finally:
         page.close()
 
