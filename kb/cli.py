@@ -222,9 +222,7 @@ def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI group (so `kb` and tests' runner see them)."""
     for command in (init_command, demo_command, import_command, export_command, serve_command, user_group):
         app.cli.add_command(command)
-    try:
-        from kb.search.cli import reindex_command, search_command
-    except ImportError:  # search layer not built yet
-        return
+    from kb.search.cli import reindex_command, search_command
+
     app.cli.add_command(search_command)
     app.cli.add_command(reindex_command)

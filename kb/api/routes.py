@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, url_for
 
+from kb.api import search
 from kb.services import pages
 from kb.slugs import is_valid_slug
 
@@ -36,9 +37,4 @@ def get_page(slug: str):
     return jsonify(page_json(page))
 
 
-try:  # the search endpoint lives with the search layer
-    from kb.api import search as _search
-except ImportError:  # pragma: no cover - search layer not built yet
-    _search = None
-if _search is not None:
-    _search.register(bp)
+search.register(bp)
