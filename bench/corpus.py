@@ -45,29 +45,45 @@ SECOND = ("plan", "planer", "planen", "rutin", "rutiner", "rutinen", "insats", "
 ADJ = ("gemensam", "gemensamma", "gemensamt", "tydlig", "tydliga", "tydligt", "digital", "digitala",
        "digitalt", "regional", "regionala", "kommunal", "kommunala", "ny", "nya", "nytt", "viktig",
        "viktiga", "viktigt", "samordnad", "samordnade", "trygg", "trygga", "tryggt", "personcentrerad")
-VERBS = ("ansvarar för", "samordnar", "följer upp", "planerar", "dokumenterar", "kallar till", "bjuder in till",
+VERBS = ("ansvarar för", "samordnar", "följer upp", "planerar", "dokumenterar", "kallar till",
+         "bjuder in till",
          "rapporterar", "utvärderar", "beslutar om", "tar fram", "reviderar", "ansöker om", "erbjuder")
 ROLES = ("processledaren", "SIP-samordnaren", "MAS", "MAR", "enhetschefen", "kuratorn", "distriktssköterskan",
          "biståndshandläggaren", "skolsköterskan", "läkaren", "arbetsterapeuten", "fysioterapeuten",
          "kommunikatören", "den delregionala samordnaren", "NOSAM:s ordförande", "socialsekreteraren")
-SENTENCES = (
+# Sentences any page may have: about collaboration in general, no specific routine named.
+GENERAL = (
     "{R} {v} {a} {c} tillsammans med {u} i {p}.",
-    "När en person behöver insatser från både regionen och kommunen ska {u} kalla till en SIP.",
-    "{C} gäller för alla verksamheter inom {t} och revideras varje år enligt årshjulet.",
+    "{C} gäller för alla verksamheter i {p} och revideras varje år enligt årshjulet.",
     "Kontakta {u} via telefon måndag till fredag klockan 8–16, eller lämna ett meddelande i {c}.",
-    "Syftet är att {t} ska fungera utan glapp mellan huvudmännen, och att {a} {c} används.",
-    "Under {y} följde {u} upp {n} ärenden, och andelen registrerade {c} i SAMSA ökade med {k} procent.",
-    "Avvikelser som rör {t} rapporteras i MedControl Pro och analyseras två gånger per år.",
     "{R} ansvarar för att {c} är känd hos personalen på {u}.",
     "Mötet hålls var femte vecka i {p}; dagordningen skickas ut två veckor i förväg av arbetsutskottet.",
     "Målgruppen är {g}, och arbetet utgår från samverkansplanen {y}–{z}.",
     "Om {c} inte räcker eskaleras frågan till samordningsgruppen, som kan fatta ett inriktningsbeslut.",
-    "Läs mer om {t} på sidan för {u}, där även kontaktuppgifter och öppettider finns.",
     "{R} {v} {c} och återkopplar resultatet till NOSAM {p} och den politiska samrådsgruppen.",
-    "Mottagningen har öppet tisdagar och torsdagar; telefontiden är {k} minuter varje förmiddag.",
-    "Ett {a} arbetssätt kring {t} minskar risken för att den enskilde faller mellan stolarna.",
+    "Ett {a} arbetssätt minskar risken för att den enskilde faller mellan stolarna.",
+    "Under {y} följde {u} upp {n} ärenden och redovisade resultatet i årsrapporten.",
 )
-
+# Sentences about the page's own topic ({t}) and the words that go with it ({w}).
+TOPICAL = (
+    "Syftet med {t} är att insatserna ska fungera utan glapp mellan huvudmännen.",
+    "Läs mer om {t} på sidan för {u}, där även kontaktuppgifter och öppettider finns.",
+    "{R} {v} {w} inom {t} och dokumenterar det i {c}.",
+    "När det gäller {t} är {w} det viktigaste, enligt {u} i {p}.",
+    "Avvikelser som rör {t} rapporteras i MedControl Pro och analyseras två gånger per år.",
+    "Under {y} ökade andelen {w} inom {t} med {k} procent.",
+    "Rutinen för {t} beskriver {w} steg för steg, från första kontakt till uppföljning.",
+)
+TOPIC_WORDS = {
+    "SIP": ("kallelse till SIP", "SIP-samordnaren", "SAMSA", "vårdnadshavarens samtycke", "SIP-mötet"),
+    "samordnad individuell plan": ("samordnad individuell plan", "SIP", "planens uppföljning", "SAMSA"),
+    "in- och utskrivning": ("utskrivningsklar patient", "trygg hemgång", "SAMSA", "vårdplanering"),
+    "avvikelser i samverkan": ("avvikelserapport", "MCP", "händelseanalys", "avvikelsehantering"),
+    "demens": ("demensdiagnos", "proaktiv SIP", "anhörigstöd", "demensteamet"),
+    "suicidprevention": ("MHFA-utbildning", "första hjälpen till psykisk hälsa", "riskbedömning"),
+    "psykisk ohälsa hos unga": ("BUP", "elevhälsan", "ungdomsmottagningen", "EVI"),
+    "missbruk och beroende": ("Mini-Maria", "socialmedicinsk mottagning", "beroendevård", "substansbruk"),
+}
 
 @dataclass
 class GeneratedPage:
@@ -87,19 +103,23 @@ def _compound(rng: random.Random) -> str:
 
 
 def _sentence(rng: random.Random, topic: str, place: str, year: int) -> str:
-    template = rng.choice(SENTENCES)
+    if rng.random() < 0.55:
+        template = rng.choice(TOPICAL)
+        words = TOPIC_WORDS.get(topic) or (topic, _compound(rng), _compound(rng))
+    else:
+        template, words = rng.choice(GENERAL), ("",)
     values = {
         "R": rng.choice(ROLES).capitalize(), "v": rng.choice(VERBS), "a": rng.choice(ADJ),
         "c": _compound(rng), "C": _compound(rng).capitalize(), "u": rng.choice(UNITS), "p": place,
-        "t": topic, "y": year, "z": year + 3, "n": rng.randint(12, 480), "k": rng.randint(5, 60),
-        "g": rng.choice(TARGET_GROUPS).lower(),
+        "t": topic, "w": rng.choice(words), "y": year, "z": year + 3, "n": rng.randint(12, 480),
+        "k": rng.randint(5, 60), "g": rng.choice(TARGET_GROUPS).lower(),
     }
     return template.format(**values)
 
 
 def generate(n: int, seed: int = 1) -> Iterator[GeneratedPage]:
     """Yield `n` pages; the same (n, seed) always gives the same pages."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     for i in range(n):
         kind, titles = rng.choice(KINDS)
         topic, place, year = rng.choice(TOPICS), rng.choice(PLACES), rng.randint(2019, 2026)
@@ -126,4 +146,5 @@ def generate(n: int, seed: int = 1) -> Iterator[GeneratedPage]:
 
 if __name__ == "__main__":
     for page in generate(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
-        print(f"# {page.title} [{page.type}] {page.tags} {page.target_groups}\n{page.summary}\n\n{page.text}\n")
+        print(f"# {page.title} [{page.type}] {page.tags} {page.target_groups}")
+        print(f"{page.summary}\n\n{page.text}\n")

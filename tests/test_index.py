@@ -4,8 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from factories import make_app
-from factories import edit_page, make_page
+from factories import edit_page, make_app, make_page
 from sqlalchemy import event, insert, select
 from whoosh import index as whoosh_index
 
@@ -191,7 +190,7 @@ def test_rebuild_reports_progress_and_counts_pages_and_glossary(app):
 
 
 def test_a_glossary_change_reaches_the_synonyms(app):
-    """When an abbreviation is added to the glossary, does searching for it find pages that only spell it out?"""
+    """When an abbreviation is added to the glossary, does it find pages that only spell it out?"""
     with app.app_context():
         make_page("Familjecentral", "Här arbetar vi med familjecentrerat arbetssätt.\n")
         assert found(app, "FCA") == []
@@ -219,3 +218,14 @@ def test_a_deleted_glossary_term_stops_acting_as_a_synonym(app):
         glossary.delete("FCA", author="testare")
         assert found(app, "FCA") == []
         assert index.search("FCA", kinds=("glossary",)).total == 0
+
+
+def test_drafts_are_hidden_unless_asked_for(app):
+    """Is a page whose status is "utkast" left out of ordinary searches but found with include_drafts?"""
+    with app.app_context():
+        db.session.add(Page(slug="utkast-rutin", title="Rutin för nattpatrull", type="routine", text="Nattpatrull.",
+                            tags=[], target_groups=[], fields={"status": "utkast"}))
+        db.session.commit()
+    index.rebuild(app)
+    assert found(app, "nattpatrull") == []
+    assert found(app, "nattpatrull", include_drafts=True) == ["utkast-rutin"]

@@ -166,3 +166,13 @@ def test_demo_uses_every_field(demo_app):
         assert all(p.fields.get("owner") and p.fields.get("review_by") for p in routines)
         states = {d.state for d in structure.review_list(date(2026, 11, 23))}
         assert states == {"overdue", "soon"}
+
+
+def test_structured_fields_are_searchable(app):
+    """Does a search find a reception by words that stand only in its fact fields?"""
+    from kb import index
+
+    with app.app_context():
+        create("Mottagningen", "reception", {"location": "Gemensam lokal i Alingsås", "staffing": "Socionomer"})
+        results = index.search("socionomer")
+        assert [h.slug for h in results.hits] == ["mottagningen"]

@@ -13,14 +13,13 @@ with the number of terms):
 """
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from whoosh.query import And, NullQuery, Or, Query, Term
 
 from kb import analysis
+from kb.index.vocabulary import Vocabulary
 
 # Field weights: a title hit beats a body hit; exact letters beat folded ones; a whole-title
 # match beats everything (short titles that merely *contain* the query would win otherwise).
@@ -38,10 +37,10 @@ W_ALL_UNITS = 3.0  # in the broad pass, documents with every unit stay on top
 W_BODY_PART = 0.5  # body words that contain a query word as a compound part
 W_FUZZY = 0.3  # words one or two edits away
 
+# Where a match says the page is *about* the word; these decide the first ranking tier.
+STRONG_FIELDS = frozenset({"title", "title_exact", "title_folded", "tags", "subword", "summary"})
+
 MAX_UNITS = 12  # words beyond this add cost but hardly change the ranking
-MAX_PART_EXPANSIONS = 12
-MAX_FUZZY_EXPANSIONS = 5
-MIN_FUZZY_LENGTH = 5
 MAX_SYNONYM_WORDS = 6
 
 
@@ -76,7 +75,8 @@ def word_query(word: Word, weight: float = 1.0) -> Query:
                  Term("summary", stem, boost=W_SUMMARY * w), Term("body", stem, boost=W_BODY * w)]
     for i, stem in enumerate(word.folded):
         w = weight * (1.0 if i == 0 else W_VARIANT)
-        subs += [Term("title_folded", stem, boost=W_TITLE_FOLDED * w), Term("folded", stem, boost=W_FOLDED * w)]
+        subs += [Term("title_folded", stem, boost=W_TITLE_FOLDED * w),
+                 Term("folded", stem, boost=W_FOLDED * w)]
     subs += [Term("subword", part, boost=W_SUBWORD * weight) for part in sorted(word.parts)]
     return Or(subs)
 
@@ -152,22 +152,17 @@ class Plan:
                 out += s
         return out
 
-    def strict(self) -> Query:
-        """Pass 1: every unit must match; a whole-title match may rescue a stop-word title."""
-        if self.empty:
-            return NullQuery
-        core = self.units[0].query() if len(self.units) == 1 else And([u.query() for u in self.units])
-        return Or([core, Term("title_exact", self.title_key, boost=W_TITLE_EXACT)])
+    def strict(self) -> Built:
+        """Pass 1: every unit must match (or the whole title)."""
+        return self._build([u.query() for u in self.units], require_all=True)
 
-    def broad(self, stems: Vocabulary, surface: Vocabulary) -> tuple[Query, set[str]]:
+    def broad(self, stems: Vocabulary, surface: Vocabulary) -> tuple[Built, set[str]]:
         """Pass 2: any unit, with compound parts and typo tolerance; also the extra terms used.
 
         `stems` is the body/title/summary vocabulary (compound parts, typos of body words),
         `surface` the words of titles, tags and summaries as written (typos of those, which are
         the words people look for; a misspelt word has no reliable stem).
         """
-        if self.empty:
-            return NullQuery, set()
         used: set[str] = set()
         expanded = []
         for unit in self.units:
@@ -176,7 +171,7 @@ class Plan:
                 for term in stems.parts_of(word):
                     used.add(term)
                     extra.append(Term("body", term, boost=W_BODY_PART))
-                if word.text in surface.doc_freq or any(s in stems.doc_freq for s in word.stems):
+                if surface.has(word.text) or any(stems.has(s) for s in word.stems):
                     continue  # a known word is not a typo
                 for term in stems.near(word):
                     used.add(term)
@@ -186,11 +181,43 @@ class Plan:
                     used.update(near.stems)
                     extra.append(word_query(near, W_FUZZY))
             expanded.append(unit.query(extra))
-        subs: list[Query] = [Term("title_exact", self.title_key, boost=W_TITLE_EXACT)]
-        if len(self.units) > 1:
-            subs.append(And([u.query() for u in self.units], boost=W_ALL_UNITS))
-        subs += expanded
-        return Or(subs), used
+        return self._build(expanded, require_all=False), used
+
+    def _build(self, unit_queries: list[Query], require_all: bool) -> Built:
+        exact = Term("title_exact", self.title_key, boost=W_TITLE_EXACT)
+        if not unit_queries:
+            return Built(NullQuery, [], exact, require_all)
+        if len(unit_queries) == 1:
+            scoring: Query = Or([unit_queries[0], exact])
+        elif require_all:
+            scoring = Or([And(unit_queries), exact])
+        else:
+            # Any unit may match; documents with all of them get an extra share on top.
+            scoring = Or([exact, And(unit_queries, boost=W_ALL_UNITS), *unit_queries])
+        return Built(scoring, unit_queries, exact, require_all)
+
+
+@dataclass
+class Built:
+    """A pass's queries: one to score with, one per unit and the whole-title term (for sets)."""
+
+    scoring: Query
+    units: list[Query]
+    exact: Term
+    require_all: bool
+
+
+def restrict(q: Query, fields: frozenset[str]) -> Query:
+    """The part of a query that looks only in `fields` (NullQuery if nothing is left)."""
+    if isinstance(q, Term):
+        return q if q.fieldname in fields else NullQuery
+    if isinstance(q, (And, Or)):
+        subs = [restrict(sub, fields) for sub in q.subqueries]
+        if isinstance(q, And):
+            return NullQuery if any(sub is NullQuery for sub in subs) else And(subs)
+        subs = [sub for sub in subs if sub is not NullQuery]
+        return Or(subs) if subs else NullQuery
+    return NullQuery
 
 
 def plan(text: str, synonyms: Synonyms | None = None) -> Plan:
@@ -212,72 +239,3 @@ def plan(text: str, synonyms: Synonyms | None = None) -> Plan:
             units.append(Unit([words[i]]))
             i += 1
     return Plan(units, analysis.normalize_title(text))
-
-
-class Vocabulary:
-    """The index's stemmed vocabulary with document frequencies, for fallback expansions."""
-
-    def __init__(self, doc_freq: dict[str, int]) -> None:
-        self.doc_freq = doc_freq
-        self.sorted = sorted(doc_freq)
-        self.folded: dict[str, list[str]] = defaultdict(list)
-        self.by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for term in self.sorted:
-            f = analysis.fold(term)
-            self.folded[f].append(term)
-            if len(f) >= MIN_FUZZY_LENGTH - 2:
-                self.by_start[(f[0], len(f))].append(term)
-
-    def _top(self, terms: Iterable[str], limit: int) -> list[str]:
-        return sorted(set(terms), key=lambda t: (-self.doc_freq[t], t))[:limit]
-
-    def parts_of(self, word: Word) -> list[str]:
-        """Body terms that contain the word as a compound part (start, or end of 5+ letters)."""
-        stem = word.stems[0]
-        if len(stem) < analysis.MIN_SUBWORD:
-            return []
-        lo = bisect.bisect_right(self.sorted, stem)
-        hi = bisect.bisect_left(self.sorted, stem + "\uffff")
-        found = self.sorted[lo:hi]
-        if len(stem) >= 5:
-            found += [t for t in self.sorted if len(t) > len(stem) + 2 and t.endswith(stem)]
-        return self._top(found, MAX_PART_EXPANSIONS)
-
-    def near(self, word: Word) -> list[str]:
-        """Stems one edit (words of 5–7 letters) or two (8+) from the word's stem."""
-        stem = word.folded[0]
-        if len(stem) < MIN_FUZZY_LENGTH - 1 or len(word.text) < MIN_FUZZY_LENGTH or stem in self.folded:
-            return []
-        return self._within(stem, 1 if len(word.text) < 8 else 2)
-
-    def near_words(self, text: str) -> list[str]:
-        """Vocabulary words one edit (5–7 letters) or two (8+) from `text`."""
-        folded = analysis.fold(text)
-        if len(folded) < MIN_FUZZY_LENGTH or folded in self.folded:
-            return []
-        return self._within(folded, 1 if len(folded) < 8 else 2)
-
-    def _within(self, folded: str, limit: int) -> list[str]:
-        """The most frequent terms within `limit` edits of `folded` (first letter kept)."""
-        found = []
-        for n in range(len(folded) - limit, len(folded) + limit + 1):
-            for term in self.by_start.get((folded[0], n), ()):
-                if analysis.edit_distance(folded, analysis.fold(term), limit) <= limit:
-                    found.append(term)
-        return self._top(found, MAX_FUZZY_EXPANSIONS)
-
-    def closest(self, word: str) -> str | None:
-        """The vocabulary word nearest to `word` (folded comparison), most frequent on ties."""
-        f = analysis.fold(word)
-        if len(f) < 3:
-            return None
-        limit = 1 if len(f) <= 5 else 2
-        best: tuple[int, int, str] | None = None
-        for n in range(len(f) - limit, len(f) + limit + 1):
-            for term in self.by_start.get((f[0], n), ()):
-                d = analysis.edit_distance(f, analysis.fold(term), limit)
-                if d <= limit and term != word:
-                    key = (d, -self.doc_freq[term], term)
-                    if best is None or key < best:
-                        best = key
-        return best[2] if best else None

@@ -10,6 +10,8 @@ from kb import analysis
 # Stored body text is cut here: snippets come from the start of long pages anyway, and the
 # index stays small. Everything is still *indexed*.
 STORED_TEXT_MAX = 20_000
+# Page statuses (fields["status"]) that mean "not ready": hidden unless a search asks for drafts.
+DRAFT_STATUSES = frozenset({"utkast", "draft"})
 
 _stem = analysis.StemAnalyzer()
 
@@ -68,11 +70,22 @@ def glossary_key(term_id: int) -> str:
     return f"glossary:{term_id}"
 
 
+def _field_texts(fields: dict) -> list[str]:
+    out: list[str] = []
+    for value in fields.values():
+        if isinstance(value, list):
+            out.extend(str(v) for v in value)
+        elif isinstance(value, str):
+            out.append(value)
+    return out
+
+
 def page_document(page: Any) -> dict[str, Any]:
     """Index document of a Page row."""
     tags = [t for t in (page.tags or []) if t]
     tags_text = " ".join(tags)
-    text = page.text or ""
+    # Structured fields (opening hours, members, mandate …) are searched like body text.
+    text = "\n".join(filter(None, [page.text or "", *_field_texts(page.fields or {})]))
     summary = page.summary or ""
     status = str((page.fields or {}).get("status", "")).strip().lower()
     return {
@@ -81,7 +94,7 @@ def page_document(page: Any) -> dict[str, Any]:
         "slug": page.slug,
         "type": page.type,
         "target_groups": ",".join(page.target_groups or []),
-        "draft": status in {"draft", "utkast"},
+        "draft": status in DRAFT_STATUSES,
         "title": page.title,
         "title_exact": analysis.normalize_title(page.title),
         "title_folded": f"{page.title}\n{tags_text}",

@@ -7,21 +7,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, url_for
-from markupsafe import escape
 from werkzeug.routing import BuildError
 from whoosh.query import And, Or, Term
 from whoosh.searching import Searcher
 
 from kb import analysis
-from kb.index import store
-from kb.index.query import Plan, Synonyms, Vocabulary, Word, plan
+from kb.index import store, vocabulary
+from kb.index.query import Plan, Synonyms, plan
+from kb.index.ranking import MatchSets, Tiers
+from kb.index.scoring import Scorer
+from kb.index.snippets import Highlighter
+from kb.index.vocabulary import Vocabulary
 
 MAX_QUERY_LENGTH = 500
 # Fewer hits than this after the strict pass → run the broad pass; and offer "Menade du …?".
 FEW_HITS = 3
-SNIPPET_CHARS = 220
-SNIPPET_SCAN_CHARS = 20_000
 MAX_PER_PAGE = 100
+# Vocabularies for the fallbacks: stems of the text fields, and words as written in the short ones.
+STEM_FIELDS = ("body", "title", "summary")
+SURFACE_FIELDS = ("spell",)
 
 
 @dataclass
@@ -51,6 +55,8 @@ class SearchResults:
     page: int = 1
     per_page: int = 20
     truncated: bool = False
+    # False when the query held no words at all (only punctuation such as "((" or "*").
+    searchable: bool = True
 
     @property
     def pages(self) -> int:
@@ -89,27 +95,26 @@ def _cached(app: Flask, name: str, build: Any) -> Any:
     return cache[name]
 
 
-def _docsets(app: Flask, searcher: Searcher, fieldname: str) -> dict[str, set[int]]:
+def _sets(app: Flask, searcher: Searcher) -> MatchSets:
+    """This index generation's match sets (and the scorer whose postings they reuse)."""
+    scorer: Scorer = _cached(app, "scorer", lambda: Scorer(searcher))
+    return _cached(app, "matchsets", lambda: MatchSets(scorer))
+
+
+def _docsets(app: Flask, searcher: Searcher, fieldname: str) -> dict[str, frozenset[int]]:
     """value → live document numbers, for filters and facet counts."""
 
-    def build() -> dict[str, set[int]]:
+    def build() -> dict[str, frozenset[int]]:
+        sets = _sets(app, searcher)
         values = [t.decode("utf-8") for t, _ in searcher.reader().iter_field(fieldname)]
-        return {v: set(searcher.docs_for_query(Term(fieldname, v))) for v in values}
+        return {v: sets.term(fieldname, v) for v in values}
 
     return _cached(app, "docsets:" + fieldname, build)
 
 
-def _vocabulary(app: Flask, searcher: Searcher, fields: Iterable[str], name: str) -> Vocabulary:
-    def build() -> Vocabulary:
-        doc_freq: dict[str, int] = {}
-        reader = searcher.reader()
-        for fieldname in fields:
-            for term, info in reader.iter_field(fieldname):
-                text = term.decode("utf-8")
-                doc_freq[text] = doc_freq.get(text, 0) + info.doc_frequency()
-        return Vocabulary(doc_freq)
-
-    return _cached(app, "vocab:" + name, build)
+def _vocabulary(app: Flask, searcher: Searcher, fields: tuple[str, ...]) -> Vocabulary:
+    """The vocabulary of `fields` (built per segment, so a save re-reads only its own segment)."""
+    return _cached(app, "vocab:" + ",".join(fields), lambda: vocabulary.for_reader(searcher.reader(), fields))
 
 
 def _synonyms(app: Flask, searcher: Searcher) -> Synonyms:
@@ -143,78 +148,15 @@ def url_path(kind: str, slug: str) -> str:
         return ""
 
 
-class Highlighter:
-    """Marks the words of a text that the query matched, escaping everything else."""
-
-    def __init__(self, words: list[Word], extra_terms: set[str]) -> None:
-        self.stems = {s for w in words for s in w.stems} | extra_terms
-        self.folded = {s for w in words for s in w.folded} | {analysis.fold(t) for t in extra_terms}
-        self.parts = {p for w in words for p in w.parts if len(p) >= 5}
-        self._memo: dict[str, bool] = {}
-
-    def matches(self, word: str) -> bool:
-        """Does this lower-case word count as a hit?"""
-        hit = self._memo.get(word)
-        if hit is None:
-            folded = analysis.fold(word)
-            hit = (
-                any(s in self.stems for s in analysis.stems(word))
-                or any(s in self.folded for s in analysis.folded_stems(word))
-                or any(p in folded for p in self.parts if len(folded) > len(p))
-            )
-            self._memo[word] = hit
-        return hit
-
-    def snippet(self, text: str, width: int = SNIPPET_CHARS) -> tuple[str, bool]:
-        """(HTML, found): the window of `text` with the most distinct hits, hits in <mark>."""
-        text = text[:SNIPPET_SCAN_CHARS]
-        hits = [(s, e) for s, e, w in analysis.word_spans(text) if self.matches(w)]
-        if not hits:
-            return self._plain(text, width), False
-        best, best_score = 0, -1
-        for i, (start, _) in enumerate(hits):
-            window_end = start + width
-            distinct = {text[s:e].lower() for s, e in hits[i:] if e <= window_end}
-            if len(distinct) > best_score:
-                best, best_score = i, len(distinct)
-        start = hits[best][0]
-        # Begin a little before the first hit, at a word boundary, so the hit has context.
-        lead = text.rfind(" ", 0, max(0, start - 40)) + 1 if start > 60 else 0
-        end = min(len(text), lead + width)
-        if end < len(text):
-            space = text.rfind(" ", lead, end)
-            end = space if space > start else end
-        parts: list[str] = ["…" if lead > 0 else ""]
-        pos = lead
-        for s, e in hits:
-            if s < lead or e > end:
-                continue
-            parts += [str(escape(text[pos:s])), "<mark>", str(escape(text[s:e])), "</mark>"]
-            pos = e
-        parts += [str(escape(text[pos:end])), "…" if end < len(text) else ""]
-        return "".join(parts), True
-
-    @staticmethod
-    def _plain(text: str, width: int) -> str:
-        if len(text) <= width:
-            return str(escape(text))
-        cut = text.rfind(" ", 0, width)
-        return str(escape(text[: cut if cut > 0 else width])) + "…"
-
-
-def _count(searcher: Searcher, query: Any, allowed: set[int]) -> int:
-    return sum(1 for d in searcher.docs_for_query(query) if d in allowed)
-
-
 def suggest_correction(app: Flask, searcher: Searcher, text: str) -> str | None:
     """A respelling of the query from the titles' and summaries' vocabulary, if one is better."""
-    spell = _vocabulary(app, searcher, ["spell"], "spell")
-    body = _vocabulary(app, searcher, ["body", "title", "summary"], "body")
+    spell = _vocabulary(app, searcher, SURFACE_FIELDS)
+    body = _vocabulary(app, searcher, STEM_FIELDS)
     changed = False
     out = []
     for word in analysis.words(text):
         best = word
-        known = word in spell.doc_freq or any(s in body.doc_freq for s in analysis.stems(word))
+        known = spell.has(word) or any(body.has(s) for s in analysis.stems(word))
         if not known and not analysis.is_stop(word) and len(word) >= 3:
             best = spell.closest(word) or word
         changed |= best != word
@@ -247,6 +189,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
          type_: str | None, target_group: str | None, include_drafts: bool) -> SearchResults:
     p: Plan = plan(results.query, _synonyms(app, searcher))
     if p.empty:
+        results.searchable = False
         return results
     # Documents the caller may see at all: kinds, drafts.
     kind_sets = _docsets(app, searcher, "kind")
@@ -254,20 +197,22 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
     if not include_drafts:
         visible -= _docsets(app, searcher, "draft").get("t", set())
 
-    q = p.strict()
-    matched = {d for d in searcher.docs_for_query(q) if d in visible}
-    strict_count = len(matched)
+    sets = _sets(app, searcher)
+    built = p.strict()
+    tiers = Tiers.of(built, sets, visible)
+    strict_count = len(tiers.matched)
     extra_terms: set[str] = set()
     if strict_count < FEW_HITS:
-        q, extra_terms = p.broad(_vocabulary(app, searcher, ["body", "title", "summary"], "body"),
-                                 _vocabulary(app, searcher, ["spell"], "spell"))
-        matched = {d for d in searcher.docs_for_query(q) if d in visible}
+        built, extra_terms = p.broad(_vocabulary(app, searcher, STEM_FIELDS),
+                                     _vocabulary(app, searcher, SURFACE_FIELDS))
+        tiers = Tiers.of(built, sets, visible)
 
     types = _docsets(app, searcher, "type")
     groups = _docsets(app, searcher, "target_groups")
-    in_type = types.get(type_, set()) if type_ else None
-    in_group = groups.get(target_group, set()) if target_group else None
+    in_type = types.get(type_, frozenset()) if type_ else None
+    in_group = groups.get(target_group, frozenset()) if target_group else None
     # Each facet counts under the *other* filter only, so its links show what choosing them gives.
+    matched = tiers.matched
     for_types = matched & in_group if in_group is not None else matched
     for_groups = matched & in_type if in_type is not None else matched
     results.facets = {
@@ -279,10 +224,9 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
 
     if results.total:
         limit = results.page * results.per_page
-        found = searcher.search(q, filter=allowed, limit=limit)
-        start = (results.page - 1) * results.per_page
+        ranked = tiers.rank(sets.scorer, built.scoring, allowed, limit)
         highlighter = Highlighter(p.all_words(), extra_terms)
-        for docnum, score in list(found.items())[start:limit]:
+        for docnum, score in ranked[(results.page - 1) * results.per_page:limit]:
             results.hits.append(_hit(searcher.stored_fields(docnum), score, highlighter))
     # "Menade du …?" when the words as typed matched little (typo tolerance may still have
     # found pages, but the respelt query is what the user should learn and reuse).
@@ -290,7 +234,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         suggestion = suggest_correction(app, searcher, results.query)
         if suggestion and suggestion != results.query.lower():
             sp = plan(suggestion, _synonyms(app, searcher))
-            if _count(searcher, sp.strict(), visible) > strict_count:
+            if len(Tiers.of(sp.strict(), sets, visible).matched) > strict_count:
                 results.suggestion = suggestion
     return results
 
@@ -298,11 +242,12 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
 def _hit(doc: dict[str, Any], score: float, highlighter: Highlighter) -> Hit:
     kind = doc.get("kind", "page")
     summary = doc.get("summary") or ""
-    snippet, found = highlighter.snippet(doc.get("text") or "")
-    if not found and summary:
-        snippet, _ = highlighter.snippet(summary)
-    if kind == "glossary":
+    if kind == "glossary":  # the expansion is the point; the description follows
         snippet, _ = highlighter.snippet(" – ".join(x for x in (doc.get("expansion"), doc.get("text")) if x))
+    else:
+        snippet, found = highlighter.snippet(doc.get("text") or "")
+        if not found and summary:
+            snippet, _ = highlighter.snippet(summary)
     return Hit(
         kind=kind,
         slug=doc.get("slug", ""),
@@ -337,7 +282,7 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
         q = terms[0] if len(terms) == 1 else And(terms)
         # Titles that start with the typed text come first, then shorter titles.
         q = Or([q, Term("title_exact", analysis.normalize_title(text), boost=10.0)]) if len(typed) > 1 else q
-        found = searcher.search(q, filter=pages, limit=limit * 3)
+        found = searcher.search(q, filter=set(pages), limit=limit * 3)
         norm = " ".join(typed)
         rows = []
         for docnum, score in found.items():

@@ -38,7 +38,7 @@ from kb.models import Change, GlossaryTerm, Page
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
 # On PostgreSQL a change id can become visible after higher ids (its transaction committed
@@ -66,7 +66,8 @@ class Applied:
 
     def pending(self, visible_ids: Iterable[int]) -> list[int]:
         """Ids among `visible_ids` this generation has not applied yet."""
-        return sorted(i for i in visible_ids if i > self.seq or (i > self.seq - WINDOW and i not in self.window))
+        floor = self.seq - WINDOW
+        return sorted(i for i in visible_ids if i > self.seq or (i > floor and i not in self.window))
 
     def advance(self, applied_ids: Iterable[int]) -> Applied:
         """The position after applying `applied_ids`."""
@@ -187,7 +188,8 @@ def _load_document(session: Session, entity: str, entity_id: int) -> tuple[str, 
         return page_key(entity_id), (page_document(page) if page is not None and not page.deleted else None)
     if entity == Entity.GLOSSARY.value:
         term = session.get(GlossaryTerm, entity_id)
-        return glossary_key(entity_id), (glossary_document(term) if term is not None and not term.deleted else None)
+        live = term is not None and not term.deleted
+        return glossary_key(entity_id), (glossary_document(term) if live else None)
     return f"{entity}:{entity_id}", None
 
 
@@ -317,7 +319,8 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
             live_pages = select(Page).where(Page.deleted.is_(False)).order_by(Page.id)
             total = _count_sources(session)
             ix = whoosh_index.create_in(str(gendir), SCHEMA)
-            procs = int(app.config.get("INDEX_PROCS") or (2 if total > 2000 and (os.cpu_count() or 1) > 1 else 1))
+            parallel = total > 2000 and (os.cpu_count() or 1) > 1
+            procs = int(app.config.get("INDEX_PROCS") or (2 if parallel else 1))
             # With several processes each writes its own segment; merging them afterwards
             # would cost as much as the parallelism saved, so they stay separate.
             options = {"procs": procs, "multisegment": True} if procs > 1 else {}
@@ -328,7 +331,8 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
                     count += 1
                     if progress and count % 100 == 0:
                         progress(count, total)
-                live_terms = select(GlossaryTerm).where(GlossaryTerm.deleted.is_(False)).order_by(GlossaryTerm.id)
+                live_terms = (select(GlossaryTerm).where(GlossaryTerm.deleted.is_(False))
+                              .order_by(GlossaryTerm.id))
                 for term in session.scalars(live_terms):
                     writer.add_document(**glossary_document(term))
                     count += 1

@@ -1,6 +1,8 @@
 """Search views: the results page (`/sok`) and title suggestions as you type (`/sok/forslag`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 
 from kb import index
@@ -19,6 +21,38 @@ def results_url(q: str, typ: str | None = None, malgrupp: str | None = None, sid
     return url_for("search.results", **{k: v for k, v in params.items() if v})
 
 
+@dataclass
+class FacetLink:
+    """One filter choice on the results page: what it is, how many hits it gives, its URL."""
+
+    value: str
+    label: str
+    count: int
+    url: str
+    current: bool
+
+
+def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | None) -> dict[str, list[FacetLink]]:
+    """Links for each type and target group with their counts, keeping the other filter."""
+    q = found.query
+    types = [FacetLink(v, type_label(v, plural=True), n, results_url(q, v, malgrupp), v == typ)
+             for v, n in found.facets["type"].items()]
+    groups = [FacetLink(v, v, n, results_url(q, typ, v), v == malgrupp)
+              for v, n in found.facets["target_group"].items()]
+    return {"type": sorted(types, key=lambda f: f.label), "target_group": sorted(groups, key=lambda f: f.label)}
+
+
+def type_label(value: str, plural: bool = False) -> str:
+    """Swedish name of a page type, or of glossary entries."""
+    if value == "glossary":
+        return "Ordlista"
+    try:
+        page_type = PageType(value)
+    except ValueError:
+        return value
+    return page_type.plural if plural else page_type.label
+
+
 @bp.get("/sok")
 def results():
     """Search results with snippets, filters with counts, pagination and a spelling suggestion."""
@@ -33,6 +67,7 @@ def results():
                          page=form.page_number(), per_page=per_page)
     form.q.data = found.query
     return render_template("search/results.html", form=form, results=found, typ=typ, malgrupp=malgrupp,
+                           facets=facet_links(found, typ, malgrupp), type_label=type_label,
                            results_url=results_url, max_length=index.MAX_QUERY_LENGTH)
 
 

@@ -1,0 +1,200 @@
+"""BM25F scoring of a few candidate documents from cached per-term postings.
+
+Whoosh scores by walking a tree of matchers document by document in Python; with the
+dozens of terms a Swedish query expands to (stems, folded forms, compound parts, glossary
+synonyms in several fields) that costs 10–30 µs per document and term. Here each term's
+postings are read once per index generation into a {document: partial score} dict, and a
+query is scored with dict look-ups over the candidate documents only (the ranking tiers of
+kb.index.searching). The formula and parameters are Whoosh's own BM25F (B=0.75, K1=1.2,
+idf = log(N / (df + 1)) + 1), so scores match what `searcher.search` would give.
+"""
+from __future__ import annotations
+
+import heapq
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
+from math import log
+from typing import Any, TypeVar
+
+from whoosh.query import And, Or, Query, Term
+from whoosh.reading import TermNotFound
+from whoosh.searching import Searcher
+
+B = 0.75
+K1 = 1.2
+V = TypeVar("V")
+
+
+class SizedCache:
+    """A thread-safe least-recently-used cache bounded by the summed length of its values."""
+
+    def __init__(self, max_total: int, size: Callable[[Any], int] = len) -> None:
+        self.max_total = max_total
+        self.size = size
+        self.items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.total = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], V]) -> V:
+        """The cached value for `key`, built (outside the lock) when missing."""
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found  # type: ignore[return-value]
+        value = build()
+        with self.lock:
+            if key not in self.items:
+                self.items[key] = value
+                self.total += self.size(value)
+            while self.total > self.max_total and len(self.items) > 1:
+                _, dropped = self.items.popitem(last=False)
+                self.total -= self.size(dropped)
+        return value
+
+
+class Scorer:
+    """Scores queries made of Term/And/Or for candidate documents of one searcher."""
+
+    MAX_CACHED_POSTINGS = 600_000  # bounds memory (~60 MiB) per index generation
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.doc_count = self.reader.doc_count_all()
+        self.cache = SizedCache(self.MAX_CACHED_POSTINGS)
+
+    def term(self, fieldname: str, text: str) -> dict[int, float]:
+        """{live document: BM25F score of this term in this field} (boost 1)."""
+        return self.cache.get((fieldname, text), lambda: self._read(fieldname, text))
+
+    def _read(self, fieldname: str, text: str) -> dict[int, float]:
+        out: dict[int, float] = {}
+        try:
+            df = self.reader.doc_frequency(fieldname, text)
+        except TermNotFound:
+            return out
+        if not df:
+            return out
+        scorable = self.searcher.schema[fieldname].scorable
+        if scorable:
+            idf = log(self.doc_count / (df + 1)) + 1
+            avgfl = self.searcher.avg_field_length(fieldname) or 1
+            norm, scale = K1 * (1 - B), K1 * B / avgfl
+        for segment_reader, offset in self.reader.leaf_readers():
+            ids, tfs = _segment_postings(segment_reader, fieldname, text)
+            if not ids:
+                continue
+            deleted = segment_reader.deleted_docs_set if segment_reader.has_deletions() else ()
+            if not scorable:  # ID fields: present or not
+                out.update((d + offset, 1.0) for d in ids if d not in deleted)
+                continue
+            lengths = _field_lengths(segment_reader, fieldname)
+            for d, tf in zip(ids, tfs, strict=True):
+                if d not in deleted:
+                    out[d + offset] = idf * (tf * (K1 + 1)) / (tf + norm + scale * lengths[d])
+        return out
+
+    def scores(self, q: Query, candidates: frozenset[int]) -> dict[int, float]:
+        """{candidate: score} for the candidates the query matches."""
+        if isinstance(q, Term):
+            td = self.term(q.fieldname, q.text)
+            boost = q.boost
+            if len(td) <= len(candidates):
+                return {d: s * boost for d, s in td.items() if d in candidates}
+            return {d: td[d] * boost for d in candidates if d in td}
+        if isinstance(q, And):
+            parts = [self.scores(sub, candidates) for sub in q.subqueries]
+            if not parts:
+                return {}
+            parts.sort(key=len)
+            keys = set(parts[0]).intersection(*parts[1:])
+            boost = q.boost
+            return {d: sum(p[d] for p in parts) * boost for d in keys}
+        if isinstance(q, Or):
+            out: dict[int, float] = {}
+            get = out.get
+            for sub in q.subqueries:
+                for d, s in self.scores(sub, candidates).items():
+                    out[d] = get(d, 0.0) + s
+            if q.boost != 1.0:
+                boost = q.boost
+                out = {d: s * boost for d, s in out.items()}
+            return out
+        return {}
+
+    def top(self, q: Query, candidates: frozenset[int], limit: int) -> list[tuple[int, float]]:
+        """The `limit` best (docnum, score) among the candidates; equal scores in index order."""
+        scored = self.scores(q, candidates)
+        return heapq.nsmallest(limit, scored.items(), key=_best_first)
+
+
+def _best_first(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
+
+
+def _blocks(matcher: object) -> Iterable[tuple]:
+    """A posting list block by block (ids, weights): whoosh's leaf matchers keep each block
+    decoded in arrays, which is far faster to take whole than posting by posting. Any other
+    matcher (a future codec) is read through the public per-posting API."""
+    leaf = getattr(matcher, "child", matcher)  # FilterMatcher (deletions) wraps the leaf; we filter ourselves
+    if all(hasattr(leaf, a) for a in ("_read_ids", "_read_weights", "_next_block", "_lastblock")):
+        while leaf.is_active():
+            leaf._read_ids()
+            leaf._read_weights()
+            yield leaf._ids[leaf._i:], leaf._weights[leaf._i:]
+            if leaf._lastblock:
+                return
+            leaf._next_block()
+        return
+    ids, ws = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        ws.append(matcher.weight())
+        matcher.next()
+    yield ids, ws
+
+
+# Postings per (segment, field, term): segments never change once written (deletions are
+# kept apart and applied when scoring), so these survive page saves; only new segments are read.
+_SEGMENT_POSTINGS = SizedCache(2_000_000, size=lambda postings: len(postings[0]) + 1)
+
+
+def _segment_postings(segment_reader: object, fieldname: str, text: str) -> tuple[tuple, tuple]:
+    """(local docnums, term frequencies) of a term in one segment, deleted docs included."""
+
+    def read() -> tuple[tuple, tuple]:
+        try:
+            matcher = segment_reader.postings(fieldname, text)
+        except TermNotFound:
+            return (), ()
+        ids: list[int] = []
+        tfs: list[float] = []
+        for block_ids, block_weights in _blocks(matcher):
+            ids.extend(block_ids)
+            tfs.extend(block_weights)
+        return tuple(ids), tuple(tfs)
+
+    return _SEGMENT_POSTINGS.get((segment_id(segment_reader), fieldname, text), read)
+
+
+# Field lengths per (segment, field). Segments never change once written (deletions are kept
+# apart), so these survive index updates; only new segments are read.
+_LENGTHS = SizedCache(5_000_000)
+
+
+def _field_lengths(segment_reader: object, fieldname: str) -> list[int]:
+    """Every document's length of `fieldname` in one segment (1 when unknown, as Whoosh scores)."""
+
+    def read() -> list[int]:
+        length = segment_reader.doc_field_length
+        return [length(d, fieldname, 1) for d in range(segment_reader.doc_count_all())]
+
+    return _LENGTHS.get((segment_id(segment_reader), fieldname), read)
+
+
+def segment_id(segment_reader: Any) -> str | None:
+    """The unique id of a leaf reader's segment (None for an empty index, which holds nothing)."""
+    segment = segment_reader.segment()
+    return segment.segment_id() if segment is not None else None

@@ -1,0 +1,121 @@
+"""Search snippets: the part of a page's text that shows why it matched, hits in <mark>.
+
+The text is escaped here; the only HTML in a snippet is <mark>, so templates show it with
+|safe (and the API passes it on as is).
+"""
+from __future__ import annotations
+
+import re
+
+from markupsafe import escape
+
+from kb import analysis
+from kb.index.query import Word
+
+SNIPPET_CHARS = 220
+SNIPPET_SCAN_CHARS = 20_000
+MAX_SNIPPET_HITS = 12
+
+# Folded letters and the letters they stand for, for matching folded stems in original text.
+_LOOSE = {"a": "[aåäæ]", "o": "[oöø]", "e": "[eéè]", "u": "[uü]"}
+
+
+def _loose(folded: str) -> str:
+    """A regex matching `folded` in text written with or without å/ä/ö."""
+    return "".join(_LOOSE.get(c, re.escape(c)) for c in folded)
+
+
+class Highlighter:
+    """Marks the words of a text that the query matched, escaping everything else."""
+
+    def __init__(self, words: list[Word], extra_terms: set[str]) -> None:
+        self.stems = {s for w in words for s in w.stems} | extra_terms
+        self.folded = {s for w in words for s in w.folded} | {analysis.fold(t) for t in extra_terms}
+        self.parts = {p for w in words for p in w.parts if len(p) >= 5}
+        self._memo: dict[str, bool] = {}
+        # Stems only ever cut endings, so a matching word starts with a (folded) query stem;
+        # a compound part may sit anywhere in a word. Two regexes find the candidates (in C),
+        # `matches` confirms each.
+        starts = sorted({_loose(analysis.fold(s)) for s in self.stems | self.folded if s},
+                        key=len, reverse=True)
+        inner = sorted({_loose(p) for p in self.parts}, key=len, reverse=True)
+        self._starts = (re.compile(rf"(?<![^\W_])(?:{'|'.join(starts)})[^\W_]*", re.IGNORECASE)
+                        if starts else None)
+        self._inner = re.compile("|".join(inner), re.IGNORECASE) if inner else None
+
+    def matches(self, word: str) -> bool:
+        """Does this lower-case word count as a hit?"""
+        hit = self._memo.get(word)
+        if hit is None:
+            folded = analysis.fold(word)
+            hit = (
+                any(s in self.stems for s in analysis.stems(word))
+                or any(s in self.folded for s in analysis.folded_stems(word))
+                or any(p in folded for p in self.parts if len(folded) > len(p))
+            )
+            self._memo[word] = hit
+        return hit
+
+    def hits(self, text: str, enough: int = MAX_SNIPPET_HITS) -> list[tuple[int, int]]:
+        """(start, end) of matched words in `text`, in order; each regex stops after `enough`."""
+        found: dict[int, int] = {}
+        if self._starts is not None:
+            count = 0
+            for m in self._starts.finditer(text):
+                if self.matches(m.group().lower()):
+                    found[m.start()] = m.end()
+                    count += 1
+                    if count >= enough:
+                        break
+        if self._inner is not None:
+            count = 0
+            for m in self._inner.finditer(text):
+                start, end = m.start(), m.end()
+                while start > 0 and text[start - 1].isalnum():
+                    start -= 1
+                while end < len(text) and text[end].isalnum():
+                    end += 1
+                if start not in found and self.matches(text[start:end].lower()):
+                    found[start] = end
+                    count += 1
+                    if count >= enough:
+                        break
+        return sorted(found.items())
+
+    def snippet(self, text: str, width: int = SNIPPET_CHARS) -> tuple[str, bool]:
+        """(HTML, found): the window of `text` with the most distinct hits, hits in <mark>."""
+        text = text[:SNIPPET_SCAN_CHARS]
+        hits = self.hits(text)
+        if not hits:
+            return self._plain(text, width), False
+        # The window (starting at a hit) that shows the most different matched words.
+        hits = hits[:MAX_SNIPPET_HITS]
+        words = [text[s:e].lower() for s, e in hits]
+        best, best_score = 0, 0
+        for i, (start, _) in enumerate(hits):
+            score = len({w for (s, e), w in zip(hits[i:], words[i:], strict=True) if e <= start + width})
+            if score > best_score:
+                best, best_score = i, score
+        start = hits[best][0]
+        # Begin a little before the first hit, at a word boundary, so the hit has context.
+        lead = text.rfind(" ", 0, max(0, start - 40)) + 1 if start > 60 else 0
+        end = min(len(text), lead + width)
+        if end < len(text):
+            space = text.rfind(" ", lead, end)
+            end = space if space > start else end
+        parts: list[str] = ["…" if lead > 0 else ""]
+        pos = lead
+        for s, e in hits:
+            if s < lead or e > end:
+                continue
+            parts += [str(escape(text[pos:s])), "<mark>", str(escape(text[s:e])), "</mark>"]
+            pos = e
+        parts += [str(escape(text[pos:end])), "…" if end < len(text) else ""]
+        return "".join(parts), True
+
+    @staticmethod
+    def _plain(text: str, width: int) -> str:
+        if len(text) <= width:
+            return str(escape(text))
+        cut = text.rfind(" ", 0, width)
+        return str(escape(text[: cut if cut > 0 else width])) + "…"
