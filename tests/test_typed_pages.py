@@ -176,3 +176,14 @@ def test_structured_fields_are_searchable(app):
         create("Mottagningen", "reception", {"location": "Gemensam lokal i Alingsås", "staffing": "Socionomer"})
         results = index.search("socionomer")
         assert [h.slug for h in results.hits] == ["mottagningen"]
+
+
+def test_search_results_mark_routines_due_for_review(app, anon):
+    """Is a routine past its review date marked as such in search results?"""
+    today = structure.today()
+    with app.app_context():
+        create("Utskrivningsrutin", "routine", {"review_by": (today - timedelta(days=5)).isoformat()})
+        create("Inskrivningsrutin", "routine", {"review_by": (today + timedelta(days=500)).isoformat()})
+    html = anon.get("/sok?q=utskrivningsrutin").get_data(as_text=True)
+    assert "Revidering försenad" in html
+    assert "Revidering försenad" not in anon.get("/sok?q=inskrivningsrutin").get_data(as_text=True)

@@ -8,6 +8,8 @@ from flask import Blueprint, current_app, jsonify, render_template, request, url
 from kb import index
 from kb.constants import PageType
 from kb.search.forms import SearchForm
+from kb.services import structure
+from kb.typed import review_state
 
 bp = Blueprint("search", __name__)
 
@@ -66,7 +68,11 @@ def results():
     found = index.search(form.q.data or "", type=typ, target_group=malgrupp,
                          page=form.page_number(), per_page=per_page)
     form.q.data = found.query
+    routines = [h.slug for h in found.hits if h.kind == "page" and h.type == PageType.ROUTINE.value]
+    review = {slug: review_state(p.fields or {}, structure.today())
+              for slug, p in structure.pages_by_slug(set(routines)).items()}
     return render_template("search/results.html", form=form, results=found, typ=typ, malgrupp=malgrupp,
+                           review=review,
                            facets=facet_links(found, typ, malgrupp), type_label=type_label,
                            results_url=results_url, max_length=index.MAX_QUERY_LENGTH)
 
