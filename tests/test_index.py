@@ -223,9 +223,29 @@ def test_a_deleted_glossary_term_stops_acting_as_a_synonym(app):
 def test_drafts_are_hidden_unless_asked_for(app):
     """Is a page whose status is "utkast" left out of ordinary searches but found with include_drafts?"""
     with app.app_context():
-        db.session.add(Page(slug="utkast-rutin", title="Rutin för nattpatrull", type="routine", text="Nattpatrull.",
-                            tags=[], target_groups=[], fields={"status": "utkast"}))
+        db.session.add(Page(slug="utkast-rutin", title="Rutin för nattpatrull", type="routine",
+                            text="Nattpatrull.", tags=[], target_groups=[], fields={"status": "utkast"}))
         db.session.commit()
     index.rebuild(app)
     assert found(app, "nattpatrull") == []
     assert found(app, "nattpatrull", include_drafts=True) == ["utkast-rutin"]
+
+
+def test_our_scores_are_whooshs_bm25f(app):
+    """Does the fast scorer give the same scores as Whoosh's own BM25F search for a planned query?"""
+    from kb.index import searching
+    from kb.index.query import plan
+    from kb.index.scoring import Scorer
+
+    with app.app_context():
+        make_page("SIP för barn", "Kalla till SIP när barnet behöver insatser.\n", tags=["sip"])
+        make_page("Samordnad individuell plan", "En plan som samordnas mellan region och kommun.\n")
+        make_page("Äldre och SIP", "SIP för äldre med demens. SIP SIP.\n", summary="Om SIP.")
+        glossary.upsert(glossary.TermData("SIP", "Samordnad individuell plan"))
+        searcher = store.open_searcher(app)
+        for text in ("SIP", "samordnad plan", "aldre"):
+            q = plan(text, searching._synonyms(app, searcher)).strict().scoring
+            theirs = {d: s for d, s in searcher.search(q, limit=None).items()}
+            ours = Scorer(searcher).scores(q, frozenset(range(searcher.doc_count_all())))
+            assert ours.keys() == theirs.keys(), text
+            assert all(abs(ours[d] - theirs[d]) < 1e-6 * max(1.0, theirs[d]) for d in ours), text

@@ -211,3 +211,10 @@ def test_cli_reindex_rebuilds_with_progress(runner, routines):
     assert "Sökindexet är ombyggt: 4 dokument" in result.output
     with runner.app.app_context():
         assert index.search("demens").total == 1
+
+
+def test_a_query_of_only_punctuation_says_there_were_no_words(client, routines):
+    """Does a query like "((" or "*" explain that it held no words, rather than "no hits"?"""
+    for q in ("((", "*", '"'):
+        html = text_of(client.get("/sok", query_string={"q": q}))
+        assert "inga ord att söka efter" in html

@@ -34,14 +34,16 @@ class FacetLink:
     current: bool
 
 
-def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | None) -> dict[str, list[FacetLink]]:
+def facet_links(found: index.SearchResults, typ: str | None,
+                malgrupp: str | None) -> dict[str, list[FacetLink]]:
     """Links for each type and target group with their counts, keeping the other filter."""
     q = found.query
     types = [FacetLink(v, type_label(v, plural=True), n, results_url(q, v, malgrupp), v == typ)
              for v, n in found.facets["type"].items()]
     groups = [FacetLink(v, v, n, results_url(q, typ, v), v == malgrupp)
               for v, n in found.facets["target_group"].items()]
-    return {"type": sorted(types, key=lambda f: f.label), "target_group": sorted(groups, key=lambda f: f.label)}
+    by_label = lambda f: f.label  # noqa: E731
+    return {"type": sorted(types, key=by_label), "target_group": sorted(groups, key=by_label)}
 
 
 def type_label(value: str, plural: bool = False) -> str:

@@ -215,3 +215,16 @@ def test_without_javascript_an_editor_previews_and_saves(new_context, unique):
     page.get_by_role("button", name="Spara").click()
     expect(page.get_by_text(re.compile(r"Sidan sparades \(version 2\)"))).to_be_visible()
     expect(page.locator(".prose")).to_have_text("Ändrat utan JavaScript.")
+
+
+def test_search_as_you_type_suggests_titles(page):
+    """Does typing in the start page's search box offer matching titles, and open one with the keyboard?"""
+    page.goto("/")
+    box = page.get_by_role("combobox", name="Vad letar du efter?")
+    box.press_sequentially("mini", delay=50)
+    option = page.get_by_role("option", name=re.compile("Mini-Maria"))
+    option.first.wait_for()
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url("**/sida/mini-maria")
+    assert page.get_by_role("heading", level=1).inner_text() == "Mini-Maria"
