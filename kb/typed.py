@@ -137,6 +137,32 @@ def clean_fields(page_type: str, raw: dict) -> tuple[dict, dict[str, str]]:
     return values, errors
 
 
+def relation_errors(slug: str, page_type: str, fields: dict,
+                    structures: dict[str, str | None]) -> dict[str, str]:
+    """Errors for page-reference fields: each must name a structure, and parents must not form a cycle.
+
+    `structures` maps every known structure's slug to its parent's slug (or None).
+    """
+    errors: dict[str, str] = {}
+    for spec in specs_for(page_type):
+        target = fields.get(spec.name) if spec.kind == PAGE else None
+        if not target:
+            continue
+        key = f"fields.{spec.name}"
+        if target not in structures:
+            errors[key] = f"{spec.label}: det finns ingen struktursida med adressen ”{target}”."
+        elif spec.name == "parent":
+            seen, cursor = {slug}, target
+            while cursor:
+                if cursor in seen:
+                    errors[key] = (f"{spec.label}: ”{target}” ligger redan under den här strukturen. "
+                                   "Det skulle bli en cirkel.")
+                    break
+                seen.add(cursor)
+                cursor = structures.get(cursor)
+    return errors
+
+
 REVIEW_SOON_DAYS = 60
 
 

@@ -132,28 +132,20 @@ def _field_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def structure_parents() -> dict[str, str | None]:
+    """Every live structure's slug (and old slugs) mapped to the slug of its parent."""
+    parents = {p.slug: (p.fields or {}).get("parent") for p in db.session.scalars(
+        select(Page).where(Page.deleted.is_(False), Page.type == PageType.STRUCTURE.value))}
+    for alias, slug in db.session.execute(
+            select(SlugAlias.slug, Page.slug).join(Page, Page.id == SlugAlias.page_id)
+            .where(Page.deleted.is_(False), Page.type == PageType.STRUCTURE.value)):
+        parents[alias] = parents.get(slug)
+    return parents
+
+
 def check_relations(slug: str, data: PageData) -> None:
     """Parent and owner fields must name live structure pages, and parents must not form a cycle."""
-    errors: dict[str, str] = {}
-    for spec in typed.specs_for(data.type):
-        target = data.fields.get(spec.name) if spec.kind == typed.PAGE else None
-        if not target:
-            continue
-        page, _ = resolve(target)
-        if page is None or page.deleted or page.type != PageType.STRUCTURE.value:
-            errors[f"fields.{spec.name}"] = f"{spec.label}: det finns ingen struktursida med adressen ”{target}”."
-            continue
-        if spec.name == "parent":
-            seen = {slug}
-            cursor: Page | None = page
-            while cursor is not None:
-                if cursor.slug in seen:
-                    errors["fields.parent"] = (f"{spec.label}: ”{page.title}” ligger redan under den här "
-                                               "strukturen. Det skulle bli en cirkel.")
-                    break
-                seen.add(cursor.slug)
-                parent_slug = (cursor.fields or {}).get("parent")
-                cursor = resolve(parent_slug)[0] if parent_slug else None
+    errors = typed.relation_errors(slug, data.type, data.fields, structure_parents())
     if errors:
         raise ValidationError(errors)
 

@@ -184,29 +184,16 @@ def import_folder(folder: Path, *, author: str = "import",
 def _check_relations(parsed: list[tuple[Path, pages.PageData]],
                      report: ImportReport) -> list[tuple[Path, pages.PageData]]:
     """Refuse files whose parent/owner is not a structure (here or in the base) or makes a cycle."""
-    structures = {p.slug: (p.fields or {}).get("parent") for p in db.session.scalars(
-        select(Page).where(Page.deleted.is_(False), Page.type == PageType.STRUCTURE.value))}
+    structures = pages.structure_parents()
     for _path, data in parsed:
         structures.pop(str(data.slug), None)
         if data.type == PageType.STRUCTURE.value:
             structures[str(data.slug)] = data.fields.get("parent")
     ok: list[tuple[Path, pages.PageData]] = []
     for path, data in parsed:
-        problem = None
-        for spec in typed.specs_for(data.type):
-            target = data.fields.get(spec.name) if spec.kind == typed.PAGE else None
-            if target and target not in structures:
-                problem = f"{spec.label.lower()}: det finns ingen struktursida med adressen ”{target}”"
-            elif target and spec.name == "parent":
-                seen, cursor = {str(data.slug)}, target
-                while cursor:
-                    if cursor in seen:
-                        problem = f"{spec.label.lower()}: ”{target}” ger en cirkel av överordnade strukturer"
-                        break
-                    seen.add(cursor)
-                    cursor = structures.get(cursor)
-        if problem:
-            report.errors.append((path.name, problem))
+        errors = typed.relation_errors(str(data.slug), data.type, data.fields, structures)
+        if errors:
+            report.errors.append((path.name, " ".join(errors.values())))
         else:
             ok.append((path, data))
     return ok
