@@ -11,6 +11,7 @@ such as 0701234569 is also a valid personnummer, and nothing in the digits tells
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -90,6 +91,16 @@ def describe(findings: list[Finding], where: str) -> str:
         f"Texten i ”{where}” innehåller {what} ({'; '.join(places)}). "
         f"Kunskapsbanken får inte innehålla patientuppgifter – ta bort {it} och spara igen."
     )
+
+
+def field_errors(texts: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """For (field name, Swedish label, text) triples: a message per field whose text holds a number."""
+    errors: dict[str, str] = {}
+    for name, label, text in texts:
+        findings = find_personal_numbers(text)
+        if findings:
+            errors[name] = describe(findings, label)
+    return errors
 
 
 def _classify(match: re.Match[str]) -> str | None:

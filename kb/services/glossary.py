@@ -52,11 +52,9 @@ def clean(data: TermData) -> TermData:
         errors["expansion"] = "Förklaringen får vara högst 300 tecken."
     if len(description) > 2000:
         errors["description"] = "Beskrivningen får vara högst 2000 tecken."
-    for name, label, value in (("term", "Begrepp", term), ("expansion", "Förklaring", expansion),
-                               ("description", "Beskrivning", description)):
-        findings = pii.find_personal_numbers(value)
-        if findings and name not in errors:
-            errors[name] = pii.describe(findings, label)
+    pnr = pii.field_errors((("term", "Begrepp", term), ("expansion", "Förklaring", expansion),
+                            ("description", "Beskrivning", description)))
+    errors.update({k: v for k, v in pnr.items() if k not in errors})  # other errors come first
     if errors:
         raise ValidationError(errors)
     return TermData(term, expansion, description)

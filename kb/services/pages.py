@@ -113,13 +113,11 @@ def clean(data: PageData) -> PageData:
         errors["slug"] = "Adressen får bara innehålla a–z, 0–9 och bindestreck (t.ex. mini-maria)."
     fields, field_errors = typed.clean_fields(data.type, dict(data.fields or {}))
     errors.update(field_errors)
-    for name, label, value in (("title", "Titel", title), ("summary", "Sammanfattning", summary),
-                               ("source", "Text", source), ("tags", "Etiketter", ", ".join(tags)),
-                               *((f"fields.{s.name}", s.label, _field_text(fields.get(s.name)))
-                                 for s in typed.specs_for(data.type))):
-        findings = pii.find_personal_numbers(value)
-        if findings and name not in errors:
-            errors[name] = pii.describe(findings, label)
+    pnr = pii.field_errors((("title", "Titel", title), ("summary", "Sammanfattning", summary),
+                            ("source", "Text", source), ("tags", "Etiketter", ", ".join(tags)),
+                            *((f"fields.{s.name}", s.label, _field_text(fields.get(s.name)))
+                              for s in typed.specs_for(data.type))))
+    errors.update({k: v for k, v in pnr.items() if k not in errors})  # other errors come first
     if errors:
         raise ValidationError(errors)
     return PageData(title=title, type=data.type, source=source, summary=summary, tags=tags,
