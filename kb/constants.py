@@ -107,7 +107,7 @@ class AuditAction(str, enum.Enum):
     USER_ROLE = "user.role_changed"
     USER_DISABLED = "user.disabled"
     USER_ENABLED = "user.enabled"
-    USER_PASSWORD = "user.password_changed"
+    USER_PASSWORD = "user.password_changed"  # noqa: S105 - an audit action name
     LOGIN = "auth.login"
     LOGOUT = "auth.logout"
     LOGIN_FAILED = "auth.login_failed"

@@ -5,8 +5,7 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from factories import login
-from factories import make_page
+from factories import login, make_page
 from test_sanitize import XSS_VECTORS, assert_safe
 
 from kb.extensions import db

@@ -4,8 +4,7 @@ from __future__ import annotations
 import filecmp
 from pathlib import Path
 
-from factories import make_app
-from factories import make_page
+from factories import make_app, make_page
 
 from kb.services import glossary, pages, transfer
 

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 from factories import login
-from factories import make_page
 
 from kb.services import pages, structure, transfer
 from kb.services.errors import ValidationError

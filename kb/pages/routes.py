@@ -1,11 +1,11 @@
 """Page views: thin wrappers that validate a form, call the page service, flash and redirect."""
 from __future__ import annotations
 
-from flask_login import current_user, login_required
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
-from kb.constants import PageType
 from kb import typed
+from kb.constants import PageType
 from kb.pages.forms import CommentForm, PageForm, facts_form, facts_values
 from kb.permissions import Permission, actor_name, require
 from kb.services import diff as diffs
@@ -28,9 +28,10 @@ def load_page(slug: str, *, allow_deleted: bool = False):
 
 def facts_forms(formdata=None, page=None) -> dict:
     """One structured-fields form per page type that has fields."""
-    structures = [(p.slug, p.title) for p in pages.live_pages()
-                  if p.type == PageType.STRUCTURE.value and (page is None or p.id != page.id)]
-    return {t: facts_form(t, formdata, page.fields if page is not None and page.type == t else None, structures)
+    structures = [(p.slug, p.title) for p in structure.live_of_type(PageType.STRUCTURE)
+                  if page is None or p.id != page.id]
+    own = (page.type, page.fields) if page is not None else (None, None)
+    return {t: facts_form(t, formdata, own[1] if own[0] == t else None, structures)
             for t, specs in typed.TYPE_FIELDS.items() if specs}
 
 
@@ -313,7 +314,8 @@ def index():
 @bp.get("/andringar")
 def recent():
     """Recent changes across the knowledge base."""
-    return render_template("pages/recent.html", revisions=pages.recent_revisions(current_app.config["RECENT_CHANGES"]))
+    revisions = pages.recent_revisions(current_app.config["RECENT_CHANGES"])
+    return render_template("pages/recent.html", revisions=revisions)
 
 
 @bp.get("/sida/<slug>/lankar-hit")

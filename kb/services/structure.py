@@ -14,13 +14,13 @@ from kb.extensions import db
 from kb.models import Page, ReadMark
 
 
-
 def today() -> date:
     """Today's date in Sweden."""
     return datetime.now(ZoneInfo("Europe/Stockholm")).date()
 
 
-def _live(page_type: PageType) -> list[Page]:
+def live_of_type(page_type: PageType) -> list[Page]:
+    """Live pages of one type, by title."""
     return list(db.session.scalars(
         select(Page).where(Page.deleted.is_(False), Page.type == page_type.value).order_by(Page.title)))
 
@@ -44,14 +44,14 @@ def children(page: Page) -> list[Page]:
     """Structures whose parent is this page."""
     if page.type != PageType.STRUCTURE.value:
         return []
-    return [p for p in _live(PageType.STRUCTURE) if (p.fields or {}).get("parent") == page.slug]
+    return [p for p in live_of_type(PageType.STRUCTURE) if (p.fields or {}).get("parent") == page.slug]
 
 
 def owned_routines(page: Page) -> list[Page]:
     """Routines owned by this structure."""
     if page.type != PageType.STRUCTURE.value:
         return []
-    return [p for p in _live(PageType.ROUTINE) if (p.fields or {}).get("owner") == page.slug]
+    return [p for p in live_of_type(PageType.ROUTINE) if (p.fields or {}).get("owner") == page.slug]
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Node:
 
 def structure_tree() -> list[Node]:
     """The hierarchy of structures from their parent fields; roots first, children by title."""
-    structures = _live(PageType.STRUCTURE)
+    structures = live_of_type(PageType.STRUCTURE)
     nodes = {p.slug: Node(p) for p in structures}
     roots: list[Node] = []
     for p in structures:
@@ -89,7 +89,7 @@ def review_list(on: date | None = None) -> list[Due]:
     """Routines past their review date or due within 60 days, overdue first, by date."""
     on = on or today()
     out: list[Due] = []
-    for p in _live(PageType.ROUTINE):
+    for p in live_of_type(PageType.ROUTINE):
         state = typed.review_state(p.fields or {}, on)
         if state:
             out.append(Due(p, typed.parse_date(p.fields["review_by"]), state))
@@ -98,7 +98,7 @@ def review_list(on: date | None = None) -> list[Due]:
 
 def orientation_path() -> list[Page]:
     """Orientation pages in reading order (position, then title)."""
-    return sorted(_live(PageType.ORIENTATION),
+    return sorted(live_of_type(PageType.ORIENTATION),
                   key=lambda p: (int((p.fields or {}).get("position", 999)), p.title))
 
 

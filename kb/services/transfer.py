@@ -13,11 +13,11 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from kb import typed
+from kb.constants import PageType
 from kb.extensions import db
 from kb.models import Page
 from kb.services import changes, glossary, pages
-from kb import typed
-from kb.constants import PageType
 from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
 
@@ -112,7 +112,8 @@ def parse_glossary(path: Path) -> list[glossary.TermData]:
             raise FileError(f"post {n} är inte term/expansion/description")
         try:
             out.append(glossary.clean(glossary.TermData(
-                str(item.get("term") or ""), str(item.get("expansion") or ""), str(item.get("description") or ""))))
+                str(item.get("term") or ""), str(item.get("expansion") or ""),
+                str(item.get("description") or ""))))
         except ValidationError as exc:
             raise FileError(f"post {n} ({item.get('term', '?')}): {' '.join(exc.errors.values())}") from exc
     return out
