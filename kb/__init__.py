@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.glossary import routes as glossary_routes
     from kb.info import routes as info
     from kb.pages import routes as pages
+    from kb.plans import routes as plans
     from kb.search import routes as search
 
     db.init_app(app)
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(plans.bp)
     app.register_blueprint(info.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(glossary_routes.bp)

@@ -43,6 +43,9 @@ class RevisionOp(str, enum.Enum):
     REVERT = "revert"
     DELETE = "delete"
     RESTORE = "restore"
+    # Plans and activities only: a quick status change, and a write made by a file import.
+    STATUS = "status"
+    IMPORT = "import"
 
     @property
     def label(self) -> str:
@@ -53,6 +56,8 @@ class RevisionOp(str, enum.Enum):
             "revert": "Återställd till tidigare version",
             "delete": "Borttagen",
             "restore": "Återskapad",
+            "status": "Status ändrad",
+            "import": "Importerad",
         }[self.value]
 
 
@@ -68,6 +73,8 @@ class Entity(str, enum.Enum):
 
     PAGE = "page"
     GLOSSARY = "glossary"
+    PLAN = "plan"
+    ACTIVITY = "activity"
 
 
 class Role(str, enum.Enum):
@@ -103,6 +110,12 @@ class AuditAction(str, enum.Enum):
     PAGE_RESTORED = "page.restored"
     GLOSSARY_SAVED = "glossary.saved"
     GLOSSARY_DELETED = "glossary.deleted"
+    PLAN_SAVED = "plan.saved"
+    PLAN_DELETED = "plan.deleted"
+    PLAN_IMPORTED = "plan.imported"
+    ACTIVITY_SAVED = "activity.saved"
+    ACTIVITY_STATUS = "activity.status"
+    ACTIVITY_DELETED = "activity.deleted"
     USER_CREATED = "user.created"
     USER_ROLE = "user.role_changed"
     USER_DISABLED = "user.disabled"
@@ -127,6 +140,12 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.PAGE_RESTORED: "Sida återskapad",
     AuditAction.GLOSSARY_SAVED: "Ordlistepost sparad",
     AuditAction.GLOSSARY_DELETED: "Ordlistepost borttagen",
+    AuditAction.PLAN_SAVED: "Plan sparad",
+    AuditAction.PLAN_DELETED: "Plan borttagen",
+    AuditAction.PLAN_IMPORTED: "Plan importerad",
+    AuditAction.ACTIVITY_SAVED: "Aktivitet sparad",
+    AuditAction.ACTIVITY_STATUS: "Aktivitetens status ändrad",
+    AuditAction.ACTIVITY_DELETED: "Aktivitet borttagen",
     AuditAction.USER_CREATED: "Användare skapad",
     AuditAction.USER_ROLE: "Roll ändrad",
     AuditAction.USER_DISABLED: "Användare inaktiverad",
@@ -136,4 +155,48 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.LOGOUT: "Utloggning",
     AuditAction.LOGIN_FAILED: "Misslyckad inloggning",
     AuditAction.LOCKOUT: "Inloggning spärrad",
+}
+
+
+class ActivityStatus(str, enum.Enum):
+    """An activity's traffic-light status, as in the paper plans (red, yellow, green)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        """Swedish name, always shown next to the colour."""
+        return ACTIVITY_STATUS_LABELS[self][0]
+
+    @property
+    def colour(self) -> str:
+        """The paper plans' colour name (Swedish)."""
+        return ACTIVITY_STATUS_LABELS[self][1]
+
+    @classmethod
+    def parse(cls, value: object) -> ActivityStatus:
+        """A status from its Swedish name, colour or code, with or without å/ä/ö, any case."""
+        if isinstance(value, cls):
+            return value
+        folded = " ".join(str(value or "").strip().lower().translate(str.maketrans("åäö", "aao")).split())
+        folded = folded.replace("_", " ").replace("-", " ")
+        aliases = {
+            "inte paborjad": cls.NOT_STARTED, "ej paborjad": cls.NOT_STARTED, "ej paborjat": cls.NOT_STARTED,
+            "inte paborjat": cls.NOT_STARTED, "rod": cls.NOT_STARTED, "not started": cls.NOT_STARTED,
+            "pagar": cls.IN_PROGRESS, "pagaende": cls.IN_PROGRESS, "gul": cls.IN_PROGRESS,
+            "in progress": cls.IN_PROGRESS,
+            "klart": cls.DONE, "klar": cls.DONE, "genomford": cls.DONE, "genomfort": cls.DONE,
+            "gron": cls.DONE, "done": cls.DONE,
+        }
+        if folded not in aliases:
+            raise ValueError(f"Okänd status ”{value}”. Välj Inte påbörjad, Pågår eller Klart.")
+        return aliases[folded]
+
+
+ACTIVITY_STATUS_LABELS: dict[ActivityStatus, tuple[str, str]] = {
+    ActivityStatus.NOT_STARTED: ("Inte påbörjad", "röd"),
+    ActivityStatus.IN_PROGRESS: ("Pågår", "gul"),
+    ActivityStatus.DONE: ("Klart", "grön"),
 }

@@ -4,7 +4,8 @@ from __future__ import annotations
 from kb.models.changes import Change
 from kb.models.glossary import GlossaryRevision, GlossaryTerm
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
+from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPlan, PlanRevision
 from kb.models.reading import ReadMark
 from kb.models.users import AuditEvent, LoginAttempt, User
 
-__all__ = ["AuditEvent", "Change", "GlossaryRevision", "GlossaryTerm", "LoginAttempt", "Page", "PageLink", "ReadMark", "Revision", "SlugAlias", "User"]
+__all__ = ["ActionPlan", "Activity", "ActivityPage", "AuditEvent", "CollaborationPlan", "Change", "GlossaryRevision", "GlossaryTerm", "LoginAttempt", "Page", "PageLink", "PlanRevision", "ReadMark", "Revision", "SlugAlias", "User"]
