@@ -52,7 +52,24 @@ COLLABORATION_LABELS: dict[str, str] = {
     "title": "Titel", "slug": "Adress", "period": "Period", "goals": "Prioriterade mål",
     "description": "Beskrivning",
 }
-_MULTILINE = {"what", "how", "decision", "follow_up", "description"}
+PLANS_PREFIX = "/planer/"
+ACTIVITY_PREFIX = "/aktiviteter/"
+COLLABORATION_PREFIX = "/samverkansplaner/"
+
+
+def plan_path(slug: str) -> str:
+    """URL path of an action plan (the rule the plans blueprint serves)."""
+    return PLANS_PREFIX + slug
+
+
+def activity_path(activity_id: int) -> str:
+    """URL path of an activity."""
+    return f"{ACTIVITY_PREFIX}{activity_id}"
+
+
+def collaboration_path(slug: str) -> str:
+    """URL path of a collaboration plan."""
+    return COLLABORATION_PREFIX + slug
 
 
 # --- input -------------------------------------------------------------------------------------
