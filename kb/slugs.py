@@ -13,6 +13,7 @@ _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "æ": "ae", "ø": "o", "
 def slugify(title: str) -> str:
     """Return a slug for a title: å/ä→a, ö→o, lowercase, hyphens between words."""
     text = title.strip().lower().translate(_FOLD)
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)  # dashes ("2023–2026") separate words too
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return text[:SLUG_MAX].rstrip("-")

@@ -1,9 +1,9 @@
-"""JSON API: pages (and, via kb.api.search, search)."""
+"""JSON API: pages (and, via kb.api.search and kb.api.plans, search, plans and activities)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, url_for
 
-from kb.api import search
+from kb.api import plans, search
 from kb.services import pages
 from kb.slugs import is_valid_slug
 
@@ -38,3 +38,4 @@ def get_page(slug: str):
 
 
 search.register(bp)
+plans.register(bp)

@@ -17,30 +17,52 @@ def _limit(value: str | None) -> int:
         return DEFAULT_LIMIT
 
 
+# What `kind` may ask for; pages unless told otherwise.
+KINDS = ("page", "activity", "plan", "glossary")
+
+
+def _kinds(value: str | None) -> tuple[str, ...]:
+    """The `kind` parameter: a comma list of KINDS, or "all"; anything unknown is ignored."""
+    asked = [k.strip() for k in (value or "").lower().split(",") if k.strip()]
+    if "all" in asked:
+        return KINDS
+    return tuple(k for k in KINDS if k in asked) or ("page",)
+
+
 def result_json(hit: index.Hit) -> dict:
     """One hit as the API (and `kb search --json`) shows it."""
-    return {
+    if hit.kind == "page":
+        url = url_for("pages.view", slug=hit.slug, _external=True)
+    else:
+        url = request.host_url.rstrip("/") + hit.url_path if hit.url_path.startswith("/") else hit.url_path
+    out = {
         "slug": hit.slug,
         "title": hit.title,
         "type": hit.type,
-        "url": url_for("pages.view", slug=hit.slug, _external=True),
+        "url": url,
         "snippet": hit.snippet_html,
         "score": hit.score,
     }
+    if hit.kind != "page":
+        out["kind"] = hit.kind
+    if hit.kind == "activity":
+        out.update(plan=hit.context, status=hit.status, status_label=hit.status_label)
+    return out
 
 
-def search_json(q: str, limit: int, type_: str | None = None, target_group: str | None = None) -> dict:
-    """The API response for a query: pages only, best first."""
-    found = index.search(q, kinds=("page",), type=type_ or None, target_group=target_group or None,
+def search_json(q: str, limit: int, type_: str | None = None, target_group: str | None = None,
+                kinds: tuple[str, ...] = ("page",)) -> dict:
+    """The API response for a query, best first (pages only unless other kinds are asked for)."""
+    found = index.search(q, kinds=kinds, type=type_ or None, target_group=target_group or None,
                          per_page=limit)
     return {"query": found.query, "total": found.total, "results": [result_json(h) for h in found.hits]}
 
 
 def api_search():
-    """Search pages: ?q=&limit=&type=&target_group= → {query, total, results: [...]}."""
+    """Search: ?q=&limit=&type=&target_group=&kind=page,activity,plan,glossary|all → {query, total, results}."""
     args = request.args
     return jsonify(search_json(args.get("q", ""), _limit(args.get("limit")),
-                               args.get("type"), args.get("target_group")))
+                               args.get("type"), args.get("target_group"), _kinds(args.get("kind"))))
 
 
 def register(bp: Blueprint) -> None:

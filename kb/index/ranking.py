@@ -8,6 +8,9 @@ from whoosh.query import And, NullQuery, Or, Query, Term
 from kb.index.query import STRONG_FIELDS, Built, restrict
 from kb.index.scoring import Scorer, SizedCache
 
+# Score factor of documents ranked below pages (activities, plans): a page matching as well wins.
+DEMOTED_WEIGHT = 0.5
+
 # A ranking tier larger than this is shortlisted by its title/tag/summary scores first.
 MAX_SCORED = 2000
 
@@ -81,8 +84,9 @@ class Tiers:
         return cls(anything | first | second, [about, body_all, rest])
 
     def rank(self, scorer: Scorer, scoring: Query, allowed: frozenset[int],
-             limit: int) -> list[tuple[int, float]]:
-        """The best `limit` documents of `allowed`, tier by tier, each tier by score."""
+             limit: int, demoted: frozenset[int] = frozenset()) -> list[tuple[int, float]]:
+        """The best `limit` documents of `allowed`, tier by tier, each tier by score
+        (the `demoted` ones' scores weighted down by DEMOTED_WEIGHT)."""
         out: list[tuple[int, float]] = []
         strong = restrict(scoring, STRONG_FIELDS)
         for tier in self.tiers:
@@ -95,5 +99,5 @@ class Tiers:
                 # cheap to score, and give the full score only to the shortlist.
                 docs = frozenset(d for d, _ in scorer.top(strong, docs, max(need, MAX_SCORED)))
             if docs:
-                out += scorer.top(scoring, docs, need)
+                out += scorer.top(scoring, docs, need, demoted=demoted, weight=DEMOTED_WEIGHT)
         return out

@@ -57,6 +57,10 @@ SCHEMA = Schema(
     text=STORED(),
     expansion=STORED(),
     updated=STORED(),
+    # Activities and plans: what they belong to (plan title; structure and period) and the
+    # activity's status code, shown with the hit.
+    context=STORED(),
+    status=STORED(),
 )
 
 
@@ -68,6 +72,16 @@ def page_key(page_id: int) -> str:
 def glossary_key(term_id: int) -> str:
     """Unique index id of a glossary term."""
     return f"glossary:{term_id}"
+
+
+def activity_key(activity_id: int) -> str:
+    """Unique index id of an activity."""
+    return f"activity:{activity_id}"
+
+
+def plan_key(plan_id: int) -> str:
+    """Unique index id of an action plan."""
+    return f"plan:{plan_id}"
 
 
 def _field_texts(fields: dict) -> list[str]:
@@ -137,3 +151,57 @@ def glossary_document(term: Any) -> dict[str, Any]:
         "expansion": term.expansion,
         "updated": term.updated_at.isoformat(timespec="seconds") if term.updated_at else "",
     }
+
+
+def _secondary_document(key: str, kind: str, slug: str, title: str, summary: str, text: str,
+                        target_groups: list[str], updated: Any, context: str, status: str) -> dict[str, Any]:
+    """Index document of a record that is not a page (activity, plan): searched by its title,
+    summary and text, never offered by search-as-you-type."""
+    return {
+        "id": key,
+        "kind": kind,
+        "slug": slug,
+        "type": kind,
+        "target_groups": ",".join(target_groups),
+        "draft": False,
+        "title": title,
+        "title_exact": analysis.normalize_title(title),
+        "title_folded": title,
+        "title_edge": "",
+        "tags": "",
+        "summary": summary,
+        "body": text,
+        "folded": f"{summary}\n{text}",
+        "subword": title,
+        "spell": f"{title}\n{summary}",
+        "tags_display": [],
+        "text": text[:STORED_TEXT_MAX],
+        "expansion": "",
+        "updated": updated.isoformat(timespec="seconds") if updated else "",
+        "context": context,
+        "status": status,
+    }
+
+
+def activity_document(activity: Any) -> dict[str, Any]:
+    """Index document of an Activity row (its plan must be loaded)."""
+    plan = activity.plan
+    responsible = [activity.responsible.title] if activity.responsible is not None else []
+    if activity.responsible_text:
+        responsible.append(activity.responsible_text)
+    text = "\n".join(filter(None, [activity.what, activity.how, activity.decision, activity.follow_up,
+                                   *responsible]))
+    summary = " – ".join(filter(None, [activity.goal, activity.subgoal]))
+    return _secondary_document(activity_key(activity.id), "activity", str(activity.id), activity.title,
+                               summary, f"{text}\n{plan.title}", list(activity.target_groups or []),
+                               activity.updated_at, plan.title, activity.status)
+
+
+def plan_document(plan: Any) -> dict[str, Any]:
+    """Index document of an ActionPlan row."""
+    structure = plan.structure.title if plan.structure is not None else ""
+    collaboration = plan.collaboration_plan.title if plan.collaboration_plan is not None else ""
+    text = "\n".join(filter(None, [plan.description, *(plan.focus_areas or []), structure, collaboration]))
+    return _secondary_document(plan_key(plan.id), "plan", plan.slug, plan.title, plan.description[:300],
+                               text, [], plan.updated_at, f"{structure} · {plan.period}" if structure
+                               else plan.period, "")

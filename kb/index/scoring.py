@@ -124,9 +124,13 @@ class Scorer:
             return out
         return {}
 
-    def top(self, q: Query, candidates: frozenset[int], limit: int) -> list[tuple[int, float]]:
-        """The `limit` best (docnum, score) among the candidates; equal scores in index order."""
+    def top(self, q: Query, candidates: frozenset[int], limit: int, *, demoted: frozenset[int] = frozenset(),
+            weight: float = 1.0) -> list[tuple[int, float]]:
+        """The `limit` best (docnum, score) among the candidates; equal scores in index order.
+        Scores of `demoted` documents are multiplied by `weight`."""
         scored = self.scores(q, candidates)
+        for docnum in demoted & scored.keys():
+            scored[docnum] *= weight
         return heapq.nsmallest(limit, scored.items(), key=_best_first)
 
 

@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from werkzeug.routing import BuildError
 from whoosh.query import And, Or, Term
 from whoosh.searching import Searcher
 
 from kb import analysis
+from kb.constants import ActivityStatus
 from kb.index import store, vocabulary
 from kb.index.query import Plan, Synonyms, plan
 from kb.index.ranking import MatchSets, Tiers
@@ -26,6 +27,8 @@ MAX_PER_PAGE = 100
 # Vocabularies for the fallbacks: stems of the text fields, and words as written in the short ones.
 STEM_FIELDS = ("body", "title", "summary")
 SURFACE_FIELDS = ("spell",)
+# Kinds of document that rank below pages with the same match.
+SECONDARY_KINDS = ("activity", "plan")
 
 
 @dataclass
@@ -41,6 +44,18 @@ class Hit:
     score: float
     summary: str = ""
     target_groups: list[str] = field(default_factory=list)
+    # Activities: the plan's title; plans: structure and period.
+    context: str = ""
+    # Activities: the status code (kb.constants.ActivityStatus).
+    status: str = ""
+
+    @property
+    def status_label(self) -> str:
+        """The activity status in Swedish ('' for other hits)."""
+        try:
+            return ActivityStatus(self.status).label if self.status else ""
+        except ValueError:
+            return ""
 
 
 @dataclass
@@ -130,6 +145,11 @@ def _synonyms(app: Flask, searcher: Searcher) -> Synonyms:
 def url_path(kind: str, slug: str) -> str:
     """The site path of a hit: a page view, or a glossary entry on the glossary page."""
     app = current_app
+    if kind in ("activity", "plan"):
+        from kb.services import plans
+
+        path = plans.activity_path(int(slug)) if kind == "activity" else plans.plan_path(slug)
+        return (request.script_root if has_request_context() else "") + path
     if kind == "page":
         endpoint, values = "pages.view", {"slug": slug}
     else:
@@ -224,7 +244,10 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
 
     if results.total:
         limit = results.page * results.per_page
-        ranked = tiers.rank(sets.scorer, built.scoring, allowed, limit)
+        # Activities and plans rank below pages that match as well: pages are the knowledge,
+        # activities the work on it.
+        secondary = frozenset().union(*(kind_sets.get(k, frozenset()) for k in SECONDARY_KINDS))
+        ranked = tiers.rank(sets.scorer, built.scoring, allowed, limit, demoted=secondary)
         highlighter = Highlighter(p.all_words(), extra_terms)
         for docnum, score in ranked[(results.page - 1) * results.per_page:limit]:
             results.hits.append(_hit(searcher.stored_fields(docnum), score, highlighter))
@@ -258,6 +281,8 @@ def _hit(doc: dict[str, Any], score: float, highlighter: Highlighter) -> Hit:
         score=round(float(score), 4),
         summary=summary,
         target_groups=[g for g in (doc.get("target_groups") or "").split(",") if g],
+        context=doc.get("context") or "",
+        status=doc.get("status") or "",
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
@@ -32,13 +32,23 @@ from whoosh.writing import MERGE_SMALL, NO_MERGE
 
 from kb.constants import Entity
 from kb.extensions import db
-from kb.index.schema import SCHEMA, glossary_document, glossary_key, page_document, page_key
-from kb.models import Change, GlossaryTerm, Page
+from kb.index.schema import (
+    SCHEMA,
+    activity_document,
+    activity_key,
+    glossary_document,
+    glossary_key,
+    page_document,
+    page_key,
+    plan_document,
+    plan_key,
+)
+from kb.models import ActionPlan, Activity, Change, GlossaryTerm, Page
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
 # On PostgreSQL a change id can become visible after higher ids (its transaction committed
@@ -190,6 +200,13 @@ def _load_document(session: Session, entity: str, entity_id: int) -> tuple[str, 
         term = session.get(GlossaryTerm, entity_id)
         live = term is not None and not term.deleted
         return glossary_key(entity_id), (glossary_document(term) if live else None)
+    if entity == Entity.ACTIVITY.value:
+        activity = session.get(Activity, entity_id)
+        live = activity is not None and not activity.deleted and not activity.plan.deleted
+        return activity_key(entity_id), (activity_document(activity) if live else None)
+    if entity == Entity.PLAN.value:
+        plan = session.get(ActionPlan, entity_id)
+        return plan_key(entity_id), (plan_document(plan) if plan is not None and not plan.deleted else None)
     return f"{entity}:{entity_id}", None
 
 
@@ -336,6 +353,12 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
                 for term in session.scalars(live_terms):
                     writer.add_document(**glossary_document(term))
                     count += 1
+                for plan in session.scalars(_live_plans()):
+                    writer.add_document(**plan_document(plan))
+                    count += 1
+                for activity in session.scalars(_live_activities()):
+                    writer.add_document(**activity_document(activity))
+                    count += 1
             except BaseException:
                 writer.cancel()
                 raise
@@ -354,10 +377,22 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
     return count
 
 
+def _live_plans():
+    return select(ActionPlan).where(ActionPlan.deleted.is_(False)).order_by(ActionPlan.id)
+
+
+def _live_activities():
+    return (select(Activity).join(ActionPlan, Activity.plan_id == ActionPlan.id)
+            .where(Activity.deleted.is_(False), ActionPlan.deleted.is_(False)).order_by(Activity.id)
+            .options(joinedload(Activity.plan), joinedload(Activity.responsible)))
+
+
 def _count_sources(session: Session) -> int:
     pages = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False))) or 0
     terms = session.scalar(select(func.count(GlossaryTerm.id)).where(GlossaryTerm.deleted.is_(False))) or 0
-    return pages + terms
+    plans = session.scalar(select(func.count()).select_from(_live_plans().subquery())) or 0
+    activities = session.scalar(select(func.count()).select_from(_live_activities().subquery())) or 0
+    return pages + terms + plans + activities
 
 
 def source_count(app: Flask) -> int:

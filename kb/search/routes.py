@@ -13,8 +13,10 @@ from kb.typed import review_state
 
 bp = Blueprint("search", __name__)
 
-# Values the type filter understands: page types, plus glossary entries.
-KNOWN_TYPES = {t.value for t in PageType} | {"glossary"}
+# Values the type filter understands: page types, plus glossary entries, activities and plans.
+OTHER_TYPES = {"glossary": ("Ordlista", "Ordlista"), "activity": ("Aktivitet", "Aktiviteter"),
+               "plan": ("Aktivitetsplan", "Aktivitetsplaner")}
+KNOWN_TYPES = {t.value for t in PageType} | set(OTHER_TYPES)
 
 
 def results_url(q: str, typ: str | None = None, malgrupp: str | None = None, sida: int | None = None) -> str:
@@ -47,9 +49,9 @@ def facet_links(found: index.SearchResults, typ: str | None,
 
 
 def type_label(value: str, plural: bool = False) -> str:
-    """Swedish name of a page type, or of glossary entries."""
-    if value == "glossary":
-        return "Ordlista"
+    """Swedish name of a page type, or of glossary entries, activities or plans."""
+    if value in OTHER_TYPES:
+        return OTHER_TYPES[value][1 if plural else 0]
     try:
         page_type = PageType(value)
     except ValueError:
