@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from kb import cli, errors, index, permissions, security, templating
     from kb.admin import routes as admin
+    from kb.attachments import routes as attachments
     from kb.api import routes as api
     from kb.auth import routes as auth
     from kb.extensions import csrf, db, login_manager
@@ -58,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(plans.bp)
+    app.register_blueprint(attachments.bp)
     app.register_blueprint(info.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(glossary_routes.bp)

@@ -1,0 +1,1 @@
+"""Attachments: files on pages (the domain logic lives in kb.services.attachments)."""
