@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from markupsafe import Markup, escape
 
-from kb.constants import TARGET_GROUPS, PageType, RevisionOp
+from kb import fuzzydate
+from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp
 from kb.permissions import Permission, can
 from kb.typed import specs_for
 
@@ -92,6 +93,34 @@ def review_state(fields: dict) -> str | None:
     return state(fields or {}, today())
 
 
+def fuzzy_date(value: str | None) -> str:
+    """A plan date as people write it: "2024", "nov 2024" or "2024-12-31"."""
+    try:
+        return fuzzydate.label(str(value or ""))
+    except ValueError:
+        return str(value)
+
+
+def status_label(value: str) -> str:
+    """The Swedish name of an activity status ("Pågår")."""
+    try:
+        return ActivityStatus(value).label
+    except ValueError:
+        return str(value)
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """"1 aktivitet", "3 aktiviteter"."""
+    return f"{count} {one if count == 1 else many}"
+
+
+def is_overdue(activity) -> bool:
+    """Whether an activity's deadline has passed (in Sweden, today) and it is not done."""
+    from kb.services.structure import today
+
+    return activity.is_overdue(today())
+
+
 def reject_key(mapping: dict, key: str) -> dict:
     """A copy of a mapping without one key (for building pagination links)."""
     return {k: v for k, v in mapping.items() if k != key}
@@ -102,8 +131,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(datetime=format_datetime, date_long=format_date_long,
                                  type_label=type_label, op_label=op_label,
                                  reject_key=reject_key, iso_date_long=iso_date_long, nl2br=nl2br,
-                                 fact_item=fact_item)
-    app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS, Permission=Permission,
-                                 can=can, facts_specs=specs_for, review_state=review_state)
+                                 fact_item=fact_item, fuzzy_date=fuzzy_date, status_label=status_label,
+                                 plural=plural)
+    app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS,
+                                 Permission=Permission, can=can, facts_specs=specs_for,
+                                 review_state=review_state, is_overdue=is_overdue)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

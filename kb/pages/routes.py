@@ -10,6 +10,7 @@ from kb.pages.forms import CommentForm, PageForm, facts_form, facts_values
 from kb.permissions import Permission, actor_name, require
 from kb.services import diff as diffs
 from kb.services import pages, structure
+from kb.services import plans as plan_service
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
 from kb.slugs import is_valid_slug, slugify
 
@@ -79,7 +80,10 @@ def view(slug: str):
     if page.deleted:
         return render_template("pages/deleted.html", page=page, form=CommentForm()), 410
     context = {"linked": structure.linked_pages(page), "children": structure.children(page),
-               "owned": structure.owned_routines(page)}
+               "owned": structure.owned_routines(page), "activities": plan_service.activities_for_page(page),
+               "structure_plans": []}
+    if page.type == PageType.STRUCTURE.value:
+        context["structure_plans"] = plan_service.live_plans(structure=page)
     if page.type == PageType.ORIENTATION.value:
         path = structure.orientation_path()
         index = next((i for i, p in enumerate(path) if p.id == page.id), None)

@@ -53,6 +53,8 @@ COLLABORATION_LABELS: dict[str, str] = {
     "description": "Beskrivning",
 }
 PLANS_PREFIX = "/planer/"
+# Addresses under /planer/ that the views use themselves; a plan cannot take them.
+RESERVED_PLAN_SLUGS = frozenset({"ny", "importera"})
 ACTIVITY_PREFIX = "/aktiviteter/"
 COLLABORATION_PREFIX = "/samverkansplaner/"
 
@@ -318,6 +320,11 @@ def _clean_plan(data: PlanData, *, current: ActionPlan | None = None) -> tuple[P
     return clean, structure, collaboration, start, end
 
 
+def clean_plan(data: PlanData, *, current: ActionPlan | None = None) -> PlanData:
+    """Normalised plan fields (as a revision would store them); ValidationError as for a save."""
+    return _clean_plan(data, current=current)[0]
+
+
 def _clean_collaboration(data: CollaborationData, *, current: CollaborationPlan | None = None
                          ) -> tuple[CollaborationData, int, int]:
     errors: dict[str, str] = {}
@@ -350,6 +357,8 @@ def _clean_collaboration(data: CollaborationData, *, current: CollaborationPlan 
 # --- lookups -----------------------------------------------------------------------------------
 
 def _plan_slug_taken(slug: str, current: ActionPlan | None) -> bool:
+    if slug in RESERVED_PLAN_SLUGS or slug.isdigit():  # get_plan reads a number as an id
+        return True
     other = db.session.scalar(select(ActionPlan).where(ActionPlan.slug == slug))
     return other is not None and other is not current
 
@@ -754,6 +763,8 @@ def same_activity(activity: Activity, clean: CleanActivity) -> bool:
     """Whether saving `clean` would change nothing."""
     current = _activity_snapshot(activity)
     new = clean.data.snapshot()
+    # Linked pages are a set (listed by title), so the order they were given in is no change.
+    current["pages"], new["pages"] = sorted(current["pages"]), sorted(new["pages"])
     return all(current[k] == new[k] for k in new)
 
 
