@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_pyfile("config.py", silent=True)
     app.config.update(kbconfig.env_overrides(dict(os.environ)))
     app.config.update(config)
+    kbconfig.fit_upload_limit(app.config)
     if not app.config.get("SECRET_KEY"):
         # Generated on `kb init`; created lazily here so a first `kb serve` still works.
         app.config["SECRET_KEY"] = kbconfig.load_or_create_secret_key(app.instance_path, create=True)
@@ -33,8 +34,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from kb import cli, errors, index, permissions, security, templating
     from kb.admin import routes as admin
-    from kb.attachments import routes as attachments
     from kb.api import routes as api
+    from kb.attachments import routes as attachments
     from kb.auth import routes as auth
     from kb.extensions import csrf, db, login_manager
     from kb.glossary import routes as glossary_routes

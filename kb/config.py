@@ -17,7 +17,13 @@ DEFAULTS: dict[str, object] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # Requests larger than this get a 413 page; raised to fit ATTACHMENT_MAX (see fit_upload_limit).
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+    # Attachments: largest file, and the bounds of reading text from one (a child process).
+    "ATTACHMENT_MAX": 20 * 1024 * 1024,
+    "EXTRACT_TIMEOUT": 10.0,
+    "EXTRACT_MEMORY": 512 * 1024 * 1024,
+    "EXTRACT_TEXT_MAX": 1_000_000,
     "JSON_SORT_KEYS": False,
     # Anonymous visitors may read (an intranet). Set KB_PUBLIC_READ=false to require login for reading.
     "PUBLIC_READ": True,
@@ -32,6 +38,8 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_BODY_MAX": ("BODY_MAX", int),
     "KB_TITLE_MAX": ("TITLE_MAX", int),
     "KB_PUBLIC_READ": ("PUBLIC_READ", _BOOL),
+    "KB_ATTACHMENT_MAX": ("ATTACHMENT_MAX", int),
+    "KB_EXTRACT_TIMEOUT": ("EXTRACT_TIMEOUT", float),
     "KB_HTTPS": ("HTTPS", _BOOL),
 }
 
@@ -49,6 +57,17 @@ def env_overrides(environ: dict[str, str]) -> dict[str, object]:
         if var in environ and environ[var] != "":
             out[key] = convert(environ[var])  # type: ignore[operator]
     return out
+
+
+# Room for the form fields and multipart framing around the largest allowed file.
+UPLOAD_OVERHEAD = 1024 * 1024
+
+
+def fit_upload_limit(config: dict) -> None:
+    """Raise MAX_CONTENT_LENGTH so that a file of ATTACHMENT_MAX bytes (plus its form) gets through."""
+    needed = int(config.get("ATTACHMENT_MAX") or 0) + UPLOAD_OVERHEAD
+    if config.get("MAX_CONTENT_LENGTH") is not None and config["MAX_CONTENT_LENGTH"] < needed:
+        config["MAX_CONTENT_LENGTH"] = needed
 
 
 def secret_key_file(instance_path: str) -> Path:

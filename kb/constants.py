@@ -75,6 +75,7 @@ class Entity(str, enum.Enum):
     GLOSSARY = "glossary"
     PLAN = "plan"
     ACTIVITY = "activity"
+    ATTACHMENT = "attachment"
 
 
 class Role(str, enum.Enum):
@@ -116,6 +117,9 @@ class AuditAction(str, enum.Enum):
     ACTIVITY_SAVED = "activity.saved"
     ACTIVITY_STATUS = "activity.status"
     ACTIVITY_DELETED = "activity.deleted"
+    ATTACHMENT_UPLOADED = "attachment.uploaded"
+    ATTACHMENT_DELETED = "attachment.deleted"
+    ATTACHMENT_RESTORED = "attachment.restored"
     USER_CREATED = "user.created"
     USER_ROLE = "user.role_changed"
     USER_DISABLED = "user.disabled"
@@ -146,6 +150,9 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.ACTIVITY_SAVED: "Aktivitet sparad",
     AuditAction.ACTIVITY_STATUS: "Aktivitetens status ändrad",
     AuditAction.ACTIVITY_DELETED: "Aktivitet borttagen",
+    AuditAction.ATTACHMENT_UPLOADED: "Bilaga uppladdad",
+    AuditAction.ATTACHMENT_DELETED: "Bilaga borttagen",
+    AuditAction.ATTACHMENT_RESTORED: "Bilaga återskapad",
     AuditAction.USER_CREATED: "Användare skapad",
     AuditAction.USER_ROLE: "Roll ändrad",
     AuditAction.USER_DISABLED: "Användare inaktiverad",
@@ -199,4 +206,57 @@ ACTIVITY_STATUS_LABELS: dict[ActivityStatus, tuple[str, str]] = {
     ActivityStatus.NOT_STARTED: ("Inte påbörjad", "röd"),
     ActivityStatus.IN_PROGRESS: ("Pågår", "gul"),
     ActivityStatus.DONE: ("Klart", "grön"),
+}
+
+
+class ExtractionStatus(str, enum.Enum):
+    """Whether the text of an attachment version could be read for search."""
+
+    OK = "ok"
+    FAILED = "failed"
+    # Nothing to read (images).
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        """Swedish description for the attachment list."""
+        return {"ok": "Texten är sökbar", "failed": "Texten kunde inte läsas",
+                "none": "Ingen text att söka i (bild)"}[self.value]
+
+
+class MediaType(str, enum.Enum):
+    """The file types attachments may have, detected from their content (never from the name)."""
+
+    PDF = "application/pdf"
+    DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ODT = "application/vnd.oasis.opendocument.text"
+    TEXT = "text/plain"
+    PNG = "image/png"
+    JPEG = "image/jpeg"
+
+    @property
+    def label(self) -> str:
+        """Swedish name of the type ("PDF", "Word-dokument")."""
+        return MEDIA_TYPE_INFO[self][0]
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        """File name extensions that fit the type, the usual one first (no dots, lower case)."""
+        return MEDIA_TYPE_INFO[self][1]
+
+    @property
+    def inline(self) -> bool:
+        """Whether a browser may show the file itself (images); everything else is downloaded."""
+        return self in (MediaType.PNG, MediaType.JPEG)
+
+
+MEDIA_TYPE_INFO: dict[MediaType, tuple[str, tuple[str, ...]]] = {
+    MediaType.PDF: ("PDF", ("pdf",)),
+    MediaType.DOCX: ("Word-dokument", ("docx",)),
+    MediaType.XLSX: ("Excel-arbetsbok", ("xlsx",)),
+    MediaType.ODT: ("OpenDocument-text", ("odt",)),
+    MediaType.TEXT: ("Textfil", ("txt", "csv", "md")),
+    MediaType.PNG: ("PNG-bild", ("png",)),
+    MediaType.JPEG: ("JPEG-bild", ("jpg", "jpeg")),
 }

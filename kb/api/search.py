@@ -18,7 +18,7 @@ def _limit(value: str | None) -> int:
 
 
 # What `kind` may ask for; pages unless told otherwise.
-KINDS = ("page", "activity", "plan", "glossary")
+KINDS = ("page", "activity", "plan", "glossary", "attachment")
 
 
 def _kinds(value: str | None) -> tuple[str, ...]:
@@ -47,6 +47,9 @@ def result_json(hit: index.Hit) -> dict:
         out["kind"] = hit.kind
     if hit.kind == "activity":
         out.update(plan=hit.context, status=hit.status, status_label=hit.status_label)
+    if hit.kind == "attachment":
+        out.update(page=hit.context, page_slug=hit.parent,
+                   page_url=url_for("pages.view", slug=hit.parent, _external=True) if hit.parent else "")
     return out
 
 
@@ -59,7 +62,8 @@ def search_json(q: str, limit: int, type_: str | None = None, target_group: str 
 
 
 def api_search():
-    """Search: ?q=&limit=&type=&target_group=&kind=page,activity,plan,glossary|all → {query, total, results}."""
+    """Search: ?q=&limit=&type=&target_group=&kind=page,activity,plan,glossary,attachment|all
+    → {query, total, results}."""
     args = request.args
     return jsonify(search_json(args.get("q", ""), _limit(args.get("limit")),
                                args.get("type"), args.get("target_group"), _kinds(args.get("kind"))))

@@ -18,7 +18,7 @@ _stem = analysis.StemAnalyzer()
 SCHEMA = Schema(
     # Unique key "page:12" / "glossary:3": what update_document and delete_by_term use.
     id=ID(unique=True, stored=True),
-    # What the document is: page, glossary (later activity, attachment).
+    # What the document is: page, glossary, activity, plan, attachment.
     kind=ID(stored=True),
     # Page slug or glossary term, for links.
     slug=ID(stored=True),
@@ -61,6 +61,8 @@ SCHEMA = Schema(
     # activity's status code, shown with the hit.
     context=STORED(),
     status=STORED(),
+    # Attachments: the slug of the page they are on (linked from the hit).
+    parent=STORED(),
 )
 
 
@@ -82,6 +84,11 @@ def activity_key(activity_id: int) -> str:
 def plan_key(plan_id: int) -> str:
     """Unique index id of an action plan."""
     return f"plan:{plan_id}"
+
+
+def attachment_key(attachment_id: int) -> str:
+    """Unique index id of an attachment."""
+    return f"attachment:{attachment_id}"
 
 
 def _field_texts(fields: dict) -> list[str]:
@@ -205,3 +212,14 @@ def plan_document(plan: Any) -> dict[str, Any]:
     return _secondary_document(plan_key(plan.id), "plan", plan.slug, plan.title, plan.description[:300],
                                text, [], plan.updated_at, f"{structure} · {plan.period}" if structure
                                else plan.period, "")
+
+
+def attachment_document(attachment: Any, version: Any, page: Any) -> dict[str, Any]:
+    """Index document of an attachment: its current version's text, under the document's name,
+    with the page it is on as context (and that page's target groups and draft state)."""
+    doc = _secondary_document(attachment_key(attachment.id), "attachment", str(attachment.id),
+                              attachment.name, "", version.text or "", list(page.target_groups or []),
+                              attachment.updated_at, page.title, "")
+    status = str((page.fields or {}).get("status", "")).strip().lower()
+    doc.update(draft=status in DRAFT_STATUSES, parent=page.slug)
+    return doc

@@ -28,7 +28,7 @@ MAX_PER_PAGE = 100
 STEM_FIELDS = ("body", "title", "summary")
 SURFACE_FIELDS = ("spell",)
 # Kinds of document that rank below pages with the same match.
-SECONDARY_KINDS = ("activity", "plan")
+SECONDARY_KINDS = ("activity", "plan", "attachment")
 
 
 @dataclass
@@ -44,10 +44,13 @@ class Hit:
     score: float
     summary: str = ""
     target_groups: list[str] = field(default_factory=list)
-    # Activities: the plan's title; plans: structure and period.
+    # Activities: the plan's title; plans: structure and period; attachments: the page's title.
     context: str = ""
     # Activities: the status code (kb.constants.ActivityStatus).
     status: str = ""
+    # Attachments: the slug and path of the page they are on.
+    parent: str = ""
+    parent_path: str = ""
 
     @property
     def status_label(self) -> str:
@@ -143,8 +146,13 @@ def _synonyms(app: Flask, searcher: Searcher) -> Synonyms:
 
 
 def url_path(kind: str, slug: str) -> str:
-    """The site path of a hit: a page view, or a glossary entry on the glossary page."""
+    """The site path of a hit: a page view, a glossary entry on the glossary page, a plan or
+    activity, or an attachment's current version."""
     app = current_app
+    if kind == "attachment":
+        from kb.services import attachments
+
+        return (request.script_root if has_request_context() else "") + attachments.attachment_path(int(slug))
     if kind in ("activity", "plan"):
         from kb.services import plans
 
@@ -283,6 +291,8 @@ def _hit(doc: dict[str, Any], score: float, highlighter: Highlighter) -> Hit:
         target_groups=[g for g in (doc.get("target_groups") or "").split(",") if g],
         context=doc.get("context") or "",
         status=doc.get("status") or "",
+        parent=doc.get("parent") or "",
+        parent_path=url_path("page", doc["parent"]) if doc.get("parent") else "",
     )
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, joinedload, undefer
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
@@ -36,6 +36,8 @@ from kb.index.schema import (
     SCHEMA,
     activity_document,
     activity_key,
+    attachment_document,
+    attachment_key,
     glossary_document,
     glossary_key,
     page_document,
@@ -43,12 +45,12 @@ from kb.index.schema import (
     plan_document,
     plan_key,
 )
-from kb.models import ActionPlan, Activity, Change, GlossaryTerm, Page
+from kb.models import ActionPlan, Activity, Attachment, AttachmentVersion, Change, GlossaryTerm, Page
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
 # On PostgreSQL a change id can become visible after higher ids (its transaction committed
@@ -207,6 +209,9 @@ def _load_document(session: Session, entity: str, entity_id: int) -> tuple[str, 
     if entity == Entity.PLAN.value:
         plan = session.get(ActionPlan, entity_id)
         return plan_key(entity_id), (plan_document(plan) if plan is not None and not plan.deleted else None)
+    if entity == Entity.ATTACHMENT.value:
+        row = session.execute(_live_attachments().where(Attachment.id == entity_id)).first()
+        return attachment_key(entity_id), (attachment_document(row[0], row[1], row[0].page) if row else None)
     return f"{entity}:{entity_id}", None
 
 
@@ -359,6 +364,10 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
                 for activity in session.scalars(_live_activities()):
                     writer.add_document(**activity_document(activity))
                     count += 1
+                live_attachments = _live_attachments().execution_options(yield_per=100)
+                for attachment, version in session.execute(live_attachments):
+                    writer.add_document(**attachment_document(attachment, version, attachment.page))
+                    count += 1
             except BaseException:
                 writer.cancel()
                 raise
@@ -387,16 +396,28 @@ def _live_activities():
             .options(joinedload(Activity.plan), joinedload(Activity.responsible)))
 
 
+def _live_attachments():
+    """(Attachment, its current AttachmentVersion with the text) of live attachments on live pages."""
+    current = and_(AttachmentVersion.attachment_id == Attachment.id,
+                   AttachmentVersion.number == Attachment.version_number)
+    return (select(Attachment, AttachmentVersion).join(Page, Attachment.page_id == Page.id)
+            .join(AttachmentVersion, current)
+            .where(Attachment.deleted.is_(False), Page.deleted.is_(False)).order_by(Attachment.id)
+            .options(undefer(AttachmentVersion.text)))
+
+
 def _count_sources(session: Session) -> int:
     pages = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False))) or 0
     terms = session.scalar(select(func.count(GlossaryTerm.id)).where(GlossaryTerm.deleted.is_(False))) or 0
     plans = session.scalar(select(func.count()).select_from(_live_plans().subquery())) or 0
     activities = session.scalar(select(func.count()).select_from(_live_activities().subquery())) or 0
-    return pages + terms + plans + activities
+    attachments = session.scalar(select(func.count(Attachment.id)).join(Page, Attachment.page_id == Page.id)
+                                 .where(Attachment.deleted.is_(False), Page.deleted.is_(False))) or 0
+    return pages + terms + plans + activities + attachments
 
 
 def source_count(app: Flask) -> int:
-    """How many documents a rebuild will index (live pages and glossary terms)."""
+    """How many documents a rebuild will index (live pages, terms, plans, activities, attachments)."""
     with app.app_context(), Session(db.engine) as session:
         return _count_sources(session)
 

@@ -1,6 +1,7 @@
 """Database models: one module per aggregate, all on the shared declarative Base."""
 from __future__ import annotations
 
+from kb.models.attachments import Attachment, AttachmentVersion
 from kb.models.changes import Change
 from kb.models.glossary import GlossaryRevision, GlossaryTerm
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
@@ -8,4 +9,4 @@ from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPla
 from kb.models.reading import ReadMark
 from kb.models.users import AuditEvent, LoginAttempt, User
 
-__all__ = ["ActionPlan", "Activity", "ActivityPage", "AuditEvent", "CollaborationPlan", "Change", "GlossaryRevision", "GlossaryTerm", "LoginAttempt", "Page", "PageLink", "PlanRevision", "ReadMark", "Revision", "SlugAlias", "User"]
+__all__ = ["ActionPlan", "Activity", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent", "CollaborationPlan", "Change", "GlossaryRevision", "GlossaryTerm", "LoginAttempt", "Page", "PageLink", "PlanRevision", "ReadMark", "Revision", "SlugAlias", "User"]

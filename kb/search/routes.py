@@ -13,9 +13,9 @@ from kb.typed import review_state
 
 bp = Blueprint("search", __name__)
 
-# Values the type filter understands: page types, plus glossary entries, activities and plans.
+# Values the type filter understands: page types, plus glossary entries, activities, plans, attachments.
 OTHER_TYPES = {"glossary": ("Ordlista", "Ordlista"), "activity": ("Aktivitet", "Aktiviteter"),
-               "plan": ("Aktivitetsplan", "Aktivitetsplaner")}
+               "plan": ("Aktivitetsplan", "Aktivitetsplaner"), "attachment": ("Bilaga", "Bilagor")}
 KNOWN_TYPES = {t.value for t in PageType} | set(OTHER_TYPES)
 
 
@@ -49,7 +49,7 @@ def facet_links(found: index.SearchResults, typ: str | None,
 
 
 def type_label(value: str, plural: bool = False) -> str:
-    """Swedish name of a page type, or of glossary entries, activities or plans."""
+    """Swedish name of a page type, or of glossary entries, activities, plans or attachments."""
     if value in OTHER_TYPES:
         return OTHER_TYPES[value][1 if plural else 0]
     try:

@@ -15,7 +15,7 @@ from kb.constants import TARGET_GROUPS, AuditAction, ChangeOp, Entity, PageType,
 from kb.extensions import db
 from kb.models import Page, PageLink, Revision, SlugAlias
 from kb.models.base import utcnow
-from kb.services import audit, changes, glossary
+from kb.services import attachments, audit, changes, glossary
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
 from kb.slugs import is_valid_slug, slugify
 
@@ -316,6 +316,8 @@ def _apply(page: Page, data: PageData, op: RevisionOp, author: str, comment: str
     db.session.flush()
     _store_links(page, rendered.links)
     changes.record(Entity.PAGE, page.id, ChangeOp.UPSERT, author)
+    # Attachment hits show the page's title and leave search with the page.
+    attachments.record_page_change(page, author)
     audit.record(AUDIT_OF_OP[op], page.slug, f"version {number}" + (f": {rev.comment}" if rev.comment else ""),
                  actor=author or None)
     return rev

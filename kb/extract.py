@@ -1,0 +1,314 @@
+"""Reading the text of uploaded documents for search, bounded in time and memory.
+
+Parsing files from strangers is where parsers break: a PDF that loops, a DOCX that unpacks to
+gigabytes, an XML entity bomb. So the parsing runs in a child process (`python -m kb.extract`)
+that limits its own address space (RLIMIT_AS) and CPU time before it reads a byte; the parent
+kills it after `timeout` seconds and caps the text it keeps. Zip containers (DOCX, XLSX, ODT)
+are checked from their directory first (entry count, total size, compression ratio), and XML
+is parsed without DTDs or entities.
+
+A failure here never stops a valid file from being stored: the caller gets
+`Extracted(FAILED, message="Texten kunde inte läsas: …")` and keeps the file.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.constants import ExtractionStatus, MediaType
+
+PDF = MediaType.PDF.value
+DOCX = MediaType.DOCX.value
+XLSX = MediaType.XLSX.value
+ODT = MediaType.ODT.value
+TEXT = MediaType.TEXT.value
+ZIP_TYPES = frozenset({DOCX, XLSX, ODT})
+READABLE = frozenset({PDF, DOCX, XLSX, ODT, TEXT})
+
+# Zip containers: refused beyond these, read from the central directory (zipfile then never
+# inflates an entry beyond the size its directory entry states).
+ZIP_MAX_ENTRIES = 5_000
+ZIP_MAX_TOTAL = 200 * 1024 * 1024
+ZIP_MAX_RATIO = 200
+# Entries smaller than this are not judged by their ratio (tiny XML compresses very well).
+ZIP_RATIO_FROM = 4 * 1024 * 1024
+
+# Why reading failed, in Swedish, after "Texten kunde inte läsas: ".
+REASONS = {
+    "encrypted": "filen är krypterad eller lösenordsskyddad.",
+    "corrupt": "filen är skadad eller har ett format som inte gick att tolka.",
+    "zip": "filen packas upp till orimligt mycket data (den liknar en zip-bomb).",
+    "timeout": "det tog för lång tid att läsa filen.",
+    "memory": "filen krävde för mycket minne.",
+    "error": "ett oväntat fel inträffade när filen lästes.",
+}
+FAILED_PREFIX = "Texten kunde inte läsas"
+NO_TEXT = "Ingen text hittades i filen (den kan vara inskannad)."
+
+_PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The outcome of reading a file's text: status, the text (capped) and a Swedish message."""
+
+    status: ExtractionStatus
+    text: str = ""
+    message: str = ""
+
+
+def failed(reason: str) -> Extracted:
+    """A failure with its Swedish message ("Texten kunde inte läsas: filen är krypterad …")."""
+    return Extracted(ExtractionStatus.FAILED, "", f"{FAILED_PREFIX}: {REASONS.get(reason, REASONS['error'])}")
+
+
+def zip_problem(content: bytes) -> str | None:
+    """'zip' when a zip container is too big, has too many entries or inflates like a bomb;
+    'corrupt' when it is not a readable zip; None when it looks sane."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        return "corrupt"
+    if len(infos) > ZIP_MAX_ENTRIES:
+        return "zip"
+    total = sum(max(info.file_size, 0) for info in infos)
+    if total > ZIP_MAX_TOTAL:
+        return "zip"
+    for info in infos:
+        if info.file_size >= ZIP_RATIO_FROM and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
+            return "zip"
+    return None
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Text without control characters or runs of blank lines, cut to `limit` characters."""
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return _BLANK_LINES.sub("\n\n", text).strip()[:limit]
+
+
+def extract(content: bytes, media_type: str, *, timeout: float = 10.0, memory: int = 512 * 1024 * 1024,
+            text_max: int = 1_000_000) -> Extracted:
+    """Read the text of a file of `media_type` in a bounded child process; never raises."""
+    if media_type not in READABLE:
+        return Extracted(ExtractionStatus.NONE)
+    if media_type in ZIP_TYPES:
+        problem = zip_problem(content)
+        if problem:
+            return failed(problem)
+    cpu = max(1, math.ceil(timeout)) + 1
+    command = [sys.executable, "-s", "-m", "kb.extract", media_type, str(int(memory)), str(int(text_max)),
+               str(cpu)]
+    try:
+        done = subprocess.run(command, input=content, capture_output=True, timeout=timeout,  # noqa: S603
+                              cwd=_PACKAGE_PARENT, env=_child_env(), check=False)
+    except subprocess.TimeoutExpired:
+        return failed("timeout")
+    except OSError:
+        return failed("error")
+    try:
+        result = json.loads(done.stdout.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        # No answer: killed by its CPU limit (SIGXCPU/SIGKILL) or it died running out of memory.
+        return failed("timeout" if done.returncode in (-9, -24) else "memory" if b"MemoryError" in done.stderr
+                      else "error")
+    if not result.get("ok"):
+        return failed(str(result.get("reason", "error")))
+    text = clean_text(str(result.get("text", "")), text_max)
+    if not text:
+        return Extracted(ExtractionStatus.NONE, "", NO_TEXT)
+    return Extracted(ExtractionStatus.OK, text, "")
+
+
+def extract_with(config: dict, content: bytes, media_type: str) -> Extracted:
+    """`extract` with the limits from an app's config (EXTRACT_TIMEOUT, _MEMORY, _TEXT_MAX)."""
+    return extract(content, media_type, timeout=float(config.get("EXTRACT_TIMEOUT", 10.0)),
+                   memory=int(config.get("EXTRACT_MEMORY", 512 * 1024 * 1024)),
+                   text_max=int(config.get("EXTRACT_TEXT_MAX", 1_000_000)))
+
+
+def _child_env() -> dict[str, str]:
+    # Nothing of the server's environment (database URL, secret key) reaches the parser.
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "utf-8",
+            "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+# --- the child process ------------------------------------------------------------------------
+
+class Failure(Exception):
+    """Reading failed for a known reason (a key of REASONS)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Full(Exception):
+    """The text cap is reached: stop reading."""
+
+
+class _Collector:
+    """Collects lines of text up to a character limit, then stops the reading."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[str] = []
+        self.size = 0
+
+    def add(self, text: str | None) -> None:
+        if not text:
+            return
+        self.parts.append(text)
+        self.size += len(text) + 1
+        if self.size >= self.limit:
+            raise _Full
+
+    def text(self) -> str:
+        return "\n".join(self.parts)[: self.limit]
+
+
+def read_text(content: bytes, media_type: str, limit: int) -> str:
+    """The text of a file (in this process: the child calls it after limiting itself)."""
+    out = _Collector(limit)
+    try:
+        if media_type == PDF:
+            _pdf(content, out)
+        elif media_type == DOCX:
+            _docx(content, out)
+        elif media_type == XLSX:
+            _xlsx(content, out)
+        elif media_type == ODT:
+            _odt(content, out)
+        elif media_type == TEXT:
+            out.add(content.decode("utf-8-sig", errors="replace"))
+        else:
+            raise Failure("error")
+    except _Full:
+        pass
+    return out.text()
+
+
+def _pdf(content: bytes, out: _Collector) -> None:
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted:
+            # Documents locked only against editing open with the empty password; others cannot be read.
+            try:
+                if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+                    raise Failure("encrypted")
+            except (DependencyError, NotImplementedError, PyPdfError) as exc:
+                raise Failure("encrypted") from exc
+        for page in reader.pages:
+            out.add(page.extract_text())
+    except FileNotDecryptedError as exc:
+        raise Failure("encrypted") from exc
+    except (_Full, Failure, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of error on broken files
+        raise Failure("corrupt") from exc
+
+
+def _docx(content: bytes, out: _Collector) -> None:
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(content))
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    out.add("\t".join(cell.text for cell in row.cells))
+            else:
+                out.add(block.text)
+    except (_Full, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - broken zip, XML or relationships
+        raise Failure("corrupt") from exc
+
+
+def _xlsx(content: bytes, out: _Collector) -> None:
+    import warnings
+
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it skips
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            try:
+                for sheet in workbook.worksheets:
+                    out.add(sheet.title)
+                    for row in sheet.iter_rows(values_only=True):
+                        values = [str(v) for v in row if v is not None and str(v).strip()]
+                        if values:
+                            out.add("\t".join(values))
+            finally:
+                workbook.close()
+    except (_Full, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - broken zip, XML or cell data
+        raise Failure("corrupt") from exc
+
+
+_ODT_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def _odt(content: bytes, out: _Collector) -> None:
+    from defusedxml import ElementTree
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as zf:
+            xml = zf.read("content.xml")
+        root = ElementTree.fromstring(xml)
+        for element in root.iter():
+            if element.tag in (f"{{{_ODT_TEXT}}}p", f"{{{_ODT_TEXT}}}h"):
+                out.add("".join(element.itertext()))
+    except (_Full, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - broken zip or XML; DTDs and entities (DefusedXmlException)
+        raise Failure("corrupt") from exc
+
+
+def _limit_self(memory: int, cpu_seconds: int) -> None:
+    """Cap this process's address space and CPU time (the parent's timeout is the wall clock)."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+
+def _child_main(argv: list[str]) -> int:
+    """`python -m kb.extract TYPE MEMORY TEXT_MAX CPU`: file on stdin, JSON on stdout."""
+    media_type, memory, text_max, cpu = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+    _limit_self(memory, cpu)
+    try:
+        content = sys.stdin.buffer.read()
+        result = {"ok": True, "text": read_text(content, media_type, text_max)}
+    except Failure as exc:
+        result = {"ok": False, "reason": exc.reason}
+    except MemoryError:
+        result = {"ok": False, "reason": "memory"}
+    except RecursionError:
+        result = {"ok": False, "reason": "corrupt"}
+    except Exception:  # noqa: BLE001 - any other failure is reported, never a traceback to the user
+        result = {"ok": False, "reason": "error"}
+    sys.stdout.write(json.dumps(result, ensure_ascii=False))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))

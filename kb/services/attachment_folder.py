@@ -1,0 +1,146 @@
+"""Attachments as a folder of files: export and backup write it, import and the demo read it.
+
+Layout (inside the folder the caller chooses, e.g. `<export>/attachments/`):
+
+    <page-slug>/<file name>                       the current version of each live attachment
+    <page-slug>/_versioner/<name> (version n).ext older versions, and every version of deleted ones
+    bilagor.json                                  every version's metadata (see `export_folder`)
+
+A folder without bilagor.json is read as plain files: each `<page-slug>/<file>` is uploaded to
+that page (this is how the demo documents in kb/demo/attachments/ are loaded). Importing the
+same folder twice changes nothing: versions already present (same SHA-256) are skipped.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from kb.services import attachments
+from kb.services.errors import ServiceError, ValidationError
+
+MANIFEST = "bilagor.json"
+VERSIONS_DIR = "_versioner"
+FORMAT = 1
+
+
+@dataclass
+class FolderReport:
+    """What an import did: versions stored, and files or folders skipped with the reason (Swedish)."""
+
+    stored: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def export_folder(folder: Path, *, include_deleted: bool = False) -> int:
+    """Write the attachments (deleted ones too if asked: a backup) with all their versions and
+    bilagor.json to `folder`; return the number of files written (0 writes nothing)."""
+    folder = Path(folder)
+    entries: list[dict[str, Any]] = []
+    count = 0
+    for item in attachments.iter_for_export(include_deleted=include_deleted):
+        versions = []
+        for version in item.versions:
+            current = version is item.versions[-1] and not item.deleted
+            older = f"{VERSIONS_DIR}/{attachments.versioned_name(item.name, version.number)}"
+            relative = f"{item.page_slug}/{item.name if current else older}"
+            path = folder / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(version.content)
+            count += 1
+            versions.append({"number": version.number, "file": relative, "sha256": version.sha256,
+                             "size": version.size, "media_type": version.media_type,
+                             "uploader": version.uploader, "comment": version.comment,
+                             "created_at": version.created_at.isoformat(), "extraction": version.extraction,
+                             "extraction_message": version.extraction_message})
+        entries.append({"page": item.page_slug, "name": item.name, "deleted": item.deleted,
+                        "versions": versions})
+    if entries:
+        manifest = {"format": FORMAT, "attachments": entries}
+        (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return count
+
+
+def import_folder(folder: Path, *, author: str = "import", comment: str = "Importerad") -> FolderReport:
+    """Read a folder written by `export_folder` (or plain `<page-slug>/<file>` files) into the
+    pages with those slugs; pages that do not exist are skipped and reported."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return FolderReport()
+    if (folder / MANIFEST).is_file():
+        return _import_manifest(folder, author)
+    return _import_plain(folder, author, comment)
+
+
+def import_demo(folder: Path, *, author: str = "demo") -> FolderReport:
+    """Attach the demo documents (kb/demo/attachments/<page-slug>/<file>) to their pages."""
+    return import_folder(folder, author=author, comment="Demodokument")
+
+
+def _page(slug: str):
+    from kb.services import pages
+
+    page = pages.get(slug)
+    return page if page is not None and not page.deleted else None
+
+
+def _import_plain(folder: Path, author: str, comment: str) -> FolderReport:
+    report = FolderReport()
+    for page_dir in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != VERSIONS_DIR):
+        page = _page(page_dir.name)
+        if page is None:
+            report.skipped.append((page_dir.name, "sidan finns inte"))
+            continue
+        for path in sorted(p for p in page_dir.iterdir() if p.is_file()):
+            try:
+                version = attachments.upload(page, path.name, path.read_bytes(), author=author,
+                                             comment=comment)
+            except ValidationError as exc:
+                report.skipped.append((f"{page_dir.name}/{path.name}", "; ".join(exc.errors.values())))
+                continue
+            if version is not None:
+                report.stored += 1
+    return report
+
+
+def _import_manifest(folder: Path, author: str) -> FolderReport:
+    report = FolderReport()
+    root = folder.resolve()
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        entries = list(manifest["attachments"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        report.skipped.append((MANIFEST, f"filen kunde inte läsas ({exc})"))
+        return report
+    for entry in entries:
+        where = f"{entry.get('page', '?')}/{entry.get('name', '?')}"
+        page = _page(str(entry.get("page", "")))
+        if page is None:
+            report.skipped.append((where, "sidan finns inte"))
+            continue
+        try:
+            for version in entry.get("versions", []):
+                path = (folder / str(version["file"])).resolve()
+                if not path.is_relative_to(root) or not path.is_file():
+                    raise ValidationError({"file": f"filen {version['file']} saknas i mappen"})
+                stored = attachments.import_version(
+                    page, str(entry["name"]), path.read_bytes(), uploader=str(version.get("uploader", "")),
+                    comment=str(version.get("comment", "")), created_at=_time(version.get("created_at")),
+                    sha256=version.get("sha256"), author=author)
+                report.stored += stored is not None
+            attachment = attachments.get(page, str(entry["name"]))
+            if entry.get("deleted") and attachment is not None and not attachment.deleted:
+                attachments.delete(attachment, author=author)
+        except (ServiceError, KeyError, TypeError, OSError) as exc:
+            reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)
+            report.skipped.append((where, reason))
+    return report
+
+
+def _time(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,474 @@
+"""Attachments: check, store (in the database, with every version), list, delete, restore, export.
+
+Folders of files (export, backup, the demo documents) are read and written by
+kb.services.attachment_folder on top of `iter_for_export` and `import_version` here.
+
+A file is accepted only when its content is one of the allowed types (kb.constants.MediaType,
+detected from magic bytes and, for zip containers, their manifest), its name's extension agrees
+with that content, it is not empty and not larger than ATTACHMENT_MAX. Its text is read for
+search in a bounded child process (kb.extract); a file whose text cannot be read is still stored,
+with the reason. Every write adds a `Change` row for the search index and an audit event in the
+same transaction, as for pages.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload, undefer
+
+from kb import extract, pii
+from kb.constants import AuditAction, ChangeOp, Entity, ExtractionStatus, MediaType
+from kb.extensions import db
+from kb.models import Attachment, AttachmentVersion, Page
+from kb.models.base import utcnow
+from kb.services import audit, changes
+from kb.services.errors import NotFoundError, ValidationError
+
+# Longest file name kept (characters, extension included).
+NAME_CHARS = 120
+COMMENT_MAX = 300
+DEFAULT_NAME = "bilaga"
+# Names Windows cannot open a file by, whatever the extension.
+RESERVED_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                            *(f"LPT{i}" for i in range(1, 10))})
+_FORBIDDEN = re.compile(r'[<>:"|?*]')
+_EXTENSION = re.compile(r"^[a-z0-9]{1,5}$")
+ALLOWED_SUMMARY = ("PDF, Word (DOCX), Excel (XLSX), OpenDocument-text (ODT), textfiler (UTF-8) "
+                   "och bilder (PNG, JPEG)")
+ATTACHMENT_PREFIX = "/bilagor/"
+
+# Manifest entries of the zip-based formats (their main part's content type).
+_OOXML_MAIN = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": MediaType.DOCX,
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": MediaType.XLSX,
+}
+_MARKUP = re.compile(r"<\s*(!doctype|html|head|body|svg|script|iframe|object|embed|\?xml|xsl|math)\b",
+                     re.IGNORECASE)
+
+
+def attachment_path(attachment_id: int) -> str:
+    """URL path of an attachment's current version (the rule the attachments blueprint serves)."""
+    return f"{ATTACHMENT_PREFIX}{attachment_id}"
+
+
+def _refuse(message: str) -> ValidationError:
+    return ValidationError({"file": message})
+
+
+# --- checking a file ----------------------------------------------------------------------------
+
+def detect_type(content: bytes) -> MediaType:
+    """The type of a file from its content; ValidationError (Swedish) for anything not allowed."""
+    if not content:
+        raise _refuse("Filen är tom. Välj en fil med innehåll.")
+    if content.startswith(b"%PDF-"):
+        return MediaType.PDF
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR":
+        return MediaType.PNG
+    if content.startswith(b"\xff\xd8\xff"):
+        return MediaType.JPEG
+    if content.startswith(b"PK\x03\x04"):
+        return _zip_type(content)
+    if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise _refuse("Äldre Word- och Excel-filer (.doc, .xls) tas inte emot. "
+                      "Spara om filen som DOCX, XLSX eller PDF och ladda upp den igen.")
+    return _text_type(content)
+
+
+def _zip_type(content: bytes) -> MediaType:
+    problem = extract.zip_problem(content)
+    if problem == "zip":
+        raise _refuse("Filen packas upp till orimligt mycket data (den liknar en så kallad zip-bomb) "
+                      "och togs inte emot.")
+    if problem:
+        raise _refuse("Filen är en skadad zip-fil och kunde inte läsas.")
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        names = set(zf.namelist())
+        if "mimetype" in names:
+            with zf.open("mimetype") as fh:
+                declared = fh.read(200).strip().decode("ascii", errors="replace")
+            if declared == MediaType.ODT.value:
+                return MediaType.ODT
+            raise _refuse("Av OpenDocument-formaten tas bara textdokument (ODT) emot.")
+        if "[Content_Types].xml" in names:
+            with zf.open("[Content_Types].xml") as fh:
+                manifest = fh.read(1024 * 1024)
+            types = _content_types(manifest)
+            for content_type, media_type in _OOXML_MAIN.items():
+                if content_type in types:
+                    return media_type
+            if any("macroEnabled" in t for t in types):
+                raise _refuse("Dokument med makron (till exempel .docm och .xlsm) tas inte emot.")
+            raise _refuse("Av Office-formaten tas bara Word-dokument (DOCX) och Excel-arbetsböcker (XLSX) "
+                          "emot.")
+    raise _refuse(f"Zip-arkiv och andra packade filer tas inte emot. Tillåtna filtyper: {ALLOWED_SUMMARY}.")
+
+
+def _content_types(manifest: bytes) -> set[str]:
+    """The ContentType values of an OOXML [Content_Types].xml (parsed without DTDs or entities)."""
+    from defusedxml import ElementTree
+
+    try:
+        root = ElementTree.fromstring(manifest)
+    except Exception as exc:  # noqa: BLE001 - malformed XML, DTDs and entities all mean "not a document"
+        raise _refuse("Filen är ett skadat Office-dokument och kunde inte läsas.") from exc
+    return {el.get("ContentType", "") for el in root.iter() if el.get("ContentType")}
+
+
+def _text_type(content: bytes) -> MediaType:
+    unknown = f"Filtypen känns inte igen och tas inte emot. Tillåtna filtyper: {ALLOWED_SUMMARY}."
+    if b"\x00" in content:
+        raise _refuse(unknown)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _refuse(unknown + " En textfil måste vara sparad som UTF-8.") from exc
+    start = text[:4096].lstrip()
+    if _MARKUP.search(start[:1024]) and start.startswith("<"):
+        raise _refuse("HTML-, SVG- och XML-filer tas inte emot. Spara innehållet som PDF i stället.")
+    if start.startswith("#!"):
+        raise _refuse("Skript tas inte emot.")
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r\f" for c in text[:100_000]):
+        raise _refuse(unknown)
+    return MediaType.TEXT
+
+
+def _split_extension(name: str) -> tuple[str, str]:
+    """(stem, extension in lower case) – a suffix counts as an extension if it has a letter."""
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and _EXTENSION.match(suffix.lower()) and any(c.isalpha() for c in suffix):
+        return stem, suffix.lower()
+    return name, ""
+
+
+def sanitise_filename(filename: str, media_type: MediaType | None = None) -> str:
+    """A safe file name: no folders, control or reserved characters, at most NAME_CHARS characters,
+    Swedish letters kept; with `media_type`, the extension fits the content (added when missing,
+    ValidationError when it names another type)."""
+    name = unicodedata.normalize("NFC", str(filename or ""))
+    name = re.split(r"[\\/]", name)[-1]
+    # Control and format characters (including right-to-left overrides that disguise an extension).
+    name = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in name
+                   if unicodedata.category(c) != "Cf")
+    name = " ".join(_FORBIDDEN.sub("_", name).split()).strip(" .")
+    stem, ext = _split_extension(name)
+    stem = stem.strip(" .") or DEFAULT_NAME
+    if stem.split(".")[0].upper() in RESERVED_NAMES:
+        stem = "_" + stem
+    if media_type is not None:
+        if not ext:
+            ext = media_type.extensions[0]
+        elif ext not in media_type.extensions:
+            if any(ext in t.extensions for t in MediaType):
+                raise _refuse(f"Filens namn slutar på .{ext} men innehållet är av typen {media_type.label}. "
+                              "Kontrollera att du har valt rätt fil, eller ge den rätt filändelse.")
+            raise _refuse(f"Filer av typen .{ext} tas inte emot. Tillåtna filtyper: {ALLOWED_SUMMARY}.")
+    room = NAME_CHARS - (len(ext) + 1 if ext else 0)
+    stem = stem[:room].rstrip(" .") or DEFAULT_NAME
+    return f"{stem}.{ext}" if ext else stem
+
+
+def name_key(name: str) -> str:
+    """What makes two names the same attachment (case and Unicode form ignored)."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def max_size() -> int:
+    """The largest file allowed (ATTACHMENT_MAX, bytes)."""
+    return int(current_app.config.get("ATTACHMENT_MAX", 20 * 1024 * 1024))
+
+
+def check_file(filename: str, content: bytes) -> tuple[str, MediaType]:
+    """(sanitised name, detected type) of an upload; ValidationError with a Swedish message otherwise."""
+    limit = max_size()
+    if len(content) > limit:
+        from kb.models.attachments import size_label
+
+        raise _refuse(f"Filen är för stor ({size_label(len(content))}). "
+                      f"Största tillåtna storlek är {size_label(limit)}.")
+    media_type = detect_type(content)
+    return sanitise_filename(filename, media_type), media_type
+
+
+def _one_line(text: str) -> str:
+    """A comment on one line, cut to COMMENT_MAX characters."""
+    return " ".join(str(text or "").split())[:COMMENT_MAX]
+
+
+def _clean_comment(comment: str, name: str) -> str:
+    comment = " ".join(str(comment or "").split())
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError({"comment": f"Kommentaren får vara högst {COMMENT_MAX} tecken."})
+    errors = pii.field_errors((("file", "Filnamnet", name), ("comment", "Kommentaren", comment)))
+    if errors:
+        raise ValidationError(errors)
+    return comment
+
+
+# --- lookups ------------------------------------------------------------------------------------
+
+def for_page(page: Page, *, include_deleted: bool = False) -> list[Attachment]:
+    """A page's attachments by name, with their versions loaded (never their bytes)."""
+    query = (select(Attachment).where(Attachment.page_id == page.id)
+             .options(selectinload(Attachment.versions)))
+    if not include_deleted:
+        query = query.where(Attachment.deleted.is_(False))
+    return sorted(db.session.scalars(query), key=lambda a: (a.name_key, a.id))
+
+
+def get(page: Page, name: str) -> Attachment | None:
+    """A page's attachment by file name (case ignored; deleted ones included)."""
+    return db.session.scalar(select(Attachment).where(Attachment.page_id == page.id,
+                                                      Attachment.name_key == name_key(name)))
+
+
+def get_by_id(attachment_id: int) -> Attachment | None:
+    """An attachment by id (deleted ones included)."""
+    return db.session.get(Attachment, attachment_id)
+
+
+def versions(attachment: Attachment) -> list[AttachmentVersion]:
+    """An attachment's versions, newest first."""
+    return sorted(attachment.versions, key=lambda v: -v.number)
+
+
+def get_version(attachment: Attachment, number: int | None = None) -> AttachmentVersion:
+    """One version (the current one when `number` is None); NotFoundError if there is none."""
+    wanted = attachment.version_number if number is None else number
+    version = db.session.scalar(select(AttachmentVersion).where(
+        AttachmentVersion.attachment_id == attachment.id, AttachmentVersion.number == wanted))
+    if version is None:
+        raise NotFoundError(f"Bilagan har ingen version {wanted}.")
+    return version
+
+
+def visible(attachment: Attachment | None, *, editor: bool, admin: bool) -> bool:
+    """Whether a user may see an attachment: live ones on live pages for readers; deleted
+    attachments for editors (to restore them); anything on a deleted page for admins only."""
+    if attachment is None:
+        return False
+    if attachment.page.deleted:
+        return admin
+    return editor or not attachment.deleted
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+def upload(page: Page, filename: str, content: bytes, *, author: str = "", comment: str = "",
+           replace: Attachment | None = None, commit: bool = True) -> AttachmentVersion | None:
+    """Store a file on a page: a new attachment, or a new version of the one with the same name
+    (or of `replace`). None when the file is identical to the current version ("ingen ändring")."""
+    if page.deleted:
+        raise _refuse("Sidan är borttagen. Återskapa sidan innan du laddar upp filer.")
+    name, media_type = check_file(filename, content)
+    if replace is not None:
+        if replace.page_id != page.id:
+            raise NotFoundError("Bilagan hör inte till sidan.")
+        _, ext = _split_extension(replace.name)
+        if ext not in media_type.extensions:
+            raise _refuse(f"Den nya versionen måste vara av samma typ som ”{replace.name}”, "
+                          f"men filen är av typen {media_type.label}.")
+        name = replace.name
+    comment = _clean_comment(comment, name)
+    attachment = replace or get(page, name)
+    digest = hashlib.sha256(content).hexdigest()
+    if attachment is not None and attachment.version_number:
+        current = get_version(attachment)
+        if current.sha256 == digest:
+            if not attachment.deleted:
+                return None
+            restore(attachment, author=author, comment=comment or "Samma fil laddades upp igen",
+                    commit=commit)
+            return current
+    found = extract.extract_with(current_app.config, content, media_type.value)
+    version = _add_version(page, attachment, name, content, digest, media_type, found, uploader=author,
+                           comment=comment)
+    if commit:
+        _commit()
+    return version
+
+
+def _add_version(page: Page, attachment: Attachment | None, name: str, content: bytes, digest: str,
+                 media_type: MediaType, found: extract.Extracted, *, uploader: str, comment: str,
+                 created_at: datetime | None = None, actor: str | None = None) -> AttachmentVersion:
+    """Add a version (and the attachment, if new), its change-log row and its audit event."""
+    now = utcnow()
+    if attachment is None:
+        attachment = Attachment(page_id=page.id, name=name, name_key=name_key(name), version_number=0,
+                                created_at=created_at or now)
+        db.session.add(attachment)
+        db.session.flush()
+    attachment.version_number = (attachment.version_number or 0) + 1
+    attachment.deleted = False
+    attachment.updated_at = now
+    version = AttachmentVersion(attachment_id=attachment.id, number=attachment.version_number,
+                                content=content, size=len(content), sha256=digest,
+                                media_type=media_type.value, uploader=uploader or "", comment=comment,
+                                created_at=created_at or now,
+                                text=found.text, extraction=found.status.value,
+                                extraction_message=found.message[:300])
+    db.session.add(version)
+    db.session.flush()
+    changes.record(Entity.ATTACHMENT, attachment.id, ChangeOp.UPSERT, actor or uploader)
+    detail = f"version {version.number}, {version.size} byte, sha256 {digest}"
+    audit.record(AuditAction.ATTACHMENT_UPLOADED, _target(page, name),
+                 detail + (f": {comment}" if comment else ""), actor=(actor or uploader) or None)
+    return version
+
+
+def versioned_name(name: str, number: int) -> str:
+    """The file name of an older version: "Rutin (version 2).pdf"."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem} (version {number}).{ext}" if dot else f"{name} (version {number})"
+
+
+def _target(page: Page, name: str) -> str:
+    return f"{page.slug}/{name}"
+
+
+def _commit() -> None:
+    try:
+        changes.commit()
+    except IntegrityError as exc:  # someone uploaded the same name (or version number) at the same moment
+        db.session.rollback()
+        raise _refuse("Någon annan laddade upp en fil med samma namn samtidigt. Försök igen.") from exc
+
+
+def delete(attachment: Attachment, *, author: str = "", comment: str = "", commit: bool = True) -> None:
+    """Mark an attachment deleted: it leaves search and the list, its versions stay for a restore."""
+    if attachment.deleted:
+        raise ValidationError({"attachment": "Bilagan är redan borttagen."})
+    _set_deleted(attachment, True, author, comment, commit)
+
+
+def restore(attachment: Attachment, *, author: str = "", comment: str = "", commit: bool = True) -> None:
+    """Bring a deleted attachment back (with all its versions)."""
+    if not attachment.deleted:
+        raise ValidationError({"attachment": "Bilagan är inte borttagen."})
+    if attachment.page.deleted:
+        raise ValidationError({"attachment": "Sidan är borttagen. Återskapa sidan först."})
+    _set_deleted(attachment, False, author, comment, commit)
+
+
+def _set_deleted(attachment: Attachment, deleted: bool, author: str, comment: str, commit: bool) -> None:
+    """Delete or restore, with its change-log row and audit event."""
+    attachment.deleted = deleted
+    attachment.updated_at = utcnow()
+    op = ChangeOp.DELETE if deleted else ChangeOp.UPSERT
+    changes.record(Entity.ATTACHMENT, attachment.id, op, author)
+    audit.record(AuditAction.ATTACHMENT_DELETED if deleted else AuditAction.ATTACHMENT_RESTORED,
+                 _target(attachment.page, attachment.name), _one_line(comment), actor=author or None)
+    if commit:
+        _commit()
+
+
+def record_page_change(page: Page, author: str = "") -> int:
+    """Queue a page's attachments for the search index (the page was saved, renamed, deleted or
+    restored: their hits show its title and vanish with it). Returns how many were queued."""
+    ids = list(db.session.scalars(select(Attachment.id).where(Attachment.page_id == page.id)))
+    for attachment_id in ids:
+        changes.record(Entity.ATTACHMENT, attachment_id, ChangeOp.UPSERT, author)
+    return len(ids)
+
+
+# --- export, import, demo -----------------------------------------------------------------------
+
+@dataclass
+class ExportedVersion:
+    """One version as export and backup write it."""
+
+    number: int
+    content: bytes
+    size: int
+    sha256: str
+    media_type: str
+    uploader: str
+    comment: str
+    created_at: datetime
+    text: str
+    extraction: str
+    extraction_message: str
+
+
+@dataclass
+class ExportedAttachment:
+    """An attachment with all its versions (oldest first), for export and backup."""
+
+    page_slug: str
+    name: str
+    deleted: bool
+    page_deleted: bool
+    created_at: datetime
+    versions: list[ExportedVersion] = field(default_factory=list)
+
+
+def iter_for_export(*, include_deleted: bool = True) -> Iterator[ExportedAttachment]:
+    """Every attachment with its versions' bytes and metadata, by page slug and name; one
+    attachment's bytes in memory at a time. Deleted attachments (and those of deleted pages)
+    come too unless `include_deleted` is False."""
+    query = (select(Attachment.id).join(Page, Attachment.page_id == Page.id)
+             .order_by(Page.slug, Attachment.name_key))
+    if not include_deleted:
+        query = query.where(Attachment.deleted.is_(False), Page.deleted.is_(False))
+    for attachment_id in list(db.session.scalars(query)):
+        attachment = db.session.get(Attachment, attachment_id)
+        rows = list(db.session.scalars(
+            select(AttachmentVersion).where(AttachmentVersion.attachment_id == attachment_id)
+            .order_by(AttachmentVersion.number)
+            .options(undefer(AttachmentVersion.content), undefer(AttachmentVersion.text))))
+        yield ExportedAttachment(
+            page_slug=attachment.page.slug, name=attachment.name, deleted=attachment.deleted,
+            page_deleted=attachment.page.deleted, created_at=attachment.created_at,
+            versions=[ExportedVersion(v.number, v.content, v.size, v.sha256, v.media_type, v.uploader,
+                                      v.comment, v.created_at, v.text or "", v.extraction,
+                                      v.extraction_message)
+                      for v in rows])
+        for row in rows:  # let the bytes go before the next attachment's are read
+            db.session.expunge(row)
+
+
+def import_version(page: Page, name: str, content: bytes, *, uploader: str = "", comment: str = "",
+                   created_at: datetime | None = None, sha256: str | None = None,
+                   text: str | None = None, extraction: str | None = None, extraction_message: str = "",
+                   author: str = "import", commit: bool = True) -> AttachmentVersion | None:
+    """Add an exported version to a page's attachment `name`, keeping its uploader, time and comment.
+
+    Checked like an upload (type, name, size); `sha256`, when given, must match the bytes. The
+    stored text is reused when given (`text` + `extraction`), otherwise it is read again.
+    Idempotent: a version whose checksum the attachment already has is skipped (None).
+    """
+    clean_name, media_type = check_file(name, content)
+    digest = hashlib.sha256(content).hexdigest()
+    if sha256 and sha256.lower() != digest:
+        raise _refuse(f"Kontrollsumman för ”{clean_name}” stämmer inte: filen är skadad eller ändrad.")
+    attachment = get(page, clean_name)
+    if attachment is not None and db.session.scalar(
+            select(AttachmentVersion.id).where(AttachmentVersion.attachment_id == attachment.id,
+                                               AttachmentVersion.sha256 == digest)) is not None:
+        return None
+    try:
+        status = ExtractionStatus(extraction) if extraction else None
+    except ValueError:
+        status = None
+    found = (extract.Extracted(status, extract.clean_text(text or "", _text_max()), extraction_message)
+             if status is not None else extract.extract_with(current_app.config, content, media_type.value))
+    version = _add_version(page, attachment, clean_name, content, digest, media_type, found,
+                           uploader=uploader, comment=_one_line(comment),
+                           created_at=created_at, actor=author)
+    if commit:
+        _commit()
+    return version
+
+
+def _text_max() -> int:
+    return int(current_app.config.get("EXTRACT_TEXT_MAX", 1_000_000))
