@@ -8,6 +8,7 @@ from kb import typed
 from kb.constants import PageType
 from kb.pages.forms import CommentForm, PageForm, facts_form, facts_values
 from kb.permissions import Permission, actor_name, require
+from kb.services import attachments
 from kb.services import diff as diffs
 from kb.services import pages, structure
 from kb.services import plans as plan_service
@@ -81,7 +82,7 @@ def view(slug: str):
         return render_template("pages/deleted.html", page=page, form=CommentForm()), 410
     context = {"linked": structure.linked_pages(page), "children": structure.children(page),
                "owned": structure.owned_routines(page), "activities": plan_service.activities_for_page(page),
-               "structure_plans": []}
+               "structure_plans": [], "page_attachments": attachments.for_page(page)}
     if page.type == PageType.STRUCTURE.value:
         context["structure_plans"] = plan_service.live_plans(structure=page)
     if page.type == PageType.ORIENTATION.value:
