@@ -72,6 +72,13 @@ def demo_command() -> None:
         click.echo("Kunskapsbanken har redan innehåll; demoinnehållet lästes inte in.")
         return
     code = _run_import(demo_folder())
+    from kb.services import attachment_folder
+
+    documents = attachment_folder.import_demo(demo_folder() / "attachments")
+    click.echo(f"Demodokument: {documents.stored} bilagor på rutinsidorna.")
+    for name, reason in documents.skipped:
+        click.echo(f"FEL i demodokument {name}: {reason}", err=True)
+        code = 1
     ensure_demo_admin()
     sys.exit(code)
 
@@ -226,3 +233,6 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(search_command)
     app.cli.add_command(reindex_command)
+    from kb.plans.cli import plans_group
+
+    app.cli.add_command(plans_group)

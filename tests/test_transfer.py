@@ -31,10 +31,10 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def dirs_equal(a: Path, b: Path) -> bool:
-    """Whether two folders hold the same files with the same bytes."""
-    names_a = sorted(p.name for p in a.iterdir())
-    names_b = sorted(p.name for p in b.iterdir())
-    return names_a == names_b and all(filecmp.cmp(a / n, b / n, shallow=False) for n in names_a)
+    """Whether two folders (and their subfolders) hold the same files with the same bytes."""
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    return files_a == files_b and all(filecmp.cmp(a / n, b / n, shallow=False) for n in files_a)
 
 
 def test_import_reads_front_matter_and_body(app, tmp_path):

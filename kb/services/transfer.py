@@ -1,7 +1,8 @@
 """Import and export in the folder format other tools rely on.
 
 A folder of `<slug>.md` files, each with YAML front matter (title, type, slug, summary, tags,
-target_groups) and the Markdown body, plus `glossary.yaml`, a list of {term, expansion, description}.
+target_groups) and the Markdown body, plus `glossary.yaml`, a list of {term, expansion, description},
+and `plans/` with the collaboration and action plans (see kb.services.plan_folder).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from kb import typed
 from kb.constants import PageType
 from kb.extensions import db
 from kb.models import Page
-from kb.services import changes, glossary, pages
+from kb.services import changes, glossary, pages, plan_folder
 from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
 
@@ -40,12 +41,15 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     glossary_changed: int = 0
+    plans: plan_folder.FolderResult = field(default_factory=plan_folder.FolderResult)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
 
     def summary(self) -> str:
         """One line in Swedish."""
         parts = [f"{len(self.created)} nya sidor", f"{len(self.updated)} ändrade",
-                 f"{len(self.unchanged)} oförändrade", f"{self.glossary_changed} ordlisteposter ändrade"]
+                 f"{len(self.unchanged)} oförändrade", f"{self.glossary_changed} ordlisteposter ändrade",
+                 f"aktivitetsplaner: {len(self.plans.created)} nya, {len(self.plans.updated)} ändrade, "
+                 f"{len(self.plans.unchanged)} oförändrade"]
         if self.errors:
             parts.append(f"{len(self.errors)} filer med fel (inget av dem importerades)")
         return "Import klar: " + ", ".join(parts) + "."
@@ -125,7 +129,7 @@ def _describe(exc: ValidationError) -> str:
 
 def import_folder(folder: Path, *, author: str = "import",
                   progress: Callable[[str], None] | None = None) -> ImportReport:
-    """Import every page file and the glossary; a bad file is reported and skipped whole."""
+    """Import every page file, the glossary, then the plans; a bad file is reported and skipped whole."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileError(f"mappen {folder} finns inte")
@@ -179,6 +183,9 @@ def import_folder(folder: Path, *, author: str = "import",
             progress(path.name)
     pages.refresh_linkers(set(report.created), skip=set(seen))
     changes.commit()
+    # Plans refer to structure pages, so they come after them.
+    report.plans = plan_folder.import_plans(folder, author=author)
+    report.errors += report.plans.errors
     return report
 
 
@@ -249,7 +256,7 @@ def glossary_to_text() -> str:
 
 
 def export_folder(folder: Path, *, progress: Callable[[str], None] | None = None) -> int:
-    """Write every live page and the glossary to `folder`; return the number of pages."""
+    """Write every live page, the glossary and the plans to `folder`; return the number of pages."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
@@ -259,4 +266,5 @@ def export_folder(folder: Path, *, progress: Callable[[str], None] | None = None
         if progress:
             progress(page.slug)
     (folder / GLOSSARY_FILE).write_text(glossary_to_text(), encoding="utf-8")
+    plan_folder.export_plans(folder)
     return count

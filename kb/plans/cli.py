@@ -1,0 +1,95 @@
+"""`kb plans import` and `kb plans export`: action plans as CSV or Excel files."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+AUTHOR = "import"
+
+
+@click.group("plans")
+def plans_group() -> None:
+    """Importera och exportera aktivitetsplaner som CSV- eller Excel-filer."""
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes, at most one byte over the limit (the import refuses larger files)."""
+    from kb.services import plan_io
+
+    with path.open("rb") as handle:
+        return handle.read(plan_io.MAX_BYTES + 1)
+
+
+@plans_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--plan", "plan_slug", default=None, metavar="ADRESS",
+              help="Befintlig plan att lägga till aktiviteterna i (rader med Id uppdaterar sin aktivitet).")
+@click.option("--structure", default=None, metavar="ADRESS", help="Ny plan: strukturen den tillhör.")
+@click.option("--title", default=None, help="Ny plan: titel.")
+@click.option("--period", default=None, help="Ny plan: period, t.ex. 2024 eller 2024–2026.")
+@with_appcontext
+def import_command(file: Path, plan_slug: str | None, structure: str | None, title: str | None,
+                   period: str | None) -> None:
+    """Importera aktiviteter från FILE (.csv eller .xlsx).
+
+    Med --plan läggs aktiviteterna till i en befintlig plan. Med --structure, --title och --period
+    skapas en ny plan; utan dem läses planens uppgifter från Excel-filens blad Plan. Har filen
+    något fel importeras ingenting och felen skrivs ut per rad.
+    """
+    from kb.cli import init_instance
+    from kb.services import plan_io, plans
+
+    new_plan = (structure, title, period)
+    if plan_slug and any(new_plan):
+        raise click.UsageError("Ange antingen --plan eller --structure, --title och --period, inte båda.")
+    if any(new_plan) and not all(new_plan):
+        raise click.UsageError("En ny plan behöver --structure, --title och --period.")
+    init_instance(current_app)
+    content = _read(file)
+    try:
+        if plan_slug:
+            plan = plans.get_plan(plan_slug)
+            if plan is None:
+                _fail(f"Det finns ingen plan ”{plan_slug}”.")
+            result = plan_io.import_activities(plan, file.name, content, author=AUTHOR)
+        else:
+            data = plans.PlanData(title=title, structure=structure, period=period) if all(new_plan) else None
+            result = plan_io.import_new_plan(file.name, content, plan_data=data, author=AUTHOR)
+    except plan_io.PlanImportError as exc:
+        for error in exc.errors:
+            click.echo(f"FEL: {error}", err=True)
+        _fail(f"Inget importerades från {file.name}.")
+    click.echo(f"Planen ”{result.plan.title}” ({result.plan.slug}): {result.summary()}")
+
+
+@plans_group.command("export")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(slug: str, file: Path) -> None:
+    """Exportera planen SLUG till FILE (.csv eller .xlsx).
+
+    Formatet väljs av filändelsen. Borttagna aktiviteter kommer inte med.
+    """
+    from kb.services import plan_io, plans
+
+    writers = {".csv": plan_io.export_csv, ".xlsx": plan_io.export_xlsx}
+    writer = writers.get(file.suffix.lower())
+    if writer is None:
+        _fail("Filnamnet måste sluta på .csv eller .xlsx.")
+    plan = plans.get_plan(slug)
+    if plan is None or plan.deleted:
+        _fail(f"Det finns ingen plan ”{slug}”.")
+    file.write_bytes(writer(plan))
+    count = len(plans.plan_activities(plan))
+    click.echo(f"Exporterade {count} aktiviteter från ”{plan.title}” till {file}")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Fel: {message}", err=True)
+    sys.exit(1)

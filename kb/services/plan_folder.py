@@ -1,0 +1,296 @@
+"""Plans in the folder format of `kb export` and `kb import`: YAML files in `plans/`.
+
+`plans/samverkansplaner.yaml` lists the collaboration plans; `plans/<slug>.yaml` holds one
+action plan with its activities, each a mapping keyed by the table's column names and read by
+the same row parser as CSV and XLSX (kb.services.plan_io). The file IS the plan: activities
+are matched to the plan's live ones by order, surplus ones are deleted, and an unchanged file
+writes nothing. Export is deterministic, so export → import → export gives identical files.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.models import ActionPlan, CollaborationPlan
+from kb.services import plan_io, plan_table, plans
+from kb.services.errors import ValidationError
+from kb.slugs import slugify
+
+PLANS_DIR = "plans"
+COLLABORATION_FILE = "samverkansplaner.yaml"
+PLAN_KEYS = ("title", "slug", "structure", "period", "adopted", "collaboration_plan", "focus_areas",
+             "description", "activities")
+COLLABORATION_KEYS = ("slug", "title", "period", "goals", "description")
+DELETE_COMMENT = "Borttagen vid import"
+LIST_COLUMNS = ("Målgrupper", "Sidor")
+MAX_ERRORS_SHOWN = 10
+
+
+class _Refused(Exception):
+    """A plan file that is not imported, with the Swedish reason."""
+
+
+@dataclass
+class FolderResult:
+    """What a folder import did to plans, for transfer's report."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    collaboration_changed: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+
+# --- export ------------------------------------------------------------------------------------
+
+class _Dumper(yaml.SafeDumper):
+    """Block style with indented lists; multi-line text as | literal blocks."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        """Indent list items under their key (PyYAML's default puts them flush)."""
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _dump(data: object) -> str:
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                     width=100)
+
+
+def plan_to_data(plan: ActionPlan, names: plan_io.Names) -> dict:
+    """An action plan as its YAML mapping (empty optional fields and values left out)."""
+    data: dict[str, object] = {"title": plan.title, "slug": plan.slug, "structure": plan.structure.slug,
+                               "period": plan.period}
+    optional = {"adopted": plan.adopted,
+                "collaboration_plan": plan.collaboration_plan.slug if plan.collaboration_plan else "",
+                "focus_areas": list(plan.focus_areas or []), "description": plan.description}
+    data.update({key: value for key, value in optional.items() if value})
+    rows = []
+    for activity in plans.plan_activities(plan):
+        row = plan_io.activity_row(activity, names)
+        row.pop(plan_table.ID_COLUMN)
+        rows.append({key: value for key, value in row.items() if value})
+    data["activities"] = rows
+    return data
+
+
+def export_plans(folder: Path) -> int:
+    """Write the live collaboration plans and action plans to `folder`/plans; return the action plans.
+
+    Nothing is written when there are no plans at all.
+    """
+    collaborations = sorted(plans.collaboration_plans(), key=lambda c: c.slug)
+    action_plans = plans.live_plans()
+    if not collaborations and not action_plans:
+        return 0
+    target = Path(folder) / PLANS_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    items = [{"slug": c.slug, "title": c.title, "period": c.period, "goals": list(c.goals or []),
+              "description": c.description} for c in collaborations]
+    (target / COLLABORATION_FILE).write_text(_dump(items), encoding="utf-8")
+    names = plan_io.Names.load()
+    for plan in action_plans:
+        (target / f"{plan.slug}.yaml").write_text(_dump(plan_to_data(plan, names)), encoding="utf-8")
+    return len(action_plans)
+
+
+# --- import ------------------------------------------------------------------------------------
+
+def _load(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise _Refused("filen är inte kodad i UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" på rad {mark.line + 1}" if mark is not None else ""
+        raise _Refused(f"ogiltig YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+    except ValueError as exc:  # e.g. an unquoted date that does not exist: 2026-99-01
+        raise _Refused(f"ogiltigt värde: {exc}") from None
+
+
+def _text(value: object) -> str:
+    """A scalar as text; lists and mappings are refused where text is expected."""
+    if isinstance(value, dict | list):
+        raise _Refused(f"”{value}” ska vara text")
+    return plan_table.cell_text(value)
+
+
+def _check_keys(item: dict, allowed: tuple[str, ...], where: str) -> None:
+    unknown = [str(k) for k in item if k not in allowed]
+    if unknown:
+        raise _Refused(f"{where}okända nycklar {', '.join(unknown)} (tillåtna: {', '.join(allowed)})")
+
+
+def _described(exc: ValidationError, labels: dict[str, str]) -> str:
+    return "; ".join(f"{labels.get(key, key)}: {message}" for key, message in exc.errors.items())
+
+
+def _import_collaborations(path: Path, *, author: str) -> int:
+    """Create or update every collaboration plan in the file; return how many changed."""
+    items = _load(path) or []
+    if not isinstance(items, list):
+        raise _Refused(f"filen ska vara en lista med samverkansplaner ({', '.join(COLLABORATION_KEYS)})")
+    changed = 0
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise _Refused(f"post {n} är ingen samverkansplan med slug, title, period …")
+        _check_keys(item, COLLABORATION_KEYS, f"post {n}: ")
+        goals = item.get("goals") or []
+        data = plans.CollaborationData(
+            title=_text(item.get("title")), period=_text(item.get("period")),
+            goals=[_text(g) for g in goals] if isinstance(goals, list) else _text(goals).split("\n"),
+            description=_text(item.get("description")), slug=_text(item.get("slug")))
+        slug = (data.slug or slugify(data.title)).lower()
+        current = db.session.scalar(select(CollaborationPlan).where(CollaborationPlan.slug == slug))
+        before = current.revision_number if current is not None else 0
+        try:
+            saved = plans.save_collaboration_plan(data, current=current, author=author, comment="Importerad",
+                                                  commit=False)
+        except ValidationError as exc:
+            raise _Refused(f"post {n} ({data.slug or data.title}): "
+                           f"{_described(exc, plans.COLLABORATION_LABELS)}") from None
+        changed += saved.revision_number != before
+    return changed
+
+
+def _item_row(n: int, item: dict) -> tuple[dict[str, object], list[plan_table.RowError]]:
+    """One YAML activity as a table row keyed by column, and the errors in its keys and value types."""
+    row: dict[str, object] = {}
+    errors: list[plan_table.RowError] = []
+    for key, value in item.items():
+        column = plan_table.column_name(key)
+        if column is None or column == plan_table.ID_COLUMN:
+            allowed = ", ".join(plan_table.COLUMNS)
+            errors.append(plan_table.RowError(n, str(key), f"okänd kolumn (tillåtna: {allowed})"))
+        elif isinstance(value, dict) or (isinstance(value, list) and column not in LIST_COLUMNS):
+            errors.append(plan_table.RowError(n, column, "ska vara text" if column not in LIST_COLUMNS
+                                           else "ska vara en lista eller text med komma mellan"))
+        else:
+            row[column] = value
+    return row, errors
+
+
+def _activity_rows(items: object, names: plan_io.Names) -> list[plans.CleanActivity]:
+    """Parse the plan file's activities with the table's row parser; _Refused lists every error."""
+    if not isinstance(items, list):
+        raise _Refused("activities ska vara en lista med aktiviteter")
+    errors: list[plan_table.RowError] = []
+    out: list[plans.CleanActivity] = []
+    for n, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            errors.append(plan_table.RowError(n, "", "ska vara kolumnnamn med värden (Mål: …, Vad: …)"))
+            continue
+        row, key_errors = _item_row(n, item)
+        clean, row_errors = plan_io.clean_row(n, row, names=names)
+        reported = {e.column for e in key_errors}  # a refused value is not also "missing"
+        errors += key_errors + [e for e in row_errors if e.column not in reported]
+        if clean is not None:
+            out.append(clean)
+    if errors:
+        shown = "; ".join(e.describe("aktivitet") for e in errors[:MAX_ERRORS_SHOWN])
+        more = f" … och {len(errors) - MAX_ERRORS_SHOWN} fel till" if len(errors) > MAX_ERRORS_SHOWN else ""
+        raise _Refused(shown + more)
+    return out
+
+
+def _plan_data(item: dict, stem: str, names: plan_io.Names) -> plans.PlanData:
+    """The plan's own fields from its file (structure and collaboration plan by slug or title)."""
+    focus = item.get("focus_areas") or []
+    structure = _text(item.get("structure"))
+    return plans.PlanData(
+        title=_text(item.get("title")), structure=names.structure(structure) or structure,
+        period=_text(item.get("period")), adopted=item.get("adopted") or "",
+        collaboration_plan=names.collaboration(_text(item.get("collaboration_plan"))),
+        description=_text(item.get("description")),
+        focus_areas=[_text(f) for f in focus] if isinstance(focus, list) else _text(focus).split("\n"),
+        slug=(_text(item.get("slug")) or stem).lower())
+
+
+def _import_plan(path: Path, names: plan_io.Names, seen: dict[str, str], *, author: str) -> tuple[str, str]:
+    """Make the plan what the file says; return (slug, "created" | "updated" | "unchanged").
+
+    `seen` maps the slugs imported so far to their files: a second file for one plan is refused.
+    """
+    item = _load(path)
+    if not isinstance(item, dict):
+        raise _Refused("filen ska vara en plan med title, structure, period och activities")
+    _check_keys(item, PLAN_KEYS, "")
+    data = _plan_data(item, path.stem, names)
+    if data.slug in seen:
+        raise _Refused(f"samma plan (”{data.slug}”) som {seen[data.slug]}")
+    rows = _activity_rows(item.get("activities") or [], names)
+    plan = db.session.scalar(select(ActionPlan).where(ActionPlan.slug == data.slug))
+    try:
+        if plan is None:
+            plan = plans.create_plan(data, author=author, comment="Importerad", commit=False)
+            outcome = "created"
+        else:
+            restored = plan.deleted
+            if restored:
+                plans.restore_plan(plan, author=author, comment="Återskapad vid import", commit=False)
+            edited = plans.update_plan(plan, data, base_revision=None, author=author, comment="Importerad",
+                                       commit=False)
+            outcome = "updated" if restored or edited is not None else "unchanged"
+    except ValidationError as exc:
+        raise _Refused(_described(exc, plans.PLAN_LABELS)) from None
+    result = plan_io.ImportResult(plan)
+    live = plans.plan_activities(plan)
+    targets = [(live[i] if i < len(live) else None, clean) for i, clean in enumerate(rows)]
+    plan_io.write_activities(plan, targets, result, author=author, comment="Importerad")
+    for activity in live[len(rows):]:
+        plans.delete_activity(activity, author=author, comment=DELETE_COMMENT, commit=False)
+        result.deleted += 1
+    plan_io.record_import(result, f"{PLANS_DIR}/{path.name}", author=author)
+    if outcome == "unchanged" and result.changed:
+        outcome = "updated"
+    seen[data.slug] = path.name
+    return plan.slug, outcome
+
+
+def _in_savepoint(name: str, result: FolderResult, work):
+    """Run `work()` in a savepoint: a refused file leaves nothing behind and is reported by name."""
+    savepoint = db.session.begin_nested()
+    try:
+        value = work()
+    except _Refused as exc:
+        savepoint.rollback()
+        result.errors.append((f"{PLANS_DIR}/{name}", str(exc)))
+        return None
+    savepoint.commit()
+    return value
+
+
+def import_plans(folder: Path, *, author: str = "import") -> FolderResult:
+    """Import `folder`/plans: collaboration plans first, then each action plan file (after the pages)."""
+    result = FolderResult()
+    source = Path(folder) / PLANS_DIR
+    if not source.is_dir():
+        return result
+    collaboration = source / COLLABORATION_FILE
+    if collaboration.is_file():
+        changed = _in_savepoint(collaboration.name, result,
+                                lambda: _import_collaborations(collaboration, author=author))
+        result.collaboration_changed = changed or 0
+    names = plan_io.Names.load()
+    seen: dict[str, str] = {}
+    for path in sorted(source.glob("*.yaml")):
+        if path.name == COLLABORATION_FILE:
+            continue
+        outcome = _in_savepoint(path.name, result,
+                                lambda path=path: _import_plan(path, names, seen, author=author))
+        if outcome is not None:
+            getattr(result, outcome[1]).append(outcome[0])
+    plans.commit()
+    return result
+
