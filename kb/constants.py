@@ -3,6 +3,13 @@ from __future__ import annotations
 
 import enum
 
+_AAO = str.maketrans("åäö", "aao")
+
+
+def fold_name(value: object) -> str:
+    """A name compared loosely: lower case, spaces collapsed, å/ä/ö as a/a/o ("Pågår" → "pagar")."""
+    return " ".join(str(value or "").lower().translate(_AAO).split())
+
 
 class PageType(str, enum.Enum):
     """The kinds of page the knowledge base holds."""
@@ -93,7 +100,7 @@ class Role(str, enum.Enum):
     @classmethod
     def parse(cls, value: str) -> Role:
         """A role from its Swedish name, with or without å/ä/ö, or an English alias."""
-        folded = value.strip().lower().translate(str.maketrans("åäö", "aao"))
+        folded = fold_name(value)
         aliases = {"lasare": cls.READER, "reader": cls.READER, "redaktor": cls.EDITOR, "editor": cls.EDITOR,
                    "administrator": cls.ADMIN, "admin": cls.ADMIN}
         if folded not in aliases:
@@ -187,8 +194,7 @@ class ActivityStatus(str, enum.Enum):
         """A status from its Swedish name, colour or code, with or without å/ä/ö, any case."""
         if isinstance(value, cls):
             return value
-        folded = " ".join(str(value or "").strip().lower().translate(str.maketrans("åäö", "aao")).split())
-        folded = folded.replace("_", " ").replace("-", " ")
+        folded = fold_name(value).replace("_", " ").replace("-", " ")
         aliases = {
             "inte paborjad": cls.NOT_STARTED, "ej paborjad": cls.NOT_STARTED, "ej paborjat": cls.NOT_STARTED,
             "inte paborjat": cls.NOT_STARTED, "rod": cls.NOT_STARTED, "not started": cls.NOT_STARTED,

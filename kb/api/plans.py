@@ -95,7 +95,7 @@ def api_plan(key: str):
     plan = plan_service.get_plan(key)
     if plan is None or plan.deleted:
         abort(404)
-    counts = next((c for c in plan_service.status_counts() if c.plan.id == plan.id), None)
+    [counts] = plan_service.status_counts(of=[plan])
     on = plan_service.today()
     return jsonify({**plan_json(plan, counts),
                     "activities": [activity_json(a, on=on) for a in plan_service.plan_activities(plan)]})

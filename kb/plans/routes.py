@@ -137,7 +137,7 @@ def collaboration(slug: str):
     row = plans.get_collaboration_plan(slug) if is_valid_slug(slug) and not slug.isdigit() else None
     if row is None or row.deleted:
         abort(404)
-    counts = [c for c in plans.status_counts() if c.plan.collaboration_plan_id == row.id]
+    counts = plans.status_counts(of=[p for p in plans.live_plans() if p.collaboration_plan_id == row.id])
     return render_template("plans/collaboration.html", row=row, counts=counts, statuses=chart.ORDER)
 
 

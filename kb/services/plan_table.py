@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kb.constants import ActivityStatus
+from kb.constants import ActivityStatus, fold_name
 from kb.services.errors import ServiceError
 from kb.services.plans import PLAN_LABELS
 
@@ -107,8 +107,7 @@ def file_error(message: str) -> PlanImportError:
 
 def _fold(text: str) -> str:
     """A heading or key compared loosely: case, spaces, a trailing "?" or ":" and å/ä/ö ignored."""
-    folded = " ".join(str(text).lower().split()).rstrip("?:").strip()
-    return folded.translate(str.maketrans("åäö", "aao"))
+    return fold_name(text).rstrip("?:").strip()
 
 
 _COLUMN_BY_FOLD: dict[str, str] = {**{_fold(c): c for c in (*COLUMNS, ID_COLUMN)}, **ALIASES}

@@ -579,20 +579,24 @@ class PlanCounts:
         return sum(self.by_status.values())
 
 
-def status_counts(on: date | None = None) -> list[PlanCounts]:
-    """Counts per status (and overdue) for every live plan, in list order (two grouped queries)."""
+def status_counts(on: date | None = None, *, of: list[ActionPlan] | None = None) -> list[PlanCounts]:
+    """Counts per status (and overdue) for the plans `of` (every live plan by default), in that
+    order (two grouped queries)."""
     on = on or today()
-    plans = live_plans()
+    plans = live_plans() if of is None else of
     counts: dict[int, dict[str, int]] = {p.id: {s.value: 0 for s in ActivityStatus} for p in plans}
+    ids = list(counts)
     rows = db.session.execute(
-        select(Activity.plan_id, Activity.status, func.count()).where(Activity.deleted.is_(False))
+        select(Activity.plan_id, Activity.status, func.count())
+        .where(Activity.deleted.is_(False), Activity.plan_id.in_(ids))
         .group_by(Activity.plan_id, Activity.status))
     for plan_id, status, n in rows:
-        if plan_id in counts and status in counts[plan_id]:
+        if status in counts[plan_id]:
             counts[plan_id][status] = n
     overdue = dict(db.session.execute(
         select(Activity.plan_id, func.count()).where(
-            Activity.deleted.is_(False), Activity.due_on < on, Activity.status != ActivityStatus.DONE.value)
+            Activity.deleted.is_(False), Activity.plan_id.in_(ids), Activity.due_on < on,
+            Activity.status != ActivityStatus.DONE.value)
         .group_by(Activity.plan_id)).all())
     return [PlanCounts(p, counts[p.id], overdue.get(p.id, 0)) for p in plans]
 
