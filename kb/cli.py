@@ -72,13 +72,6 @@ def demo_command() -> None:
         click.echo("Kunskapsbanken har redan innehåll; demoinnehållet lästes inte in.")
         return
     code = _run_import(demo_folder())
-    from kb.services import attachment_folder
-
-    documents = attachment_folder.import_demo(demo_folder() / "attachments")
-    click.echo(f"Demodokument: {documents.stored} bilagor på rutinsidorna.")
-    for name, reason in documents.skipped:
-        click.echo(f"FEL i demodokument {name}: {reason}", err=True)
-        code = 1
     ensure_demo_admin()
     sys.exit(code)
 
@@ -87,7 +80,7 @@ def demo_command() -> None:
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_appcontext
 def import_command(path: Path) -> None:
-    """Importera sidor (.md med front matter) och glossary.yaml från en mapp."""
+    """Importera sidor (.md med front matter), glossary.yaml, plans/ och attachments/ från en mapp."""
     init_instance(current_app)
     sys.exit(_run_import(path))
 
@@ -96,13 +89,13 @@ def import_command(path: Path) -> None:
 @click.argument("path", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
 def export_command(path: Path) -> None:
-    """Exportera alla sidor och ordlistan till en mapp."""
+    """Exportera alla sidor, ordlistan, aktivitetsplanerna och bilagorna till en mapp."""
     from kb.services import pages, transfer
 
     total = len(pages.live_pages())
     with click.progressbar(length=total, label="Exporterar", file=sys.stderr, show_pos=True) as bar:
-        count = transfer.export_folder(path, progress=lambda _slug: bar.update(1))
-    click.echo(f"Exporterade {count} sidor och ordlistan till {path}")
+        report = transfer.export_folder(path, progress=lambda _slug: bar.update(1))
+    click.echo(f"{report.summary()} till {path}")
 
 
 @click.command("serve")

@@ -319,12 +319,11 @@ def test_a_manifest_cannot_point_outside_its_folder(app, tmp_path):
 
 
 def test_the_demo_documents_are_attached_to_routine_pages_and_searchable(demo_app):
-    """Does the demo loader attach the generated documents to their pages, once?"""
+    """Does the demo import attach the generated documents to their pages, once?"""
     from kb.cli import demo_folder
 
     with demo_app.app_context():
-        report = attachment_folder.import_demo(demo_folder() / "attachments")
-        assert report.stored == 5 and report.skipped == []
+        assert sum(len(attachments.for_page(p)) for p in pages.live_pages()) == 5
         sip = pages.get("sip")
         assert [a.name for a in attachments.for_page(sip)] == ["Rutin för SIP - checklista.pdf"]
         assert attachments.for_page(sip)[0].versions[0].uploader == "demo"
@@ -334,7 +333,7 @@ def test_the_demo_documents_are_attached_to_routine_pages_and_searchable(demo_ap
                            ("demenssjuksköterska", "Inbjudan till proaktiv SIP.odt"),
                            ("utskrivningsklara", "Uppföljning in- och utskrivning.xlsx")):
             assert hits(word, kinds=("attachment",))[0].title == name
-        assert attachment_folder.import_demo(demo_folder() / "attachments").stored == 0
+        assert attachment_folder.import_folder(demo_folder() / "attachments").stored == 0
 
 
 def test_the_demo_documents_are_made_by_the_script_in_the_repository(tmp_path):

@@ -99,8 +99,8 @@ def test_glossary_is_imported_and_exported(app, tmp_path):
 def test_export_import_export_is_identical(demo_app, tmp_path):
     """Does export → import into an empty instance → export give identical files?"""
     with demo_app.app_context():
-        count = transfer.export_folder(tmp_path / "e1")
-    assert count >= 25
+        exported = transfer.export_folder(tmp_path / "e1")
+    assert exported.pages >= 25 and exported.plans == 6 and exported.attachment_files == 5
     other = make_app(tmp_path / "other")
     with other.app_context():
         report = transfer.import_folder(tmp_path / "e1")
@@ -123,3 +123,50 @@ def test_export_skips_deleted_pages_and_quotes_tricky_values(app, tmp_path):
         report = transfer.import_folder(tmp_path / "out")
         assert not report.errors
         assert pages.get("rutin-sip-for-barn").title == "Rutin: SIP för barn"
+
+
+def test_export_and_import_carry_attachments_with_every_version(app, tmp_path):
+    """Do attachments travel with their versions, uploaders and times, and stay identical on a second trip?"""
+    import attachment_files as files
+
+    from kb.services import attachments
+
+    with app.app_context():
+        sip = make_page("SIP", type="routine", slug="sip")
+        attachments.upload(sip, "Checklista.pdf", files.pdf("Första versionen"), author="anna", comment="Ny")
+        attachments.upload(sip, "Checklista.pdf", files.pdf("Andra versionen"), author="bo", comment="Rättad")
+        gone = attachments.upload(sip, "Gammal.txt", b"Inaktuell rutin", author="anna").attachment
+        attachments.delete(gone, author="anna")
+        exported = transfer.export_folder(tmp_path / "e1")
+    assert exported.attachment_files == 2
+    folder = tmp_path / "e1" / "attachments"
+    assert (folder / "sip" / "Checklista.pdf").read_bytes() == files.pdf("Andra versionen")
+    assert (folder / "sip" / "_versioner").is_dir() and not (folder / "sip" / "Gammal.txt").exists()
+    other = make_app(tmp_path / "other")
+    with other.app_context():
+        report = transfer.import_folder(tmp_path / "e1")
+        assert not report.errors and report.attachments.stored == 2
+        assert "2 nya bilageversioner" in report.summary()
+        [attachment] = attachments.for_page(pages.get("sip"))
+        assert [(v.uploader, v.comment) for v in attachment.versions] == [("anna", "Ny"), ("bo", "Rättad")]
+        transfer.export_folder(tmp_path / "e2")
+        again = transfer.import_folder(tmp_path / "e1")
+        assert not again.errors and again.attachments.stored == 0
+    assert dirs_equal(tmp_path / "e1", tmp_path / "e2")
+
+
+def test_an_attachment_for_a_missing_page_is_reported_and_the_rest_imported(app, tmp_path):
+    """Is an attachment whose page is not in the import named as an error, without stopping the pages?"""
+    from kb.services import attachments
+
+    with app.app_context():
+        sip = make_page("SIP", type="routine", slug="sip")
+        attachments.upload(sip, "Checklista.txt", b"Kalla till SIP inom fem dagar.", author="anna")
+        make_page("Mini-Maria", type="reception", slug="mini-maria")
+        transfer.export_folder(tmp_path / "e1")
+    (tmp_path / "e1" / "sip.md").unlink()
+    other = make_app(tmp_path / "other")
+    with other.app_context():
+        report = transfer.import_folder(tmp_path / "e1")
+        assert report.errors == [("attachments/sip/Checklista.txt", "sidan finns inte")]
+        assert pages.get("sip") is None and report.created == ["mini-maria"]

@@ -7,7 +7,7 @@ Layout (inside the folder the caller chooses, e.g. `<export>/attachments/`):
     bilagor.json                                  every version's metadata (see `export_folder`)
 
 A folder without bilagor.json is read as plain files: each `<page-slug>/<file>` is uploaded to
-that page (this is how the demo documents in kb/demo/attachments/ are loaded). Importing the
+that page (this is how `kb demo` loads the documents in kb/demo/attachments/). Importing the
 same folder twice changes nothing: versions already present (same SHA-256) are skipped.
 """
 from __future__ import annotations
@@ -74,11 +74,6 @@ def import_folder(folder: Path, *, author: str = "import", comment: str = "Impor
     return _import_plain(folder, author, comment)
 
 
-def import_demo(folder: Path, *, author: str = "demo") -> FolderReport:
-    """Attach the demo documents (kb/demo/attachments/<page-slug>/<file>) to their pages."""
-    return import_folder(folder, author=author, comment="Demodokument")
-
-
 def _page(slug: str):
     from kb.services import pages
 
@@ -131,8 +126,10 @@ def _import_manifest(folder: Path, author: str) -> FolderReport:
                     sha256=version.get("sha256"), author=author)
                 report.stored += stored is not None
             attachment = attachments.get(page, str(entry["name"]))
-            if entry.get("deleted") and attachment is not None and not attachment.deleted:
-                attachments.delete(attachment, author=author)
+            if attachment is not None and bool(entry.get("deleted")) != attachment.deleted:
+                # The folder's word goes, as for pages: a deleted one is deleted, a live one restored.
+                change = attachments.delete if entry.get("deleted") else attachments.restore
+                change(attachment, author=author, comment="Importerad")
         except (ServiceError, KeyError, TypeError, OSError) as exc:
             reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)
             report.skipped.append((where, reason))

@@ -2,7 +2,8 @@
 
 A folder of `<slug>.md` files, each with YAML front matter (title, type, slug, summary, tags,
 target_groups) and the Markdown body, plus `glossary.yaml`, a list of {term, expansion, description},
-and `plans/` with the collaboration and action plans (see kb.services.plan_folder).
+`plans/` with the collaboration and action plans (see kb.services.plan_folder) and
+`attachments/` with every version of the pages' attachments (see kb.services.attachment_folder).
 """
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ from kb import typed
 from kb.constants import PageType
 from kb.extensions import db
 from kb.models import Page
-from kb.services import changes, glossary, pages, plan_folder
+from kb.services import attachment_folder, changes, glossary, pages, plan_folder
 from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 GLOSSARY_FILE = "glossary.yaml"
+ATTACHMENTS_DIR = "attachments"
 FIELD_ORDER = ("title", "type", "slug", "summary", "tags", "target_groups")
 FIELD_LABELS = {"title": "titel", "type": "typ", "slug": "slug", "summary": "sammanfattning",
                 "tags": "etiketter", "target_groups": "målgrupper", "source": "text", "fields": "fält"}
@@ -42,6 +44,7 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     glossary_changed: int = 0
     plans: plan_folder.FolderResult = field(default_factory=plan_folder.FolderResult)
+    attachments: attachment_folder.FolderReport = field(default_factory=attachment_folder.FolderReport)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
 
     def summary(self) -> str:
@@ -49,7 +52,8 @@ class ImportReport:
         parts = [f"{len(self.created)} nya sidor", f"{len(self.updated)} ändrade",
                  f"{len(self.unchanged)} oförändrade", f"{self.glossary_changed} ordlisteposter ändrade",
                  f"aktivitetsplaner: {len(self.plans.created)} nya, {len(self.plans.updated)} ändrade, "
-                 f"{len(self.plans.unchanged)} oförändrade"]
+                 f"{len(self.plans.unchanged)} oförändrade",
+                 f"{self.attachments.stored} nya bilageversioner"]
         if self.errors:
             parts.append(f"{len(self.errors)} filer med fel (inget av dem importerades)")
         return "Import klar: " + ", ".join(parts) + "."
@@ -186,6 +190,9 @@ def import_folder(folder: Path, *, author: str = "import",
     # Plans refer to structure pages, so they come after them.
     report.plans = plan_folder.import_plans(folder, author=author)
     report.errors += report.plans.errors
+    # Attachments belong to pages, so they come last; versions already present are skipped.
+    report.attachments = attachment_folder.import_folder(folder / ATTACHMENTS_DIR, author=author)
+    report.errors += [(f"{ATTACHMENTS_DIR}/{name}", reason) for name, reason in report.attachments.skipped]
     return report
 
 
@@ -255,16 +262,31 @@ def glossary_to_text() -> str:
     return yaml.safe_dump(items, allow_unicode=True, sort_keys=False, width=100)
 
 
-def export_folder(folder: Path, *, progress: Callable[[str], None] | None = None) -> int:
-    """Write every live page, the glossary and the plans to `folder`; return the number of pages."""
+@dataclass
+class ExportReport:
+    """What an export wrote, for the command's summary."""
+
+    pages: int = 0
+    plans: int = 0
+    attachment_files: int = 0
+
+    def summary(self) -> str:
+        """One line in Swedish."""
+        return (f"Exporterade {self.pages} sidor, ordlistan, {self.plans} aktivitetsplaner och "
+                f"{self.attachment_files} bilagefiler")
+
+
+def export_folder(folder: Path, *, progress: Callable[[str], None] | None = None) -> ExportReport:
+    """Write every live page, the glossary, the plans and the attachments to `folder`."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    count = 0
+    report = ExportReport()
     for page in pages.live_pages():
         (folder / f"{page.slug}.md").write_text(page_to_text(page), encoding="utf-8")
-        count += 1
+        report.pages += 1
         if progress:
             progress(page.slug)
     (folder / GLOSSARY_FILE).write_text(glossary_to_text(), encoding="utf-8")
-    plan_folder.export_plans(folder)
-    return count
+    report.plans = plan_folder.export_plans(folder)
+    report.attachment_files = attachment_folder.export_folder(folder / ATTACHMENTS_DIR)
+    return report
