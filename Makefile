@@ -22,8 +22,13 @@ run: install
 	$(BIN)/kb demo
 	$(BIN)/kb serve --host 127.0.0.1 --port 5000
 
+# SQLite first; with KB_TEST_DATABASE_URL (a PostgreSQL server, see tests/pg.py) the suite runs again there.
 test: install
-	$(BIN)/python -m pytest -q
+	env -u KB_TEST_DATABASE_URL $(BIN)/python -m pytest -q
+	@if [ -n "$$KB_TEST_DATABASE_URL" ]; then \
+		echo "Testsviten en gång till, nu på PostgreSQL (KB_TEST_DATABASE_URL)"; \
+		$(BIN)/python -m pytest -q; \
+	fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -32,12 +32,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
 
-    from kb import cli, errors, index, permissions, security, templating
+    from kb import caching, cli, database, errors, index, pagecache, permissions, security, templating
     from kb.admin import routes as admin
     from kb.api import routes as api
     from kb.attachments import routes as attachments
     from kb.auth import routes as auth
-    from kb.extensions import csrf, db, login_manager
+    from kb.extensions import csrf, db, login_manager, migrate
     from kb.glossary import routes as glossary_routes
     from kb.info import routes as info
     from kb.pages import routes as pages
@@ -45,6 +45,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.search import routes as search
 
     db.init_app(app)
+    # Alembic migrations ship inside the package; batch mode lets SQLite alter tables.
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    app.url_map.converters["int"] = database.IdConverter  # ids beyond PostgreSQL's INTEGER are a 404
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -53,6 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     app.before_request(permissions.guard_reading)
     templating.init_app(app)
+    caching.init_app(app)
+    pagecache.init_app(app)
     index.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

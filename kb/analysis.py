@@ -129,22 +129,39 @@ def normalize_title(title: str) -> str:
 
 
 def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    """Levenshtein distance with transpositions, giving up (limit+1) once it exceeds `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
+    """Levenshtein distance with transpositions, or limit+1 as soon as it must exceed `limit`.
+
+    Only the diagonal band |i - j| <= limit of the table is computed (a cell outside it is more
+    than `limit` anyway): fuzzy matching calls this for thousands of words per query.
+    """
+    la, lb = len(a), len(b)
+    over = limit + 1
+    if abs(la - lb) > limit:
+        return over
     prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return limit + 1
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        ca = a[i - 1]
+        cur = [over] * (lb + 1)
+        cur[0] = i
+        lo, hi = max(1, i - limit), min(lb, i + limit)
+        best = over
+        for j in range(lo, hi + 1):
+            cb = b[j - 1]
+            v = prev[j - 1] + (ca != cb)
+            if prev[j] + 1 < v:
+                v = prev[j] + 1
+            if cur[j - 1] + 1 < v:
+                v = cur[j - 1] + 1
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2[j - 2] + 1 < v:
+                v = prev2[j - 2] + 1
+            cur[j] = v
+            if v < best:
+                best = v
+        if best > limit and (i > limit or lo > 1):
+            return over
         prev2, prev = prev, cur
-    return prev[-1]
+    return min(prev[lb], over)
 
 
 # --- Whoosh analyzers (index side). Each is one loop over the words rather than a chain of

@@ -30,13 +30,13 @@ def demo_folder() -> Path:
 
 
 def init_instance(app: Flask) -> None:
-    """Create the instance folder, secret key, database tables and search index (idempotent)."""
+    """Create the instance folder, secret key, database schema (migrated) and search index (idempotent)."""
     from kb import config as kbconfig
-    from kb import index
+    from kb import database, index
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     kbconfig.load_or_create_secret_key(app.instance_path, create=True)
-    db.create_all()
+    database.init_schema(app)
     index.ensure(app)
 
 
@@ -46,6 +46,27 @@ def init_command() -> None:
     """Skapa instansmapp, databas och sökindex (går att köra flera gånger)."""
     init_instance(current_app)
     click.echo(f"Instansen är klar i {current_app.instance_path}")
+
+
+@click.command("upgrade")
+@with_appcontext
+def upgrade_command() -> None:
+    """Uppgradera databasens schema till den senaste versionen."""
+    from alembic.util import CommandError
+
+    from kb import database
+
+    before = database.current_revision()
+    try:
+        database.init_schema(current_app)
+    except CommandError as exc:
+        click.echo(f"Fel: databasens schema kunde inte uppgraderas: {exc}", err=True)
+        sys.exit(1)
+    after = database.current_revision()
+    if before == after:
+        click.echo(f"Databasens schema är redan den senaste versionen ({after}).")
+    else:
+        click.echo(f"Databasens schema uppgraderades från {before or 'en tom databas'} till {after}.")
 
 
 def _run_import(folder: Path) -> int:
@@ -98,19 +119,34 @@ def export_command(path: Path) -> None:
     click.echo(f"{report.summary()} till {path}")
 
 
+def _release_connections(app: Flask) -> None:
+    """Close this process's pooled database connections, so none is inherited by a forked worker."""
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adress att lyssna på.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port att lyssna på.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Antal trådar.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Antal trådar (per arbetsprocess).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), envvar="KB_WORKERS",
+              help="Antal arbetsprocesser; fler än 1 kör gunicorn i stället för waitress (KB_WORKERS).")
 @with_appcontext
-def serve_command(host: str, port: int, threads: int) -> None:
-    """Kör kunskapsbanken med produktionsservern waitress."""
-    from waitress import serve
+def serve_command(host: str, port: int, threads: int, workers: int) -> None:
+    """Kör kunskapsbanken: waitress, eller gunicorn med flera arbetsprocesser (--workers)."""
+    from kb import create_app, serve
 
     app = current_app._get_current_object()
     init_instance(app)
     click.echo(f"kb svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
-    serve(app, host=host, port=port, threads=threads, ident="kb")
+    if workers > 1:
+        _release_connections(app)
+        serve.run_gunicorn(create_app, serve.gunicorn_options(host, port, workers, threads))
+        return
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, host=host, port=port, threads=threads, ident="kb")
 
 
 @click.group("user")
@@ -220,7 +256,8 @@ def ensure_demo_admin() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands on the app's CLI group (so `kb` and tests' runner see them)."""
-    for command in (init_command, demo_command, import_command, export_command, serve_command, user_group):
+    for command in (init_command, upgrade_command, demo_command, import_command, export_command,
+                    serve_command, user_group):
         app.cli.add_command(command)
     from kb.search.cli import reindex_command, search_command
 
@@ -229,3 +266,7 @@ def init_app(app: Flask) -> None:
     from kb.plans.cli import plans_group
 
     app.cli.add_command(plans_group)
+    from kb.backup_cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -1,10 +1,13 @@
 """Test helpers: apps on temporary instances, clients with CSRF tokens, pages made through services."""
 from __future__ import annotations
 
+import os
 import re
+import threading
 from pathlib import Path
 
 from flask.testing import FlaskClient
+from pg import drop_database, new_database, track_engines
 
 from kb import create_app
 from kb.cli import init_instance
@@ -37,12 +40,57 @@ class KBClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def make_app(instance: Path, **config):
-    """A fresh app with an initialised instance at `instance`."""
+class PostgresDatabases:
+    """Fresh PostgreSQL databases for test instances (KB_TEST_DATABASE_URL), dropped after use.
+
+    Each new instance folder gets its own empty database, written to its instance/config.py as a
+    real installation would, so a second app on the same folder (or a `kb` subprocess) shares it.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.created: list[str] = []  # in order of creation
+        track_engines()  # so that drop_database closes the pools of every app on a database first
+
+    def configure(self, instance: Path) -> None:
+        """Give a new instance folder its own database (an existing folder keeps its own)."""
+        settings = instance / "config.py"
+        if settings.exists():
+            return
+        url = new_database(self.base_url)
+        self.created.append(url)
+        instance.mkdir(parents=True, exist_ok=True)
+        settings.write_text(f"SQLALCHEMY_DATABASE_URI = {url!r}\n", encoding="utf-8")
+
+    def drop_since(self, mark: int) -> None:
+        """Drop the databases created after `mark` (a length of `created`), newest first."""
+        if len(self.created) > mark:
+            wait_for_background_threads()
+        while len(self.created) > mark:
+            drop_database(self.created.pop())
+
+
+def wait_for_background_threads(timeout: float = 30) -> None:
+    """Let kb's background threads finish (an index merge catches up through the database afterwards)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("kb-") and thread is not threading.current_thread():
+            thread.join(timeout)
+
+
+# Read once: the PostgreSQL server to run the suite against (unset: SQLite files, the quick default).
+TEST_DATABASE_URL = os.environ.get("KB_TEST_DATABASE_URL", "")
+DATABASES = PostgresDatabases(TEST_DATABASE_URL) if TEST_DATABASE_URL else None
+
+
+def make_app(instance: Path, *, init: bool = True, **config):
+    """A fresh app on `instance` (its own database on PostgreSQL), initialised unless `init=False`."""
+    if DATABASES and "SQLALCHEMY_DATABASE_URI" not in config:
+        DATABASES.configure(instance)
     app = create_app({"INSTANCE_PATH": str(instance), "TESTING": True, **config})
     app.test_client_class = KBClient
-    with app.app_context():
-        init_instance(app)
+    if init:
+        with app.app_context():
+            init_instance(app)
     return app
 
 

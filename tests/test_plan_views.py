@@ -6,7 +6,7 @@ from html import unescape
 
 import pytest
 from factories import login, make_app, make_page
-from sqlalchemy import event
+from querycount import count_queries
 
 from kb.extensions import db
 from kb.models import ActionPlan, Activity
@@ -347,23 +347,6 @@ def test_a_page_without_activities_has_no_section(anon, client, data):
     assert "page-activities" not in main(anon.get("/sida/mini-maria"))
     html = main(client.get("/sida/nosam-lerum"))
     assert 'href="/planer/ny?struktur=nosam-lerum"' in html
-
-
-def count_queries(app, client, path: str) -> int:
-    """How many SQL statements one GET runs."""
-    statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def test_page_view_queries_do_not_grow_with_its_activities(app, anon, data):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, url_for
 
+from kb import caching
 from kb.api import plans, search
 from kb.services import pages
 from kb.slugs import is_valid_slug
@@ -34,6 +35,9 @@ def get_page(slug: str):
     page, _ = pages.resolve(slug)
     if page is None or page.deleted:
         abort(404)
+    if (unchanged := caching.not_modified(page.id, page.revision_number, page.updated_at,
+                                          last_modified=page.updated_at)) is not None:
+        return unchanged
     return jsonify(page_json(page))
 
 

@@ -24,7 +24,7 @@ class MatchSets:
     unions and intersections run in C.
     """
 
-    MAX_CACHED_IDS = 400_000  # bounds memory (~30 MiB); the cache lives per index generation
+    MAX_CACHED_IDS = 300_000  # bounds memory (~10 MiB); the cache lives per index generation
 
     def __init__(self, scorer: Scorer) -> None:
         self.scorer = scorer

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from math import log
@@ -57,7 +58,9 @@ class SizedCache:
 class Scorer:
     """Scores queries made of Term/And/Or for candidate documents of one searcher."""
 
-    MAX_CACHED_POSTINGS = 600_000  # bounds memory (~60 MiB) per index generation
+    # Bounds memory per index generation (~80 bytes a posting: ~24 MiB); every worker process
+    # has its own, and a worker must stay under 200 MB at 10,000 pages (bench/results.md).
+    MAX_CACHED_POSTINGS = 300_000
 
     def __init__(self, searcher: Searcher) -> None:
         self.searcher = searcher
@@ -162,25 +165,36 @@ def _blocks(matcher: object) -> Iterable[tuple]:
 
 # Postings per (segment, field, term): segments never change once written (deletions are
 # kept apart and applied when scoring), so these survive page saves; only new segments are read.
-_SEGMENT_POSTINGS = SizedCache(2_000_000, size=lambda postings: len(postings[0]) + 1)
+_SEGMENT_POSTINGS = SizedCache(1_000_000, size=lambda postings: len(postings[0]) + 1)  # ~12 MiB
 
 
-def _segment_postings(segment_reader: object, fieldname: str, text: str) -> tuple[tuple, tuple]:
-    """(local docnums, term frequencies) of a term in one segment, deleted docs included."""
+def _segment_postings(segment_reader: object, fieldname: str, text: str) -> tuple[array, array]:
+    """(local docnums, term frequencies) of a term in one segment, deleted docs included.
 
-    def read() -> tuple[tuple, tuple]:
+    Kept as typed arrays (12 bytes a posting, against about 70 as tuples of Python numbers):
+    every worker process holds this cache, and memory per worker is bounded (bench/results.md).
+    """
+
+    def read() -> tuple[array, array]:
+        ids, tfs = array("I"), array("d")
         try:
             matcher = segment_reader.postings(fieldname, text)
         except TermNotFound:
-            return (), ()
-        ids: list[int] = []
-        tfs: list[float] = []
+            return ids, tfs
         for block_ids, block_weights in _blocks(matcher):
-            ids.extend(block_ids)
-            tfs.extend(block_weights)
-        return tuple(ids), tuple(tfs)
+            _append(ids, block_ids)
+            _append(tfs, block_weights)
+        return ids, tfs
 
     return _SEGMENT_POSTINGS.get((segment_id(segment_reader), fieldname, text), read)
+
+
+def _append(target: array, values: Any) -> None:
+    """Add numbers to a typed array (from a list, or an array of another type code)."""
+    if isinstance(values, array) and values.typecode != target.typecode:
+        target.fromlist(values.tolist())
+    else:
+        target.extend(values)
 
 
 # Field lengths per (segment, field). Segments never change once written (deletions are kept

@@ -16,7 +16,8 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from flask import Flask
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, joinedload, undefer
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, _lenfield
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
@@ -62,8 +64,15 @@ WINDOW = 200
 WRITER_TIMEOUT = 1.0
 # Segments (one per save) are merged in the background once there are this many.
 MERGE_AT = 8
+# Segments are written as separate files, not one compound file: Whoosh reads a file inside a
+# compound (memory-mapped) segment by copying it into memory, so every worker process would hold
+# its own copy of the postings and term files (60 MB at 10,000 pages). Separate files are
+# read with ordinary file reads (from the page cache), nothing copied up front.
+COMPOUND = False
 # How often a search checks whether other processes/instances committed changes.
 CATCH_UP_INTERVAL = 2.0
+# At most this many apply-and-look-again rounds per catch-up (see catch_up).
+CATCH_UP_ROUNDS = 4
 
 Progress = Callable[[int, int], None]
 
@@ -98,11 +107,24 @@ class IndexState:
         self.pid = os.getpid()
         self.gen: str | None = None
         self.ix: Any = None
-        self.searcher: Searcher | None = None
+        # The open searcher, in a one-item list that a finalizer closes when this state is
+        # dropped (an app that goes away): it holds open files (see COMPOUND), which should not
+        # be left for the garbage collector to find.
+        self._open: list[Searcher | None] = [None]
+        weakref.finalize(self, _close_searcher, self._open)
         self.cache: dict[str, Any] = {}
         self.cache_key: tuple[str, int] | None = None
         self.last_check = 0.0
         self.merging = threading.Lock()
+
+    @property
+    def searcher(self) -> Searcher | None:
+        """The searcher of the open generation, if one is open."""
+        return self._open[0]
+
+    @searcher.setter
+    def searcher(self, value: Searcher | None) -> None:
+        self._open[0] = value
 
     def reset(self) -> None:
         """Forget the open index (after a fork, a swap or an error)."""
@@ -113,6 +135,16 @@ class IndexState:
                 except Exception:  # noqa: BLE001, S110 - closing a stale searcher may fail; nothing to do
                     pass
             self.gen, self.ix, self.searcher, self.cache, self.cache_key = None, None, None, {}, None
+
+
+def _close_searcher(holder: list[Searcher | None]) -> None:
+    """Close the searcher in `holder` (a dropped IndexState's), if any."""
+    searcher, holder[0] = holder[0], None
+    if searcher is not None:
+        try:
+            searcher.close()
+        except Exception:  # noqa: BLE001, S110 - closing a stale searcher may fail; nothing to do
+            pass
 
 
 def init_app(app: Flask) -> None:
@@ -169,14 +201,14 @@ def open_searcher(app: Flask) -> Searcher | None:
         try:
             if gen != st.gen or st.searcher is None:
                 st.reset()
-                st.ix = whoosh_index.open_dir(str(st.root / gen))
-                st.searcher = st.ix.searcher()
+                st.ix = open_index(st.root / gen)
+                st.searcher = _pinned_searcher(st.ix)
                 st.gen = gen
             elif st.ix.latest_generation() != st.searcher.reader().generation():
                 # A fresh searcher rather than Searcher.refresh(): whoosh-reloaded 2.7.5's
                 # reader reuse keeps segments with their old deletions, so an updated page
                 # would show up twice.
-                old, st.searcher = st.searcher, st.ix.searcher()
+                old, st.searcher = st.searcher, _pinned_searcher(st.ix)
                 old.close()
         except Exception:  # noqa: BLE001 - a damaged or half-deleted index reads as "no index"
             log.exception("search index %s could not be opened", gen)
@@ -186,6 +218,56 @@ def open_searcher(app: Flask) -> Searcher | None:
         if key != st.cache_key:
             st.cache, st.cache_key = {}, key
         return st.searcher
+
+
+# Attempts at a searcher whose files are all open while other processes keep merging.
+PIN_ATTEMPTS = 5
+# Attempts at opening an index whose table of contents another process just replaced.
+OPEN_ATTEMPTS = 5
+
+
+def open_index(gendir: Path) -> Any:
+    """Whoosh's open_dir, retried: it reads the newest table of contents it lists, and a commit in
+    another process may delete that file in between (it removes the previous generation's)."""
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        try:
+            return whoosh_index.open_dir(str(gendir))
+        except FileNotFoundError:
+            if attempt == OPEN_ATTEMPTS:
+                raise
+            time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")
+
+
+def _pinned_searcher(ix: Any) -> Searcher:
+    """A searcher with every file of its segments open.
+
+    Whoosh opens a segment's stored-fields and field-length files only when first needed. With
+    segments in separate files (COMPOUND), a merge in another worker process may delete them
+    before that, and a search would fail or score wrongly. So they are opened at once, and the
+    searcher is kept only if no newer index generation was committed meanwhile (a merge deletes
+    files only after committing one): then every file it needs was there and is now held open.
+    """
+    for _ in range(PIN_ATTEMPTS):
+        searcher = ix.searcher()
+        reader = searcher.reader()
+        for segment_reader, _offset in reader.leaf_readers():
+            perdoc = getattr(segment_reader, "_perdoc", None)  # another codec: nothing to pin
+            if perdoc is None or not hasattr(perdoc, "_cached_reader"):
+                continue
+            columns = [("_stored", STORED_COLUMN)]
+            columns += [(_lenfield(name), LENGTHS_COLUMN)
+                        for name, f in searcher.schema.items() if f.scorable]
+            for name, column in columns:
+                if perdoc.has_column(name):
+                    try:
+                        perdoc._cached_reader(name, column)
+                    except OSError:
+                        break  # deleted meanwhile: the generation check below retries
+        if ix.latest_generation() == reader.generation():
+            return searcher
+        searcher.close()
+    return ix.searcher()  # still moving after several tries: a searcher as Whoosh gives it
 
 
 def _visible_ids(session: Session, applied: Applied) -> list[int]:
@@ -222,6 +304,20 @@ def catch_up(app: Flask, *, wait: float = WRITER_TIMEOUT) -> int:
     busy index: if another writer holds the lock for more than `wait` seconds it returns 0
     and that process, or the next call, applies the changes.
     """
+    # A process that finds the catch-up lock taken leaves its change to the holder, but the
+    # holder may have read the change log before that change committed. So whoever applied
+    # something looks again after releasing the lock: with several workers on one index, a
+    # save is then searchable at once instead of after the next search's catch-up check.
+    total = 0
+    for _ in range(CATCH_UP_ROUNDS):
+        applied = _catch_up_once(app, wait)
+        total += applied
+        if not applied:
+            break
+    return total
+
+
+def _catch_up_once(app: Flask, wait: float) -> int:
     st = state(app)
     with app.app_context():
         gen = current_generation(st.root)
@@ -249,9 +345,9 @@ def catch_up(app: Flask, *, wait: float = WRITER_TIMEOUT) -> int:
                 wanted = set(pending)
                 # Each entity once, in change order: its *current* row decides, not the op.
                 targets = dict.fromkeys((row.entity, row.entity_id) for row in rows if row.id in wanted)
-                ix = whoosh_index.open_dir(str(gendir))
+                ix = open_index(gendir)
                 try:
-                    writer = ix.writer(timeout=wait)
+                    writer = ix.writer(timeout=wait, compound=COMPOUND)
                 except LockError:
                     return 0
                 try:
@@ -272,18 +368,22 @@ def catch_up(app: Flask, *, wait: float = WRITER_TIMEOUT) -> int:
             finally:
                 catchup_lock.release()
     if segments >= MERGE_AT:
-        merge_in_background(st, gendir)
+        merge_in_background(st, gendir, app)
     return len(pending)
 
 
-def merge_in_background(st: IndexState, gendir: Path) -> threading.Thread | None:
-    """Merge small segments in a daemon thread (one at a time per process); skip if busy."""
+def merge_in_background(st: IndexState, gendir: Path, app: Flask | None = None) -> threading.Thread | None:
+    """Merge small segments in a daemon thread (one at a time per process); skip if busy.
+
+    With `app`, the thread catches up afterwards: saves that found the writer lock held by the
+    merge left their changes pending.
+    """
     if not st.merging.acquire(blocking=False):
         return None
 
     def run() -> None:
         try:
-            writer = whoosh_index.open_dir(str(gendir)).writer(timeout=0)
+            writer = open_index(gendir).writer(timeout=0, compound=COMPOUND)
             writer.commit(mergetype=MERGE_SMALL)
         except LockError:
             pass  # another writer is busy; the next catch-up tries again
@@ -291,6 +391,11 @@ def merge_in_background(st: IndexState, gendir: Path) -> threading.Thread | None
             log.exception("merging search index segments failed")
         finally:
             st.merging.release()
+        if app is not None:
+            try:
+                catch_up(app, wait=0)
+            except Exception:  # noqa: BLE001 - the change log keeps the changes for the next catch-up
+                log.exception("search index catch-up after merging failed")
 
     thread = threading.Thread(target=run, name="kb-index-merge", daemon=True)
     thread.start()
@@ -338,7 +443,6 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
             # re-applied by the next catch-up instead of lost.
             seq = session.scalar(select(func.max(Change.id))) or 0
             window = set(session.scalars(select(Change.id).where(Change.id > seq - WINDOW)))
-            live_pages = select(Page).where(Page.deleted.is_(False)).order_by(Page.id)
             total = _count_sources(session)
             ix = whoosh_index.create_in(str(gendir), SCHEMA)
             parallel = total > 2000 and (os.cpu_count() or 1) > 1
@@ -346,28 +450,13 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
             # With several processes each writes its own segment; merging them afterwards
             # would cost as much as the parallelism saved, so they stay separate.
             options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-            writer = ix.writer(limitmb=256, **options)
+            writer = ix.writer(limitmb=256, compound=COMPOUND, **options)
             try:
-                for page in session.scalars(live_pages.execution_options(yield_per=500)):
-                    writer.add_document(**page_document(page))
+                for doc in source_documents(session):
+                    writer.add_document(**doc)
                     count += 1
                     if progress and count % 100 == 0:
                         progress(count, total)
-                live_terms = (select(GlossaryTerm).where(GlossaryTerm.deleted.is_(False))
-                              .order_by(GlossaryTerm.id))
-                for term in session.scalars(live_terms):
-                    writer.add_document(**glossary_document(term))
-                    count += 1
-                for plan in session.scalars(_live_plans()):
-                    writer.add_document(**plan_document(plan))
-                    count += 1
-                for activity in session.scalars(_live_activities()):
-                    writer.add_document(**activity_document(activity))
-                    count += 1
-                live_attachments = _live_attachments().execution_options(yield_per=100)
-                for attachment, version in session.execute(live_attachments):
-                    writer.add_document(**attachment_document(attachment, version, attachment.page))
-                    count += 1
             except BaseException:
                 writer.cancel()
                 raise
@@ -384,6 +473,23 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
     _remove_old_generations(st.root, keep={name})
     st.reset()
     return count
+
+
+def source_documents(session: Session) -> Iterator[dict[str, Any]]:
+    """Every document a full build indexes, built from the current rows: live pages, glossary
+    terms, plans, activities and attachments."""
+    live_pages = select(Page).where(Page.deleted.is_(False)).order_by(Page.id)
+    for page in session.scalars(live_pages.execution_options(yield_per=500)):
+        yield page_document(page)
+    live_terms = select(GlossaryTerm).where(GlossaryTerm.deleted.is_(False)).order_by(GlossaryTerm.id)
+    for term in session.scalars(live_terms):
+        yield glossary_document(term)
+    for plan in session.scalars(_live_plans()):
+        yield plan_document(plan)
+    for activity in session.scalars(_live_activities()):
+        yield activity_document(activity)
+    for attachment, version in session.execute(_live_attachments().execution_options(yield_per=100)):
+        yield attachment_document(attachment, version, attachment.page)
 
 
 def _live_plans():
@@ -447,3 +553,32 @@ def status(app: Flask) -> dict[str, Any]:
         with st.lock:
             out["documents"] = searcher.doc_count()
     return out
+
+
+# Stored fields that show whether an index document is the current version of its row.
+VERIFIED_FIELDS = ("kind", "slug", "title", "updated")
+
+
+def verify(app: Flask, limit: int = 100) -> list[str]:
+    """How the current index generation differs from the database (at most `limit` problems, in
+    Swedish for `kb reindex --check`); an empty list means they agree. Changes nothing."""
+    searcher = open_searcher(app)
+    if searcher is None:
+        return ["Det finns inget sökindex."]
+    problems: list[str] = []
+    indexed: dict[str, tuple] = {}
+    with state(app).lock:
+        for stored in searcher.all_stored_fields():
+            key = stored.get("id", "")
+            if key in indexed:
+                problems.append(f"{key} finns flera gånger i indexet.")
+            indexed[key] = tuple(stored.get(f) for f in VERIFIED_FIELDS)
+    with app.app_context(), Session(db.engine) as session:
+        for doc in source_documents(session):
+            found = indexed.pop(doc["id"], None)
+            if found is None:
+                problems.append(f"{doc['id']} ({doc['title']}) saknas i indexet.")
+            elif found != tuple(doc.get(f) for f in VERIFIED_FIELDS):
+                problems.append(f"{doc['id']} ({doc['title']}) är inaktuellt i indexet.")
+    problems.extend(f"{key} finns i indexet men inte i databasen." for key in sorted(indexed))
+    return problems[:limit]

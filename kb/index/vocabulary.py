@@ -16,6 +16,8 @@ from kb.index.scoring import SizedCache, segment_id
 MAX_PART_EXPANSIONS = 12
 MAX_FUZZY_EXPANSIONS = 5
 MIN_FUZZY_LENGTH = 5
+# Length of the word endings that index the vocabulary for compound-part look-ups.
+SUFFIX_KEY = 5
 
 
 class SegmentVocabulary:
@@ -24,13 +26,24 @@ class SegmentVocabulary:
     def __init__(self, doc_freq: dict[str, int]) -> None:
         self.doc_freq = doc_freq
         self.sorted = sorted(doc_freq)
-        self.folded: dict[str, list[str]] = defaultdict(list)
+        # Folded forms of the terms that folding changes ("äldre" → "aldre"); a term that it
+        # leaves alone is its own folded form (kept once: every worker holds this per segment).
+        self.folded: set[str] = set()
         self.by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
+        # Terms by their last letters, so a compound's last part is found without a scan.
+        self.by_end: dict[str, list[str]] = defaultdict(list)
         for term in self.sorted:
             f = analysis.fold(term)
-            self.folded[f].append(term)
+            if f != term:
+                self.folded.add(f)
             if len(f) >= MIN_FUZZY_LENGTH - 2:
                 self.by_start[(f[0], len(f))].append(term)
+            if len(term) >= SUFFIX_KEY + 3:
+                self.by_end[term[-SUFFIX_KEY:]].append(term)
+
+    def has_folded(self, folded: str) -> bool:
+        """Is there a term that folds to `folded` (itself already folded)?"""
+        return folded in self.doc_freq or folded in self.folded
 
     def starting_with(self, prefix: str) -> list[str]:
         """Terms that start with `prefix` and are longer."""
@@ -40,7 +53,8 @@ class SegmentVocabulary:
 
     def ending_with(self, suffix: str) -> list[str]:
         """Terms that end with `suffix` after at least three letters (a compound's last part)."""
-        return [t for t in self.sorted if len(t) > len(suffix) + 2 and t.endswith(suffix)]
+        pool = self.by_end.get(suffix[-SUFFIX_KEY:], ()) if len(suffix) >= SUFFIX_KEY else self.sorted
+        return [t for t in pool if len(t) > len(suffix) + 2 and t.endswith(suffix)]
 
     def within(self, folded: str, limit: int) -> list[tuple[int, str]]:
         """(edits, term) for terms within `limit` edits of `folded`, same first letter."""
@@ -69,7 +83,7 @@ class Vocabulary:
 
     def has_folded(self, folded: str) -> bool:
         """Is there a term that folds to `folded`?"""
-        return any(folded in p.folded for p in self.parts)
+        return any(p.has_folded(folded) for p in self.parts)
 
     def _top(self, terms: Iterable[str], limit: int) -> list[str]:
         return sorted(set(terms), key=lambda t: (-self.freq(t), t))[:limit]

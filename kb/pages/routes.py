@@ -4,13 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from kb import typed
+from kb import caching, pagecache, typed
 from kb.constants import PageType
 from kb.pages.forms import CommentForm, PageForm, facts_form, facts_values
 from kb.permissions import Permission, actor_name, require
-from kb.services import attachments
+from kb.services import attachments, pages, structure
 from kb.services import diff as diffs
-from kb.services import pages, structure
 from kb.services import plans as plan_service
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
 from kb.slugs import is_valid_slug, slugify
@@ -73,13 +72,21 @@ def view(slug: str):
     """Show a page; an old slug redirects, a deleted page explains itself."""
     if not is_valid_slug(slug):
         abort(404)
-    page, redirected = pages.resolve(slug)
-    if page is None:
-        abort(404)
-    if redirected:
-        return redirect(url_for("pages.view", slug=page.slug), code=301)
-    if page.deleted:
+    head = pages.head(slug)  # a light query; the page itself is loaded only to render it
+    if head is None or head.deleted:
+        page, redirected = pages.resolve(slug)
+        if page is None:
+            abort(404)
+        if redirected:
+            return redirect(url_for("pages.view", slug=page.slug), code=301)
         return render_template("pages/deleted.html", page=page, form=CommentForm()), 410
+    if (unchanged := caching.not_modified(*view_state(head), last_modified=head.updated_at)) is not None:
+        return unchanged
+    if (kept := pagecache.cached()) is not None:  # rendered before, and nothing it shows changed since
+        return kept
+    page = pages.get(slug)
+    if page is None:  # deleted or renamed this very moment
+        abort(404)
     context = {"linked": structure.linked_pages(page), "children": structure.children(page),
                "owned": structure.owned_routines(page), "activities": plan_service.activities_for_page(page),
                "structure_plans": [], "page_attachments": attachments.for_page(page)}
@@ -92,7 +99,15 @@ def view(slug: str):
         context.update(path=path, position=index, read=read, read_form=CommentForm(),
                        prev_page=path[index - 1] if index else None,
                        next_page=path[index + 1] if index is not None and index + 1 < len(path) else None)
-    return render_template("pages/view.html", page=page, backlinks=pages.backlinks(page), **context)
+    return pagecache.keep(render_template("pages/view.html", page=page, backlinks=pages.backlinks(page),
+                                          **context))
+
+
+def view_state(page) -> tuple:
+    """What a page view shows besides logged changes (kb.caching): the page and the user's read marks."""
+    read = sorted(structure.read_page_ids(current_user.id)) \
+        if page.type == PageType.ORIENTATION.value and current_user.is_authenticated else []
+    return page.id, page.revision_number, page.updated_at, read
 
 
 @bp.post("/sida/<slug>/last")

@@ -12,6 +12,7 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from kb import caching
 from kb.constants import ActivityStatus, PageType
 from kb.models import ActionPlan, Activity
 from kb.permissions import Permission, actor_name, can, require
@@ -68,6 +69,13 @@ def base_revision(form) -> int:
     return -1 if base is None else base
 
 
+def plan_state(plan: ActionPlan) -> tuple:
+    """What a plan view shows besides logged changes (kb.caching): the plan and its collaboration plan."""
+    collaboration = plan.collaboration_plan  # collaboration plans record no Change
+    return (plan.id, plan.revision_number, plan.updated_at,
+            collaboration and (collaboration.id, collaboration.revision_number, collaboration.updated_at))
+
+
 # --- reading -----------------------------------------------------------------------------------
 
 @bp.get("/planer")
@@ -90,6 +98,8 @@ def view(slug: str):
     plan = load_plan(slug, allow_deleted=True)
     if plan.deleted:
         return render_template("plans/deleted.html", plan=plan, form=RestoreForm()), 410
+    if (unchanged := caching.not_modified(*plan_state(plan), last_modified=plan.updated_at)) is not None:
+        return unchanged
     everything = plans.plan_activities(plan)
     form = FilterForm(formdata=request.args)
     form.set_choices(everything)

@@ -51,12 +51,32 @@ def _unescape(html: str) -> str:
 
 
 @click.command("reindex")
+@click.option("--check", is_flag=True, help="Kontrollera bara att sökindexet stämmer med databasen.")
 @with_appcontext
-def reindex_command() -> None:
-    """Bygg om sökindexet från databasen."""
+def reindex_command(check: bool) -> None:
+    """Bygg om sökindexet från databasen (eller kontrollera det med --check)."""
     app = current_app._get_current_object()
+    if check:
+        sys.exit(_check(app))
     started = time.perf_counter()
     with click.progressbar(length=index.source_count(app), label="Indexerar", file=sys.stderr,
                            show_pos=True) as bar:
         count = index.rebuild(app, progress=lambda done, _total: bar.update(done - bar.pos))
     click.echo(f"Sökindexet är ombyggt: {count} dokument på {time.perf_counter() - started:.1f} s.")
+
+
+def _check(app) -> int:
+    """Print where the index and the database differ; 0 when they agree, 1 otherwise."""
+    from kb.index import store
+
+    pending = index.status(app)["pending"]
+    if pending:
+        click.echo(f"{pending} ändringar väntar på att läggas in i sökindexet.")
+    problems = store.verify(app)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo("Sökindexet stämmer inte med databasen. Bygg om det med: kb reindex", err=True)
+        return 1
+    click.echo("Sökindexet stämmer med databasen.")
+    return 0

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from kb import markup, pii, typed
 from kb.constants import TARGET_GROUPS, AuditAction, ChangeOp, Entity, PageType, RevisionOp
 from kb.extensions import db
 from kb.models import Page, PageLink, Revision, SlugAlias
-from kb.models.base import utcnow
+from kb.models.base import INTEGER_MAX, utcnow
 from kb.services import attachments, audit, changes, glossary
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
 from kb.slugs import is_valid_slug, slugify
@@ -155,6 +155,18 @@ def get(slug: str) -> Page | None:
     return db.session.scalar(select(Page).where(Page.slug == slug))
 
 
+# A page view's first look: built once (building a statement costs more than running it) and run
+# on the connection, without loading an ORM object.
+_HEAD = select(Page.id, Page.revision_number, Page.updated_at, Page.type, Page.deleted).where(
+    Page.slug == bindparam("slug"))
+
+
+def head(slug: str) -> Row | None:
+    """Id, revision number, update time, type and deleted flag of the page with this exact slug
+    (old slugs not included), or None: one light query, for views that may not need the page."""
+    return db.session.connection().execute(_HEAD, {"slug": slug}).first()
+
+
 def resolve(slug: str) -> tuple[Page | None, bool]:
     """Find a page by slug or by an old slug; the flag says whether an old slug was used."""
     page = get(slug)
@@ -168,6 +180,8 @@ def resolve(slug: str) -> tuple[Page | None, bool]:
 
 def get_revision(page: Page, number: int) -> Revision:
     """One revision of a page, or NotFoundError."""
+    if not 0 < number <= INTEGER_MAX:  # no such row, and PostgreSQL refuses to compare beyond INTEGER
+        raise NotFoundError(f"Version {number} finns inte.")
     rev = db.session.scalar(select(Revision).where(Revision.page_id == page.id, Revision.number == number))
     if rev is None:
         raise NotFoundError(f"Version {number} finns inte.")
@@ -196,9 +210,15 @@ def live_pages() -> list[Page]:
 
 
 def pages_by_type() -> dict[PageType, list[Page]]:
-    """Live pages grouped by type, in the order types are declared."""
+    """Live pages grouped by type, in the order types are declared (without their HTML and text).
+
+    The lists show titles and summaries; loading every page's HTML and text as well cost about
+    100 MB at 10,000 pages, which a worker process then keeps (bench/results.md, memory).
+    """
     grouped: dict[PageType, list[Page]] = {t: [] for t in PageType}
-    for page in live_pages():
+    listed = (select(Page).where(Page.deleted.is_(False)).order_by(Page.title)
+              .options(defer(Page.html), defer(Page.text)))
+    for page in db.session.scalars(listed):
         grouped[page.page_type].append(page)
     return grouped
 

@@ -15,15 +15,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from typing import TYPE_CHECKING
 
 from kb.constants import ActivityStatus, fold_name
 from kb.services.errors import ServiceError
 from kb.services.plans import PLAN_LABELS
+
+if TYPE_CHECKING:
+    from openpyxl.styles import Alignment
+
+# openpyxl (18 MB once imported) is imported where a workbook is read or written, not at start:
+# every server worker process imports this module, few ever handle an Excel file.
 
 COLUMNS: tuple[str, ...] = ("Mål", "Delmål", "Vad", "Hur", "Beslut", "Ansvarig", "Start", "Deadline",
                             "Uppföljning", "Status", "Målgrupper", "Sidor")
@@ -202,6 +204,8 @@ def _check_zip(content: bytes) -> None:
 
 
 def _xlsx_table(content: bytes) -> Table:
+    from openpyxl import load_workbook
+
     _check_zip(content)
     try:
         with warnings.catch_warnings():
@@ -273,7 +277,7 @@ def _table(grid: list[tuple[int, list[object]]], meta: dict[str, str]) -> Table:
             if name is not None:
                 row[name] = value
             elif cell_text(value).strip():
-                errors.append(RowError(number, f"{get_column_letter(index + 1)} (utan rubrik)",
+                errors.append(RowError(number, f"{column_letter(index + 1)} (utan rubrik)",
                                        "Värdet står i en kolumn utan rubrik. Ge kolumnen en rubrik eller "
                                        "ta bort värdet."))
         out.append((number, row))
@@ -324,6 +328,13 @@ def write_csv(rows: Iterable[Iterable[object]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+def column_letter(number: int) -> str:
+    """Excel's name of a column: 1 → A, 27 → AA."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(number)
+
+
 def _put(sheet, row: int, column: int, value: object, style: Alignment | None = None) -> None:
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str):
@@ -334,6 +345,11 @@ def _put(sheet, row: int, column: int, value: object, style: Alignment | None = 
 
 def write_xlsx(rows: list[list[object]], plan_fields: dict[str, object]) -> bytes:
     """An Excel file: sheet Aktiviteter (header and rows) and sheet Plan (`plan_fields` by PlanData name)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     wrap = Alignment(wrap_text=True, vertical="top")
     book = Workbook()
     sheet = book.active

@@ -1,0 +1,110 @@
+"""Schema migrations: `kb init` and `kb upgrade` on SQLite, and on PostgreSQL when the suite runs there."""
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from factories import make_app, make_page
+from sqlalchemy import inspect
+
+from kb import database
+from kb.extensions import db
+from kb.services import pages
+
+
+def schema_differences(app) -> list:
+    """What Alembic would change to make the app's database match the models ([] when equal)."""
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def table_names(app) -> set[str]:
+    """The tables in the app's database."""
+    with app.app_context():
+        return set(inspect(db.engine).get_table_names())
+
+
+def test_kb_init_migrates_an_empty_database_to_exactly_the_models(tmp_path):
+    """Does `kb init` on an empty database build, through the migrations, exactly the models' schema?"""
+    app = make_app(tmp_path / "inst", init=False)
+    assert table_names(app) == set()
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert schema_differences(app) == []
+    assert table_names(app) == set(db.metadata.tables) | {"alembic_version"}
+    with app.app_context():
+        assert database.current_revision() == database.head_revision()
+
+
+def test_kb_upgrade_is_idempotent_and_says_so_in_swedish(tmp_path):
+    """Does `kb upgrade` on an up-to-date instance change nothing and say that the schema is current?"""
+    app = make_app(tmp_path / "inst")
+    with app.app_context():
+        make_page("Mini-Maria", "Mottagning för unga.\n")
+        head = database.head_revision()
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(args=["upgrade"])
+        assert result.exit_code == 0, result.output
+        assert result.output == f"Databasens schema är redan den senaste versionen ({head}).\n"
+    assert schema_differences(app) == []
+    with app.app_context():
+        assert database.current_revision() == head
+        assert pages.get("mini-maria").title == "Mini-Maria"
+
+
+def test_kb_upgrade_on_an_empty_database_reports_what_it_did(tmp_path):
+    """Does `kb upgrade` on a new, empty database create the schema and name the revision it reached?"""
+    app = make_app(tmp_path / "inst", init=False)
+    result = app.test_cli_runner().invoke(args=["upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        head = database.head_revision()
+    assert result.output == f"Databasens schema uppgraderades från en tom databas till {head}.\n"
+    assert schema_differences(app) == []
+
+
+def test_a_database_from_before_migrations_is_stamped_and_keeps_its_pages(tmp_path):
+    """Does `kb init` adopt a database made by create_all (no alembic_version) without losing a page?"""
+    app = make_app(tmp_path / "inst", init=False)
+    with app.app_context():
+        db.create_all()  # what `kb init` did before there were migrations
+        make_page("Samordnad individuell plan", "SIP görs tillsammans.\n", slug="sip")
+    assert "alembic_version" not in table_names(app)
+
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert database.current_revision() == database.head_revision()
+        sip = pages.get("sip")
+        assert sip.title == "Samordnad individuell plan" and "SIP görs tillsammans." in sip.current.source
+    assert schema_differences(app) == []
+
+
+def test_an_old_database_without_the_newer_tables_gets_them(tmp_path):
+    """Does an instance older than the attachments (tables missing) get those tables and keep its pages?"""
+    app = make_app(tmp_path / "inst", init=False)
+    with app.app_context():
+        db.create_all()
+        make_page("Mini-Maria", "Mottagning för unga.\n")
+        db.metadata.tables["attachment_version"].drop(db.engine)
+        db.metadata.tables["attachment"].drop(db.engine)
+
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert {"attachment", "attachment_version"} <= table_names(app)
+    assert schema_differences(app) == []
+    with app.app_context():
+        assert pages.get("mini-maria").title == "Mini-Maria"
+
+
+def test_the_migrations_downgrade_to_nothing_and_up_again(tmp_path):
+    """Can the migrations be undone down to an empty database, and run again to the same schema?"""
+    app = make_app(tmp_path / "inst")
+    with app.app_context():
+        command.downgrade(database.alembic_config(app), "base")
+        assert database.current_revision() is None
+    assert table_names(app) == {"alembic_version"}
+    database.upgrade(app)
+    assert schema_differences(app) == []

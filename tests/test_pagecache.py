@@ -1,0 +1,117 @@
+"""Rendered page views kept in memory: fresh after every change, never shared between people."""
+from __future__ import annotations
+
+import pytest
+from factories import TOKEN_RE, edit_page, login, make_page
+
+from kb.services import pages, structure
+
+
+@pytest.fixture
+def sip(app):
+    """A routine "SIP" linked from a structure page."""
+    with app.app_context():
+        make_page("SIP", "Samordnad individuell plan.\n", type="routine", slug="sip")
+        make_page("NOSAM Lerum", "Arbetar med [[sip]].\n", type="structure", slug="nosam-lerum")
+
+
+def test_a_second_anonymous_view_is_answered_without_running_the_view(app, anon, sip, monkeypatch):
+    """Is the same page for a visitor without a cookie sent from memory, byte for byte?"""
+    first = anon.get("/sida/sip")
+    assert first.status_code == 200 and "Samordnad individuell plan" in first.get_data(as_text=True)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the page view ran")
+
+    monkeypatch.setattr(pages, "head", fail)
+    again = anon.get("/sida/sip")
+    assert again.status_code == 200
+    assert again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Content-Security-Policy"] == first.headers["Content-Security-Policy"]
+
+
+def test_an_edit_shows_at_once_to_anonymous_visitors(app, anon, sip):
+    """After an editor saves, does the next anonymous view show the new text, and a page that
+    another page links to that page's new title?"""
+    assert "Samordnad individuell plan" in anon.get("/sida/sip").get_data(as_text=True)
+    with app.app_context():
+        edit_page(pages.get("sip"), "Nu med checklista.\n")
+    shown = anon.get("/sida/sip").get_data(as_text=True)
+    assert "Nu med checklista" in shown and "Samordnad individuell plan" not in shown
+    with app.app_context():
+        edit_page(pages.get("nosam-lerum"), "Arbetar med [[sip]].\n", title="NOSAM Lerum och Alingsås")
+    assert "NOSAM Lerum och Alingsås" in anon.get("/sida/sip").get_data(as_text=True)
+
+
+def test_a_new_day_renders_the_page_again(app, anon, sip, monkeypatch):
+    """Review dates and overdue marks depend on the date: is a page kept yesterday rendered anew today?"""
+    from datetime import date
+
+    anon.get("/sida/sip")
+    kept = app.wsgi_app.views
+    before = len(kept.entries)
+    monkeypatch.setattr(structure, "today", lambda: date(2099, 1, 1))
+    assert anon.get("/sida/sip").status_code == 200
+    assert len(kept.entries) == before + 1
+
+
+def test_a_logged_in_view_is_never_the_anonymous_one(app, anon, sip):
+    """Does an editor see their own page (with the logout button), even right after an anonymous view?"""
+    anonymous = anon.get("/sida/sip").get_data(as_text=True)
+    assert "Logga ut" not in anonymous
+    editor = login(app, "redaktor", "redaktör")
+    editor.get("/sida/sip")  # the welcome message
+    for _ in range(2):
+        mine = editor.get("/sida/sip").get_data(as_text=True)
+        assert "Logga ut" in mine and "redaktor" in mine
+    assert "Logga ut" not in anon.get("/sida/sip").get_data(as_text=True)
+
+
+def test_two_users_never_get_each_others_page(app, sip):
+    """Kept views carry a CSRF token and a name: does each user get only their own?"""
+    one, two = login(app, "anna", "redaktör"), login(app, "bertil", "redaktör")
+    for client in (one, two, one, two):
+        client.get("/sida/sip")
+    assert "anna" in one.get("/sida/sip").get_data(as_text=True)
+    shown = two.get("/sida/sip").get_data(as_text=True)
+    assert "bertil" in shown and "anna" not in shown
+    # The logout form on the page carries a token of the viewer's own session.
+    token = TOKEN_RE.search(shown).group(1)
+    assert one.post("/logga-ut", data={"csrf_token": token}).status_code == 400
+    assert two.post("/logga-ut", data={"csrf_token": token}).status_code == 302
+
+
+def test_a_flash_message_is_shown_once_and_not_kept(app, sip):
+    """After saving, is "Sidan sparades" shown on the page once, and gone on the next view?"""
+    editor = login(app, "redaktor", "redaktör")
+    editor.get("/sida/sip")
+    with app.app_context():
+        base = pages.get("sip").revision_number
+    saved = editor.post("/sida/sip/redigera", data={"title": "SIP", "type": "routine", "source": "Ny text.\n",
+                                                   "base_revision": str(base), "save": "Spara"},
+                        follow_redirects=True)
+    assert "Sidan sparades (version 2)" in saved.get_data(as_text=True)
+    assert "Sidan sparades" not in editor.get("/sida/sip").get_data(as_text=True)
+
+
+def test_a_deleted_page_is_not_kept(app, anon, admin, sip):
+    """Does a deleted page answer 410 to visitors, and its restored version 200 again?"""
+    anon.get("/sida/sip")
+    with app.app_context():
+        pages.delete_page(pages.get("sip"), author="testare")
+    assert anon.get("/sida/sip").status_code == 410
+    assert anon.get("/sida/sip").status_code == 410
+    with app.app_context():
+        pages.restore_page(pages.get("sip"), author="testare")
+    assert anon.get("/sida/sip").status_code == 200
+
+
+def test_other_pages_and_methods_pass_through(app, anon, sip):
+    """Are the history page and requests with a cookie or a conditional header left to the app?"""
+    kept = app.wsgi_app.views
+    anon.get("/sida/sip/historik")
+    app.test_client().get("/sida/sip", headers={"If-None-Match": 'W/"x"'})
+    assert len(kept.entries) == 0
+    app.test_client().get("/sida/sip")  # a visitor without the session the history page gave
+    assert len(kept.entries) == 1
