@@ -39,7 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.auth import routes as auth
     from kb.extensions import csrf, db, login_manager, migrate
     from kb.glossary import routes as glossary_routes
+    from kb.governance import routes as governance_routes
     from kb.info import routes as info
+    from kb.me import routes as me_routes
     from kb.pages import routes as pages
     from kb.plans import routes as plans
     from kb.search import routes as search
@@ -69,6 +71,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(info.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(glossary_routes.bp)
+    app.register_blueprint(governance_routes.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(me_routes.bp)
     csrf.exempt(api.bp)
     return app

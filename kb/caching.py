@@ -133,10 +133,14 @@ def change_state() -> tuple[int, int, datetime | None]:
 
 
 def _viewer() -> tuple[object, ...]:
-    """Who is looking: the user's id, role and name, and the session's CSRF token (forms embed it)."""
+    """Who is looking: the user's id, role and name, the session's CSRF token (forms embed it), and
+    their unread notifications and watches (the header and the watch buttons)."""
+    from kb.services import notifications
+
     csrf = str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
     if current_user.is_authenticated:
-        return (current_user.id, current_user.role, current_user.name, csrf)
+        return (current_user.id, current_user.role, current_user.name, csrf,
+                notifications.viewer_state(current_user))
     return ("anonym", csrf)
 
 

@@ -33,10 +33,12 @@ def init_instance(app: Flask) -> None:
     """Create the instance folder, secret key, database schema (migrated) and search index (idempotent)."""
     from kb import config as kbconfig
     from kb import database, index
+    from kb.services import organisations
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     kbconfig.load_or_create_secret_key(app.instance_path, create=True)
     database.init_schema(app)
+    organisations.ensure_defaults()
     index.ensure(app)
 
 
@@ -56,9 +58,12 @@ def upgrade_command() -> None:
 
     from kb import database
 
+    from kb.services import organisations
+
     before = database.current_revision()
     try:
         database.init_schema(current_app)
+        organisations.ensure_defaults()
     except CommandError as exc:
         click.echo(f"Fel: databasens schema kunde inte uppgraderas: {exc}", err=True)
         sys.exit(1)
@@ -69,13 +74,16 @@ def upgrade_command() -> None:
         click.echo(f"Databasens schema uppgraderades från {before or 'en tom databas'} till {after}.")
 
 
-def _run_import(folder: Path) -> int:
+def _run_import(folder: Path, *, demo: bool = False) -> int:
+    from kb.services import demo as demo_content
     from kb.services import transfer
 
     files = sorted(Path(folder).glob("*.md"))
     with click.progressbar(length=len(files), label="Importerar", file=sys.stderr,
                            show_pos=True) as bar:
-        report = transfer.import_folder(folder, progress=lambda _name: bar.update(1))
+        progress = lambda _name: bar.update(1)  # noqa: E731
+        report = (demo_content.load(folder, progress=progress) if demo
+                  else transfer.import_folder(folder, progress=progress))
     for name, reason in report.errors:
         click.echo(f"FEL i {name}: {reason}", err=True)
     click.echo(report.summary(), err=bool(report.errors))
@@ -92,8 +100,11 @@ def demo_command() -> None:
     if pages.count_pages():
         click.echo("Kunskapsbanken har redan innehåll; demoinnehållet lästes inte in.")
         return
-    code = _run_import(demo_folder())
+    code = _run_import(demo_folder(), demo=True)
     ensure_demo_admin()
+    from kb.notify_cli import load_demo_notifications
+
+    load_demo_notifications()
     sys.exit(code)
 
 
@@ -177,7 +188,8 @@ def _fail(exc) -> None:
 
 @user_group.command("create")
 @click.argument("name")
-@click.option("--role", "role", default="läsare", show_default=True, help="läsare, redaktör eller administratör")
+@click.option("--role", "role", default="läsare", show_default=True,
+              help="läsare, redaktör, fastställare eller administratör")
 @click.option("--display-name", default="", help="Namn som visas.")
 @click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
 @with_appcontext
@@ -240,9 +252,9 @@ def user_list() -> None:
 
 
 def ensure_demo_admin() -> None:
-    """With no accounts yet, create `admin` with a generated password and print it once."""
+    """With no accounts yet, create `admin` and the demo approver with generated passwords, printed once."""
     from kb.constants import Role
-    from kb.services import users
+    from kb.services import demo, users
 
     if users.all_users():
         return
@@ -250,6 +262,11 @@ def ensure_demo_admin() -> None:
     users.create("admin", password, Role.ADMIN, display_name="Demoadministratör")
     click.echo("Ett demokonto för administratör skapades. Lösenordet visas bara nu:")
     click.echo("  användarnamn: admin")
+    click.echo(f"  lösenord:     {password}")
+    password = users.generate_password()
+    users.create(demo.APPROVER, password, Role.APPROVER, display_name="Demofastställare")
+    click.echo("Ett demokonto för fastställare (fastställer rutiner) skapades. Lösenordet visas bara nu:")
+    click.echo(f"  användarnamn: {demo.APPROVER}")
     click.echo(f"  lösenord:     {password}")
     click.echo("Skapa egna konton med: kb user create NAMN --role redaktör")
 
@@ -270,3 +287,6 @@ def init_app(app: Flask) -> None:
 
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    from kb.notify_cli import init_app as init_notify_cli
+
+    init_notify_cli(app)

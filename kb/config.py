@@ -27,10 +27,27 @@ DEFAULTS: dict[str, object] = {
     "JSON_SORT_KEYS": False,
     # Anonymous visitors may read (an intranet). Set KB_PUBLIC_READ=false to require login for reading.
     "PUBLIC_READ": True,
+    # Page types whose edits are drafts until a fastställare (or administrator) approves them.
+    "APPROVAL_TYPES": ["routine"],
+    # A routine's default review interval: valid until = approval date + this many months.
+    "REVIEW_INTERVAL_MONTHS": 24,
+    # E-mail digests of notifications (kb notify). No SMTP_HOST: in-app notifications only.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "",
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 30.0,
+    # The address users reach kb at, for links in e-mail ("https://kb.example.se").
+    "BASE_URL": "",
 }
 
 # KB_* variables that are read, with a converter each.
 _BOOL = lambda v: v.strip().lower() in {"1", "true", "yes", "ja", "on"}  # noqa: E731
+# A comma-separated list; "none" (or "ingen") for an empty list, since empty variables are skipped.
+_NONE = {"", "none", "ingen"}
+_LIST = lambda v: [i.strip() for i in v.split(",") if i.strip().lower() not in _NONE]  # noqa: E731
 ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "KB_SECRET_KEY": ("SECRET_KEY", str),
@@ -41,6 +58,15 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_ATTACHMENT_MAX": ("ATTACHMENT_MAX", int),
     "KB_EXTRACT_TIMEOUT": ("EXTRACT_TIMEOUT", float),
     "KB_HTTPS": ("HTTPS", _BOOL),
+    "KB_APPROVAL_TYPES": ("APPROVAL_TYPES", _LIST),
+    "KB_REVIEW_INTERVAL_MONTHS": ("REVIEW_INTERVAL_MONTHS", int),
+    "KB_SMTP_HOST": ("SMTP_HOST", str),
+    "KB_SMTP_PORT": ("SMTP_PORT", int),
+    "KB_SMTP_USER": ("SMTP_USER", str),
+    "KB_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "KB_SMTP_FROM": ("SMTP_FROM", str),
+    "KB_SMTP_STARTTLS": ("SMTP_STARTTLS", _BOOL),
+    "KB_BASE_URL": ("BASE_URL", str),
 }
 
 

@@ -69,10 +69,41 @@ class RevisionOp(str, enum.Enum):
 
 
 class ChangeOp(str, enum.Enum):
-    """Operations recorded in the change log."""
+    """Operations recorded in the change log.
+
+    The governance operations (DRAFT … FLAG_RESOLVED) are all recorded on the page (Entity.PAGE,
+    the page's id), so notifications can be derived from the log page by page.
+    """
 
     UPSERT = "upsert"
     DELETE = "delete"
+    # A revision saved as a draft that waits for approval (readers still see the approved one).
+    DRAFT = "draft"
+    # A draft approved (and published), or sent back to the editors with a reason.
+    APPROVE = "approve"
+    RETURN = "return"
+    # A routine marked "Granskad utan ändring": its valid-until date moved forward.
+    REVIEW = "review"
+    # A reader reported the page as outdated or wrong; an editor resolved such a report.
+    FLAG = "flag"
+    FLAG_RESOLVED = "flag_resolved"
+
+
+class RevisionState(str, enum.Enum):
+    """Where a revision stands in the approval workflow."""
+
+    # Saved for a page type that needs approval; readers keep seeing the approved revision.
+    DRAFT = "draft"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    # A type without approval: shown to readers as soon as it is saved.
+    PUBLISHED = "published"
+
+    @property
+    def label(self) -> str:
+        """Swedish description for history lists."""
+        return {"draft": "Utkast", "approved": "Fastställd", "returned": "Skickad tillbaka",
+                "published": "Publicerad"}[self.value]
 
 
 class Entity(str, enum.Enum):
@@ -90,21 +121,30 @@ class Role(str, enum.Enum):
 
     READER = "läsare"
     EDITOR = "redaktör"
+    # Approves (fastställer) drafts of page types that need approval; may edit too.
+    APPROVER = "fastställare"
     ADMIN = "administratör"
 
     @property
     def rank(self) -> int:
         """Order of rights: a higher rank includes the lower ones."""
-        return {"läsare": 1, "redaktör": 2, "administratör": 3}[self.value]
+        return {"läsare": 1, "redaktör": 2, "fastställare": 3, "administratör": 4}[self.value]
+
+    @property
+    def label(self) -> str:
+        """The Swedish name with a capital letter ("Fastställare")."""
+        return self.value.capitalize()
 
     @classmethod
     def parse(cls, value: str) -> Role:
         """A role from its Swedish name, with or without å/ä/ö, or an English alias."""
         folded = fold_name(value)
         aliases = {"lasare": cls.READER, "reader": cls.READER, "redaktor": cls.EDITOR, "editor": cls.EDITOR,
+                   "faststallare": cls.APPROVER, "approver": cls.APPROVER,
                    "administrator": cls.ADMIN, "admin": cls.ADMIN}
         if folded not in aliases:
-            raise ValueError(f"Okänd roll ”{value}”. Välj läsare, redaktör eller administratör.")
+            raise ValueError(f"Okänd roll ”{value}”. "
+                             "Välj läsare, redaktör, fastställare eller administratör.")
         return aliases[folded]
 
 
@@ -127,6 +167,15 @@ class AuditAction(str, enum.Enum):
     ATTACHMENT_UPLOADED = "attachment.uploaded"
     ATTACHMENT_DELETED = "attachment.deleted"
     ATTACHMENT_RESTORED = "attachment.restored"
+    PAGE_DRAFT = "page.draft"
+    PAGE_APPROVED = "page.approved"
+    PAGE_RETURNED = "page.returned"
+    PAGE_REVIEWED = "page.reviewed"
+    PAGE_FLAGGED = "page.flagged"
+    FLAG_RESOLVED = "flag.resolved"
+    ORGANISATION_SAVED = "organisation.saved"
+    ORGANISATION_RETIRED = "organisation.retired"
+    ORGANISATION_RESTORED = "organisation.restored"
     USER_CREATED = "user.created"
     USER_ROLE = "user.role_changed"
     USER_DISABLED = "user.disabled"
@@ -136,6 +185,7 @@ class AuditAction(str, enum.Enum):
     LOGOUT = "auth.logout"
     LOGIN_FAILED = "auth.login_failed"
     LOCKOUT = "auth.lockout"
+    USER_EMAIL = "user.email_changed"
 
     @property
     def label(self) -> str:
@@ -160,6 +210,15 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.ATTACHMENT_UPLOADED: "Bilaga uppladdad",
     AuditAction.ATTACHMENT_DELETED: "Bilaga borttagen",
     AuditAction.ATTACHMENT_RESTORED: "Bilaga återskapad",
+    AuditAction.PAGE_DRAFT: "Utkast sparat (väntar på fastställelse)",
+    AuditAction.PAGE_APPROVED: "Sida fastställd",
+    AuditAction.PAGE_RETURNED: "Utkast skickat tillbaka",
+    AuditAction.PAGE_REVIEWED: "Rutin granskad utan ändring",
+    AuditAction.PAGE_FLAGGED: "Fel rapporterat på sida",
+    AuditAction.FLAG_RESOLVED: "Felrapport åtgärdad",
+    AuditAction.ORGANISATION_SAVED: "Organisation sparad",
+    AuditAction.ORGANISATION_RETIRED: "Organisation avvecklad",
+    AuditAction.ORGANISATION_RESTORED: "Organisation återinförd",
     AuditAction.USER_CREATED: "Användare skapad",
     AuditAction.USER_ROLE: "Roll ändrad",
     AuditAction.USER_DISABLED: "Användare inaktiverad",
@@ -169,6 +228,7 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.LOGOUT: "Utloggning",
     AuditAction.LOGIN_FAILED: "Misslyckad inloggning",
     AuditAction.LOCKOUT: "Inloggning spärrad",
+    AuditAction.USER_EMAIL: "E-postadress eller e-postval ändrat",
 }
 
 
@@ -266,3 +326,20 @@ MEDIA_TYPE_INFO: dict[MediaType, tuple[str, tuple[str, ...]]] = {
     MediaType.PNG: ("PNG-bild", ("png",)),
     MediaType.JPEG: ("JPEG-bild", ("jpg", "jpeg")),
 }
+
+
+class WatchKind(str, enum.Enum):
+    """What a user can watch: one page, a structure (its pages, plans and activities) or a page type."""
+
+    PAGE = "page"
+    STRUCTURE = "structure"
+    PAGE_TYPE = "page_type"
+
+
+class ReminderKind(str, enum.Enum):
+    """Reminders `kb notify` creates from dates (each once per person, subject and date)."""
+
+    ROUTINE_SOON = "routine_soon"
+    ROUTINE_PASSED = "routine_passed"
+    ACTIVITY_DUE = "activity_due"
+    ACTIVITY_FOLLOW_UP = "activity_follow_up"

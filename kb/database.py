@@ -26,6 +26,8 @@ BASELINE_TABLES = frozenset({
     "page_link", "plan_revision", "read_mark", "revision", "slug_alias", "user_account",
 })
 VERSION_TABLE = "alembic_version"
+# Baseline tables that later migrations alter (a7e3c9d21f04: routine governance).
+ALTERED_LATER = frozenset({"page", "revision", "user_account"})
 
 
 class IdConverter(IntegerConverter):
@@ -72,8 +74,12 @@ def _adopt_pre_migration_database(app: Flask, missing: set[str]) -> None:
 
     Instances older than some of the baseline's tables lack them; those are created first, as the
     old `kb init` did. The models' definitions of those tables equal the baseline's as long as no
-    later migration changes them: a migration that alters one of them must replace this step.
+    later migration changes them. Later migrations alter only tables that every such instance has
+    (ALTERED_LATER, from the first version of kb on).
     """
+    if missing & ALTERED_LATER:
+        raise RuntimeError(f"Databasen saknar tabellerna {', '.join(sorted(missing & ALTERED_LATER))} "
+                           "och kan inte uppgraderas.")
     if missing:
         db.metadata.create_all(db.engine, tables=[db.metadata.tables[name] for name in sorted(missing)])
     command.stamp(alembic_config(app), BASELINE)

@@ -16,6 +16,7 @@ class Permission(enum.Enum):
 
     READ = Role.READER
     EDIT = Role.EDITOR
+    APPROVE = Role.APPROVER
     ADMIN = Role.ADMIN
 
 
@@ -45,8 +46,62 @@ def require(permission: Permission) -> Callable:
     return decorator
 
 
+def _active(user) -> bool:
+    return (user is not None and getattr(user, "is_authenticated", False)
+            and not getattr(user, "disabled", False))
+
+
+def sees_unpublished(user) -> bool:
+    """Whether `user` sees drafts and pages never approved (editors, fastställare, administrators)."""
+    return can(user, Permission.EDIT)
+
+
+def can_read_page(user, page) -> bool:
+    """Whether `user` may see this page at all: readers only once it is published or approved.
+
+    `page` is a Page or a row with its published_revision_id (kb.services.pages.head)."""
+    return can(user, Permission.READ) and (page.published_revision_id is not None or sees_unpublished(user))
+
+
+def readable_pages(user, pages) -> list:
+    """The pages `user` may open: not deleted, and (for readers) published."""
+    return [p for p in pages if not p.deleted and can_read_page(user, p)]
+
+
+def can_approve(user, page, people: dict | None = None) -> bool:
+    """Whether `user` may approve (or send back) the page's draft.
+
+    Administrators always may. Otherwise the routine's named approver may (the `approver` field of
+    the published version, or of the draft for a page never approved), if that name is an active
+    fastställare or administrator; when no such approver is named, every fastställare may.
+    `people`: governance.approver_accounts(), when a list asks for many pages.
+    """
+    if not _active(user):
+        return False
+    role = Role(user.role)
+    if role is Role.ADMIN:
+        return True
+    if role.rank < Role.APPROVER.rank:
+        return False
+    from kb.services import governance
+
+    named = governance.named_approver(page, people)
+    return named is None or named.id == user.id
+
+
+def can_flag(user) -> bool:
+    """Whether `user` may report a page as outdated or wrong (any logged-in user)."""
+    return _active(user)
+
+
+def can_govern(user) -> bool:
+    """Whether `user` may record reviews and resolve reports (editors act for the owning structure)."""
+    return can(user, Permission.EDIT)
+
+
 # Endpoints anyone may reach even when reading requires login.
-OPEN_ENDPOINTS = frozenset({"auth.login", "static", "info.accessibility"})
+# The e-mail unsubscribe link works without a login: its token names the user.
+OPEN_ENDPOINTS = frozenset({"auth.login", "static", "info.accessibility", "me.unsubscribe"})
 
 
 def guard_reading():

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from kb import fuzzydate
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp
-from kb.permissions import Permission, can
+from kb.permissions import Permission, can, readable_pages
 from kb.typed import specs_for
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -121,6 +121,30 @@ def is_overdue(activity) -> bool:
     return activity.is_overdue(today())
 
 
+def readable(pages) -> list:
+    """The pages the current user may open (not deleted; readers: published ones only)."""
+    from flask_login import current_user
+
+    return readable_pages(current_user, pages)
+
+
+def person(username: str) -> str:
+    """A username as the person's name ("Demofastställare"), or as it is when there is no such account.
+
+    Looked up once per name and request: a list names the same people again and again."""
+    from flask import g
+
+    from kb.services import users
+
+    if not username:
+        return "okänd"
+    names: dict[str, str] = g.setdefault("kb_person_names", {})
+    if username not in names:
+        user = users.get(username)
+        names[username] = user.name if user is not None else username
+    return names[username]
+
+
 def reject_key(mapping: dict, key: str) -> dict:
     """A copy of a mapping without one key (for building pagination links)."""
     return {k: v for k, v in mapping.items() if k != key}
@@ -132,9 +156,9 @@ def init_app(app: Flask) -> None:
                                  type_label=type_label, op_label=op_label,
                                  reject_key=reject_key, iso_date_long=iso_date_long, nl2br=nl2br,
                                  fact_item=fact_item, fuzzy_date=fuzzy_date, status_label=status_label,
-                                 plural=plural)
+                                 plural=plural, readable=readable)
     app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS,
                                  Permission=Permission, can=can, facts_specs=specs_for,
-                                 review_state=review_state, is_overdue=is_overdue)
+                                 review_state=review_state, is_overdue=is_overdue, person=person)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -12,6 +12,8 @@ from datetime import date
 from kb.constants import PageType
 
 TEXT, LONG, DATE, LIST, PAGE, CHOICE, NUMBER = "text", "long", "date", "list", "page", "choice", "number"
+# A username (validated against the accounts by the page service) and a list of organisation keys.
+USER, ORGANISATIONS = "user", "organisations"
 ROUTINE_STATUSES = ("gällande", "under revidering", "upphävd")
 TEXT_MAX = 2000
 LIST_MAX = 50
@@ -26,6 +28,8 @@ class FieldSpec:
     kind: str
     help: str = ""
     choices: tuple[str, ...] = ()
+    # Largest value of a NUMBER field.
+    maximum: int = 999
 
 
 TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
@@ -49,8 +53,15 @@ TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     ),
     PageType.ROUTINE.value: (
         FieldSpec("owner", "Ägare (struktur)", PAGE, "Strukturen som äger rutinen."),
+        FieldSpec("approver", "Fastställare", USER,
+                  "Den som fastställer rutinen. Utan namn kan alla med rollen fastställare göra det."),
+        FieldSpec("applies_to", "Gäller för", ORGANISATIONS, "Organisationerna som rutinen gäller för."),
         FieldSpec("valid_from", "Gäller från", DATE, "Datum som ÅÅÅÅ-MM-DD."),
-        FieldSpec("review_by", "Revideras senast", DATE, "Datum som ÅÅÅÅ-MM-DD."),
+        FieldSpec("review_interval", "Granskningsintervall (månader)", NUMBER,
+                  "Hur ofta rutinen ska granskas. Tomt: standardintervallet.", maximum=120),
+        FieldSpec("valid_until", "Giltig till", DATE,
+                  "Lämna tomt eller oförändrat så räknas datumet ut när rutinen fastställs: "
+                  "fastställelsedatum plus granskningsintervallet."),
         FieldSpec("status", "Status", CHOICE, choices=ROUTINE_STATUSES),
         FieldSpec("related", "Relaterade dokument och länkar", LIST,
                   "Ett per rad: en webbadress, [[sida]] eller ett dokuments namn."),
@@ -62,7 +73,10 @@ TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
 }
 
 ALL_FIELD_NAMES: frozenset[str] = frozenset(f.name for specs in TYPE_FIELDS.values() for f in specs)
+# Old front-matter names still read on import (review_by was the routine's date before valid_until).
+FIELD_ALIASES: dict[str, str] = {"review_by": "valid_until"}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_USERNAME_RE = re.compile(r"^[a-z0-9åäö][a-z0-9åäö._-]{1,79}$")
 
 
 def specs_for(page_type: str) -> tuple[FieldSpec, ...]:
@@ -97,7 +111,7 @@ def clean_fields(page_type: str, raw: dict) -> tuple[dict, dict[str, str]]:
         if value is None or value == "" or value == []:
             continue
         key = f"fields.{spec.name}"
-        if spec.kind == LIST:
+        if spec.kind in (LIST, ORGANISATIONS):
             items = _as_list(value)
             if len(items) > LIST_MAX:
                 errors[key] = f"{spec.label}: högst {LIST_MAX} rader."
@@ -108,8 +122,8 @@ def clean_fields(page_type: str, raw: dict) -> tuple[dict, dict[str, str]]:
             continue
         if spec.kind == NUMBER:
             text = str(value).strip()
-            if not text.isdigit() or not 1 <= int(text) <= 999:
-                errors[key] = f"{spec.label} ska vara ett heltal från 1 till 999."
+            if not text.isdigit() or not 1 <= int(text) <= spec.maximum:
+                errors[key] = f"{spec.label} ska vara ett heltal från 1 till {spec.maximum}."
             else:
                 values[spec.name] = int(text)
             continue
@@ -127,13 +141,15 @@ def clean_fields(page_type: str, raw: dict) -> tuple[dict, dict[str, str]]:
             errors[key] = f"{spec.label} ska vara en av: {', '.join(spec.choices)}."
         elif spec.kind == PAGE and not re.match(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", text):
             errors[key] = f"{spec.label}: ange sidans adress (slug), t.ex. samordningsgruppen."
+        elif spec.kind == USER and not _USERNAME_RE.match(text.lower()):
+            errors[key] = f"{spec.label}: ange ett användarnamn, t.ex. anna.svensson."
         elif len(text) > TEXT_MAX:
             errors[key] = f"{spec.label} får vara högst {TEXT_MAX} tecken."
         else:
-            values[spec.name] = text
-    if page_type == PageType.ROUTINE.value and "valid_from" in values and "review_by" in values \
-            and values["review_by"] < values["valid_from"]:
-        errors["fields.review_by"] = "Revideras senast kan inte vara före Gäller från."
+            values[spec.name] = text.lower() if spec.kind == USER else text
+    if page_type == PageType.ROUTINE.value and "valid_from" in values and "valid_until" in values \
+            and values["valid_until"] < values["valid_from"]:
+        errors["fields.valid_until"] = "Giltig till kan inte vara före Gäller från."
     return values, errors
 
 
@@ -163,12 +179,42 @@ def relation_errors(slug: str, page_type: str, fields: dict,
     return errors
 
 
+def add_months(day: date, months: int) -> date:
+    """`day` plus a number of months; the 31st becomes the last day of a shorter month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).day
+    return date(year, month, min(day.day, last))
+
+
+def interval_months(fields: dict, default: int) -> int:
+    """A routine's review interval in months: its own, else the default."""
+    value = fields.get("review_interval")
+    return int(value) if isinstance(value, int) or str(value or "").isdigit() else default
+
+
+def with_valid_until(fields: dict, previous: str | None, published_on: date, default_months: int, *,
+                     keep: bool = False) -> dict:
+    """Fields with the effective valid-until date of a routine published (or approved) on `published_on`.
+
+    A date the editor entered or changed is kept; an empty or unchanged one starts a new period:
+    publication date plus the review interval. `keep` keeps `previous` (the content is not new).
+    """
+    out = dict(fields)
+    given = out.get("valid_until")
+    if keep and previous:
+        out["valid_until"] = previous
+    elif not given or given == previous:
+        out["valid_until"] = add_months(published_on, interval_months(out, default_months)).isoformat()
+    return out
+
+
 REVIEW_SOON_DAYS = 60
 
 
 def review_state(fields: dict, today: date) -> str | None:
-    """'overdue', 'soon' (within 60 days) or None for a routine's review date."""
-    due = parse_date(str(fields.get("review_by", "")))
+    """'overdue', 'soon' (within 60 days) or None for a routine's valid-until date."""
+    due = parse_date(str(fields.get("valid_until", "")))
     if due is None or fields.get("status") == "upphävd":
         return None
     if due < today:

@@ -97,21 +97,34 @@ def make_app(instance: Path, *, init: bool = True, **config):
 
 
 def make_page(title: str = "Testsida", source: str = "Text.\n", type: str = "article", **kw) -> object:
-    """Create a page through the page service and return it."""
+    """Create a page through the page service and return it.
+
+    A page of a type that needs approval (routines) is created approved, as an import creates it,
+    unless `approved=False` (then it is a draft that only editors see).
+    """
     data = pages.PageData(title=title, type=type, source=source, summary=kw.pop("summary", ""),
                           tags=kw.pop("tags", []), target_groups=kw.pop("target_groups", []),
                           slug=kw.pop("slug", None))
-    return pages.create_page(data, author=kw.pop("author", "testare"), comment=kw.pop("comment", ""))
+    author = kw.pop("author", "testare")
+    approved = kw.pop("approved", True) and pages.requires_approval(type)
+    return pages.create_page(data, author=author, comment=kw.pop("comment", ""),
+                             approval=pages.Approval(by=author) if approved else None)
 
 
-def edit_page(page, source: str, author: str = "testare", **changes) -> object:
-    """Save a new revision of a page with new source (and optional other fields)."""
+def edit_page(page, source: str, author: str = "testare", approved: bool = True, **changes) -> object:
+    """Save a new revision of a page with new source (and optional other fields).
+
+    For a type that needs approval the revision is approved at once (as an import approves it),
+    unless `approved=False` (then it is a draft).
+    """
     data = pages.PageData(title=changes.get("title", page.title), type=changes.get("type", page.type),
                           source=source, summary=changes.get("summary", page.summary),
                           tags=changes.get("tags", list(page.tags)),
                           target_groups=changes.get("target_groups", list(page.target_groups)),
                           slug=changes.get("slug"))
-    return pages.update_page(page, data, base_revision=page.revision_number, author=author)
+    needs = pages.requires_approval(data.type) or pages.requires_approval(page.type)
+    approval = pages.Approval(by=author) if approved and needs else None
+    return pages.update_page(page, data, base_revision=page.revision_number, author=author, approval=approval)
 
 
 PASSWORD = "Rätt-häftig-fras-2026"

@@ -178,6 +178,32 @@ def test_a_role_change_changes_the_etag(app, sip):
     assert resp.status_code == 200 and "Administration" in resp.get_data(as_text=True)
 
 
+def test_watching_and_a_new_notification_change_the_etag(app, sip):
+    """Does a reader who starts watching the page, or gets a notification (the header's unread
+    count), get a new copy rather than a 304 of the old one?"""
+    from kb.constants import WatchKind
+    from kb.services import notifications, users
+
+    reader = signed_in(app, "lisa", "läsare")
+    before = etag(reader)
+    with app.app_context():
+        notifications.watch(users.get("lisa"), WatchKind.PAGE, db.session.get(Page, sip["page"]))
+        db.session.commit()
+    resp = revalidate(reader, before)
+    assert resp.status_code == 200 and "Sluta bevaka sidan" in resp.get_data(as_text=True)
+    watching = resp.headers["ETag"]
+    with app.app_context():
+        edit_page(db.session.get(Page, sip["page"]), "Ny text om SIP.\n", author="anna")
+        notifications.notify_changes()
+    fresh = reader.get("/sida/sip")
+    assert "Min sida <span class=\"unread-count\">(1)</span>" in fresh.get_data(as_text=True)
+    with app.app_context():
+        notifications.mark_all_read(users.get("lisa"))
+    resp = revalidate(reader, fresh.headers["ETag"])
+    assert resp.status_code == 200 and "unread-count" not in resp.get_data(as_text=True)
+    assert fresh.headers["ETag"] != watching
+
+
 def test_a_page_with_a_flash_message_is_sent_in_full(anon, sip):
     """Does a waiting flash message always reach the user (no 304, no ETag for that response)?"""
     tag = etag(anon)

@@ -12,7 +12,7 @@ from kb import create_app, index
 from kb.constants import ChangeOp, Entity
 from kb.extensions import db
 from kb.index import store
-from kb.models import Change, Page
+from kb.models import Change, Page, Revision
 from kb.services import changes, glossary, pages
 
 
@@ -198,12 +198,24 @@ def test_a_glossary_change_reaches_the_synonyms(app):
     assert found(app, "FCA") == ["familjecentral"]
 
 
+def published_row(**values) -> Page:
+    """A page and its one published revision written straight to the database (no change logged)."""
+    page = Page(tags=[], target_groups=[], revision_number=1, **values)
+    db.session.add(page)
+    db.session.flush()
+    rev = Revision(page_id=page.id, number=1, title=page.title, type=page.type, fields=page.fields)
+    db.session.add(rev)
+    db.session.flush()
+    page.published_revision_id = rev.id
+    db.session.commit()
+    return page
+
+
 def test_pages_written_straight_to_the_database_are_indexed_by_a_rebuild(app):
     """Does `rebuild` index what is in the database even if no change was logged for it?"""
     with app.app_context():
-        db.session.add(Page(slug="importerad", title="Importerad sida", type="article", text="Bulkimport.",
-                            tags=[], target_groups=[], fields={}))
-        db.session.commit()
+        published_row(slug="importerad", title="Importerad sida", type="article", text="Bulkimport.",
+                      fields={})
     assert found(app, "bulkimport") == []
     index.rebuild(app)
     assert found(app, "bulkimport") == ["importerad"]
@@ -223,9 +235,8 @@ def test_a_deleted_glossary_term_stops_acting_as_a_synonym(app):
 def test_drafts_are_hidden_unless_asked_for(app):
     """Is a page whose status is "utkast" left out of ordinary searches but found with include_drafts?"""
     with app.app_context():
-        db.session.add(Page(slug="utkast-rutin", title="Rutin för nattpatrull", type="routine",
-                            text="Nattpatrull.", tags=[], target_groups=[], fields={"status": "utkast"}))
-        db.session.commit()
+        published_row(slug="utkast-rutin", title="Rutin för nattpatrull", type="routine", text="Nattpatrull.",
+                      fields={"status": "utkast"})
     index.rebuild(app)
     assert found(app, "nattpatrull") == []
     assert found(app, "nattpatrull", include_drafts=True) == ["utkast-rutin"]

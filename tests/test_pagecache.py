@@ -91,7 +91,7 @@ def test_a_flash_message_is_shown_once_and_not_kept(app, sip):
     saved = editor.post("/sida/sip/redigera", data={"title": "SIP", "type": "routine", "source": "Ny text.\n",
                                                    "base_revision": str(base), "save": "Spara"},
                         follow_redirects=True)
-    assert "Sidan sparades (version 2)" in saved.get_data(as_text=True)
+    assert "Sidan sparades som utkast (version 2)" in saved.get_data(as_text=True)  # a routine: a draft
     assert "Sidan sparades" not in editor.get("/sida/sip").get_data(as_text=True)
 
 

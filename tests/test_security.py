@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -121,6 +122,12 @@ def test_permission_matrix(app, role, method, path, needs):
 
 
 # --- XSS through the real edit form and through import ---------------------------------------
+def without_own_forms(html: str) -> str:
+    """The HTML without the app's own forms on the page (watch, report an error): those with a CSRF
+    field. Saved text cannot bring one: the sanitiser lets no <input> through (see test_sanitize)."""
+    return re.sub(r"<form\b(?:(?!</form>).)*?name=\"csrf_token\".*?</form>", "", html, flags=re.S)
+
+
 def test_xss_corpus_through_the_edit_form(app, client):
     """Does every vector saved through the edit form (as body, title and summary) render inert?"""
     for n, (name, vector) in enumerate(XSS_VECTORS):
@@ -129,7 +136,7 @@ def test_xss_corpus_through_the_edit_form(app, client):
         assert resp.status_code == 302, (name, resp.status_code)
         html = client.get(f"/sida/xss-{n}").get_data(as_text=True)
         body = html.split('<main id="innehall"', 1)[1].split("</main>", 1)[0]
-        assert_safe(body)
+        assert_safe(without_own_forms(body))
         assert "<script" not in body.lower(), name
 
 

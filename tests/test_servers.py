@@ -143,18 +143,18 @@ def test_a_save_that_finds_the_index_busy_is_applied_by_the_worker_holding_it(tm
         changes.record(Entity.PAGE, page.id, ChangeOp.UPSERT, "testare")
         db.session.commit()
     busy, go_on = threading.Event(), threading.Event()
-    load = store._load_document
+    load = store._load_documents
 
     def slow_load(*args):
         busy.set()
         go_on.wait(10)
         return load(*args)
 
-    monkeypatch.setattr(store, "_load_document", slow_load)
+    monkeypatch.setattr(store, "_load_documents", slow_load)
     first_worker = threading.Thread(target=store.catch_up, args=(app,))
     first_worker.start()
     assert busy.wait(10)
-    monkeypatch.setattr(store, "_load_document", load)
+    monkeypatch.setattr(store, "_load_documents", load)
     with app.app_context():  # the second worker saves; its catch-up finds the lock taken
         edit_page(pages.get("rehabilitering"), "Träning och hemrehabilitering.\n")
     assert index.status(app)["pending"] == 2

@@ -1,7 +1,7 @@
 """Typed pages: structured fields, fact box, review dates, the organisation chart, the orientation path."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from factories import login
@@ -11,8 +11,10 @@ from kb.services.errors import ValidationError
 
 
 def create(title, type, fields=None, source="Text\n", slug=None):
-    """Create a page with structured fields through the service."""
-    return pages.create_page(pages.PageData(title=title, type=type, source=source, fields=fields or {}, slug=slug))
+    """Create a page with structured fields through the service (approved, if its type needs that)."""
+    approval = pages.Approval(by="testare") if pages.requires_approval(type) else None
+    data = pages.PageData(title=title, type=type, source=source, fields=fields or {}, slug=slug)
+    return pages.create_page(data, approval=approval)
 
 
 def test_fields_are_validated_per_type(app):
@@ -71,30 +73,30 @@ def test_reception_fact_box_shows_hours(app, anon):
 
 
 def test_review_dates_marked_and_listed(app, anon):
-    """Are overdue and soon-due routines marked on their page and listed by date?"""
+    """Are expired and soon-expiring routines marked on their page and listed by date?"""
     today = structure.today()
     with app.app_context():
-        create("Gammal rutin", "routine", {"review_by": (today - timedelta(days=10)).isoformat()})
-        create("Snart rutin", "routine", {"review_by": (today + timedelta(days=30)).isoformat()})
-        create("Ny rutin", "routine", {"review_by": (today + timedelta(days=300)).isoformat()})
-    assert "Revidering försenad" in anon.get("/sida/gammal-rutin").get_data(as_text=True)
-    assert "Revideras snart" in anon.get("/sida/snart-rutin").get_data(as_text=True)
+        create("Gammal rutin", "routine", {"valid_until": (today - timedelta(days=10)).isoformat()})
+        create("Snart rutin", "routine", {"valid_until": (today + timedelta(days=30)).isoformat()})
+        create("Ny rutin", "routine", {"valid_until": (today + timedelta(days=300)).isoformat()})
+    assert "Giltighetstiden gick ut" in anon.get("/sida/gammal-rutin").get_data(as_text=True)
+    assert "Ska granskas snart" in anon.get("/sida/snart-rutin").get_data(as_text=True)
     fresh = anon.get("/sida/ny-rutin").get_data(as_text=True)
-    assert "Revidering försenad" not in fresh and "Revideras snart" not in fresh
+    assert "Giltighetstiden gick ut" not in fresh and "Ska granskas snart" not in fresh
     listing = anon.get("/att-revidera").get_data(as_text=True)
     assert listing.index("Gammal rutin") < listing.index("Snart rutin") and "Ny rutin" not in listing
-    assert "Försenad" in listing and "Snart" in listing
+    assert "Giltighetstiden har gått ut" in listing and "Går ut snart" in listing
 
 
 def test_fields_round_trip_through_export_and_import(app, tmp_path):
     """Are structured fields exported in the front matter and imported back identically?"""
     with app.app_context():
         create("SAMLA", "structure", {"members": ["Lerums kommun", "Alingsås kommun"], "mandate": "Rad 1\nRad 2"})
-        create("SIP", "routine", {"owner": "samla", "valid_from": "2025-01-01", "review_by": "2027-01-01",
+        create("SIP", "routine", {"owner": "samla", "valid_from": "2025-01-01", "valid_until": "2027-01-01",
                                   "status": "gällande", "related": ["[[samla]]", "https://www.1177.se/"]})
         transfer.export_folder(tmp_path / "e1")
     text = (tmp_path / "e1" / "sip.md").read_text(encoding="utf-8")
-    assert "owner: samla" in text and "review_by: '2027-01-01'" in text
+    assert "owner: samla" in text and "valid_until: '2027-01-01'" in text and "approved_by: testare" in text
     from factories import make_app
 
     other = make_app(tmp_path / "b")
@@ -110,7 +112,7 @@ def test_import_refuses_bad_fields_and_unknown_parents(app, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.md").write_text("---\ntitle: A\ntype: structure\nparent: finns-inte\n---\n", encoding="utf-8")
-    (folder / "b.md").write_text("---\ntitle: B\ntype: routine\nreview_by: 2026-99-01\n---\n", encoding="utf-8")
+    (folder / "b.md").write_text("---\ntitle: B\ntype: routine\nvalid_until: 2026-99-01\n---\n", encoding="utf-8")
     (folder / "c.md").write_text("---\ntitle: C\ntype: structure\nparent: d\n---\n", encoding="utf-8")
     (folder / "d.md").write_text("---\ntitle: D\ntype: structure\n---\n", encoding="utf-8")
     with app.app_context():
@@ -123,7 +125,7 @@ def test_import_refuses_bad_fields_and_unknown_parents(app, tmp_path):
 def test_new_page_starts_from_the_type_template(client):
     """Does a new routine start with the routine headings and empty fact fields?"""
     html = client.get("/ny?typ=routine").get_data(as_text=True)
-    assert "## Så här gör du" in html and "Revideras senast" in html
+    assert "## Så här gör du" in html and "Giltig till" in html and "Gäller för" in html
 
 
 def test_edit_form_saves_fields_and_reports_errors(client, app):
@@ -162,9 +164,10 @@ def test_demo_uses_every_field(demo_app):
         assert structures and sum(1 for p in structures if p.fields.get("parent")) >= len(structures) - 2
         assert all(p.fields.get("opening_hours") for p in by_type[pages.PageType.RECEPTION])
         routines = by_type[pages.PageType.ROUTINE]
-        assert all(p.fields.get("owner") and p.fields.get("review_by") for p in routines)
-        states = {d.state for d in structure.review_list(date(2026, 11, 23))}
-        assert states == {"overdue", "soon"}
+        assert all(p.fields.get("owner") and p.fields.get("valid_until") and p.fields.get("applies_to")
+                   for p in routines)
+        states = {d.state for d in structure.review_list()}
+        assert states == {"overdue"}
 
 
 def test_structured_fields_are_searchable(app):
@@ -181,8 +184,8 @@ def test_search_results_mark_routines_due_for_review(app, anon):
     """Is a routine past its review date marked as such in search results?"""
     today = structure.today()
     with app.app_context():
-        create("Utskrivningsrutin", "routine", {"review_by": (today - timedelta(days=5)).isoformat()})
-        create("Inskrivningsrutin", "routine", {"review_by": (today + timedelta(days=500)).isoformat()})
+        create("Utskrivningsrutin", "routine", {"valid_until": (today - timedelta(days=5)).isoformat()})
+        create("Inskrivningsrutin", "routine", {"valid_until": (today + timedelta(days=500)).isoformat()})
     html = anon.get("/sok?q=utskrivningsrutin").get_data(as_text=True)
-    assert "Revidering försenad" in html
-    assert "Revidering försenad" not in anon.get("/sok?q=inskrivningsrutin").get_data(as_text=True)
+    assert "Giltighetstiden har gått ut" in html
+    assert "Giltighetstiden har gått ut" not in anon.get("/sok?q=inskrivningsrutin").get_data(as_text=True)

@@ -48,3 +48,17 @@ class AuditFilterForm(FlaskForm):
     since = DateField("Från och med", validators=[Optional()])
     until = DateField("Till och med", validators=[Optional()])
     submit = SubmitField("Filtrera")
+
+
+class OrganisationForm(FlaskForm):
+    """Add an organisation to the list routines apply to, or rename one."""
+
+    name = StringField("Namn", validators=[InputRequired("Ange organisationens namn.")],
+                       render_kw={"maxlength": 200})
+    submit = SubmitField("Spara")
+
+
+class RetireForm(FlaskForm):
+    """Retire an organisation, or bring it back."""
+
+    submit = SubmitField("Ändra")

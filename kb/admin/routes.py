@@ -6,10 +6,11 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from kb.admin.forms import AuditFilterForm, CreateUserForm, RoleForm, ToggleForm
+from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RetireForm, RoleForm, ToggleForm
 from kb.constants import AuditAction, Role
+from kb.me.forms import EmailForm
 from kb.permissions import Permission, require
-from kb.services import audit, users
+from kb.services import audit, organisations, users
 from kb.services.errors import ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -72,6 +73,79 @@ def toggle(username: str):
     users.set_disabled(username, not user.disabled)
     flash(f"{username} är nu {'inaktiverad' if user.disabled else 'aktiv'}.", "success")
     return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/anvandare/<username>/e-post", methods=["GET", "POST"])
+@require(Permission.ADMIN)
+def email(username: str):
+    """Set a user's e-mail address and e-mail choice for notifications."""
+    user = users.get(username)
+    if user is None:
+        abort(404)
+    form = EmailForm(obj=user)
+    if form.validate_on_submit():
+        users.set_email(user.username, form.email.data or "",
+                        notifications=bool(form.email_notifications.data))
+        flash(f"E-postinställningarna för {user.username} är sparade.", "success")
+        return redirect(url_for("admin.user_list"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("me/email.html", form=form, subject=user, own=False), status
+
+
+@bp.route("/organisationer", methods=["GET", "POST"])
+@require(Permission.ADMIN)
+def organisation_list():
+    """The organisations routines can apply to ("Gäller för"): list them and add new ones."""
+    form = OrganisationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            org = organisations.create(form.name.data or "", actor=current_user.username)
+        except ValidationError as exc:
+            form.name.errors = list(exc.errors.values())
+            status = 422
+        else:
+            flash(f"Organisationen ”{org.name}” lades till.", "success")
+            return redirect(url_for("admin.organisation_list"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/organisations.html", form=form, rename_form=OrganisationForm,
+                           organisations=organisations.all_organisations(), retire_form=RetireForm()), status
+
+
+@bp.post("/organisationer/<key>/namn")
+@require(Permission.ADMIN)
+def organisation_rename(key: str):
+    """Rename an organisation (pages keep pointing to it)."""
+    org = organisations.get(key)
+    if org is None:
+        abort(404)
+    form = OrganisationForm()
+    if not form.validate_on_submit():
+        flash("Ange organisationens nya namn.", "error")
+        return redirect(url_for("admin.organisation_list"))
+    old = org.name
+    try:
+        organisations.rename(org, form.name.data or "", actor=current_user.username)
+    except ValidationError as exc:
+        flash(" ".join(exc.errors.values()), "error")
+    else:
+        flash(f"”{old}” heter nu ”{org.name}”.", "success")
+    return redirect(url_for("admin.organisation_list"))
+
+
+@bp.post("/organisationer/<key>/avveckla")
+@require(Permission.ADMIN)
+def organisation_retire(key: str):
+    """Retire an organisation (it can no longer be chosen) or bring it back."""
+    org = organisations.get(key)
+    if org is None:
+        abort(404)
+    if not RetireForm().validate_on_submit():
+        abort(400)
+    organisations.set_retired(org, not org.retired, actor=current_user.username)
+    flash(f"”{org.name}” är {'avvecklad' if org.retired else 'åter valbar'}.", "success")
+    return redirect(url_for("admin.organisation_list"))
 
 
 @bp.get("/logg")

@@ -6,10 +6,12 @@ per parameter; an unknown plan or page answers 404.
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user
 
 from kb import fuzzydate
 from kb.constants import ActivityStatus
 from kb.models import ActionPlan, Activity, Page
+from kb.permissions import can_read_page, readable_pages
 from kb.services import pages
 from kb.services import plans as plan_service
 from kb.services.errors import ValidationError
@@ -77,7 +79,7 @@ def activity_json(activity: Activity, *, on=None) -> dict:
         "status_label": ActivityStatus(activity.status).label,
         "overdue": activity.is_overdue(on),
         "target_groups": list(activity.target_groups or []),
-        "pages": [_page_ref(p) for p in activity.pages if not p.deleted],
+        "pages": [_page_ref(p) for p in readable_pages(current_user, activity.pages)],
         "revision": activity.revision_number,
         "updated": _iso(activity.updated_at),
         "url": _url(plan_service.activity_path(activity.id)),
@@ -120,7 +122,7 @@ def _missing(wanted: plan_service.ActivityFilter) -> str | None:
     """Why a filter names something that does not exist (None when all is there)."""
     if wanted.page:
         page, _ = pages.resolve(wanted.page)
-        if page is None or page.deleted:
+        if page is None or page.deleted or not can_read_page(current_user, page):
             return f"Det finns ingen sida ”{wanted.page}”."
     if wanted.plan:
         plan = plan_service.get_plan(wanted.plan)

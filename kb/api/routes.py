@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, url_for
+from flask_login import current_user
 
 from kb import caching
 from kb.api import plans, search
+from kb.permissions import can_read_page
 from kb.services import pages
 from kb.slugs import is_valid_slug
 
@@ -12,8 +14,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def page_json(page) -> dict:
-    """The API representation of a page."""
-    return {
+    """The API representation of a page: what readers see (the approved version)."""
+    published = page.published
+    out = {
         "slug": page.slug,
         "title": page.title,
         "type": page.type,
@@ -21,10 +24,18 @@ def page_json(page) -> dict:
         "tags": list(page.tags or []),
         "target_groups": list(page.target_groups or []),
         "url": url_for("pages.view", slug=page.slug, _external=True),
-        "revision": page.revision_number,
+        "revision": published.number if published is not None else page.revision_number,
         "updated": page.updated_at.isoformat() + "Z",
         "html": page.html,
     }
+    if page.fields:
+        out["fields"] = dict(page.fields)
+    if pages.requires_approval(page.type):
+        approved = published is not None and published.approved_at is not None
+        out["approval"] = {"state": "approved" if approved else ("published" if published else "draft"),
+                           "approved_by": published.approved_by if approved else "",
+                           "approved_at": published.approved_at.isoformat() + "Z" if approved else None}
+    return out
 
 
 @bp.get("/pages/<slug>")
@@ -33,7 +44,7 @@ def get_page(slug: str):
     if not is_valid_slug(slug):
         abort(404)
     page, _ = pages.resolve(slug)
-    if page is None or page.deleted:
+    if page is None or page.deleted or not can_read_page(current_user, page):
         abort(404)
     if (unchanged := caching.not_modified(page.id, page.revision_number, page.updated_at,
                                           last_modified=page.updated_at)) is not None:

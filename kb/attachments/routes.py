@@ -16,7 +16,7 @@ from kb.attachments.forms import ActionForm, UploadForm
 from kb.constants import MediaType
 from kb.models import Attachment, AttachmentVersion, Page
 from kb.models.attachments import size_label
-from kb.permissions import Permission, actor_name, can, require
+from kb.permissions import Permission, actor_name, can, can_read_page, require
 from kb.services import attachments, pages
 from kb.services.errors import NotFoundError, ValidationError
 from kb.slugs import is_valid_slug
@@ -40,7 +40,7 @@ def load_page(slug: str) -> Page:
     if not is_valid_slug(slug):
         abort(404)
     page, _ = pages.resolve(slug)
-    if page is None or (page.deleted and not _is_admin()):
+    if page is None or (page.deleted and not _is_admin()) or not can_read_page(current_user, page):
         abort(404)
     return page
 
@@ -246,7 +246,8 @@ def download_version(slug: str, name: str, number: int):
 def by_id(attachment_id: int):
     """The current version by id: the stable link search hits use (it survives a page rename)."""
     attachment = attachments.get_by_id(attachment_id)
-    if not attachments.visible(attachment, editor=_is_editor(), admin=_is_admin()):
+    if not attachments.visible(attachment, editor=_is_editor(), admin=_is_admin()) \
+            or not can_read_page(current_user, attachment.page):
         abort(404)
     return send_version(attachment, attachments.get_version(attachment))
 

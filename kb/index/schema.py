@@ -5,7 +5,7 @@ from typing import Any
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, STORED, TEXT, Schema
 
-from kb import analysis
+from kb import analysis, markup
 
 # Stored body text is cut here: snippets come from the start of long pages anyway, and the
 # index stays small. Everything is still *indexed*.
@@ -16,9 +16,10 @@ DRAFT_STATUSES = frozenset({"utkast", "draft"})
 _stem = analysis.StemAnalyzer()
 
 SCHEMA = Schema(
-    # Unique key "page:12" / "glossary:3": what update_document and delete_by_term use.
+    # Unique key "page:12" / "draft:12" / "glossary:3": what update_document and delete_by_term use.
     id=ID(unique=True, stored=True),
-    # What the document is: page, glossary, activity, plan, attachment.
+    # What the document is: page, draft (a page's text waiting for approval), glossary, activity,
+    # plan, attachment.
     kind=ID(stored=True),
     # Page slug or glossary term, for links.
     slug=ID(stored=True),
@@ -26,8 +27,14 @@ SCHEMA = Schema(
     type=ID(stored=True),
     # Target groups, comma separated because names contain spaces; filters and facets.
     target_groups=KEYWORD(stored=True, commas=True, lowercase=False),
-    # Drafts are hidden unless asked for.
+    # Drafts are hidden unless asked for: draft documents, pages never approved (and their
+    # attachments), and pages whose status is "utkast".
     draft=BOOLEAN(stored=True),
+    # A page document whose page also has a draft document: left out when drafts are asked for,
+    # so the page is found once, by its newest text.
+    has_draft=BOOLEAN(),
+    # Organisation keys a routine applies to ("Gäller för"), comma separated: a filter and facet.
+    applies_to=KEYWORD(stored=True, commas=True, lowercase=False),
     # Title stems (exact letters): the strongest ordinary signal; stored for display.
     title=TEXT(analyzer=_stem, phrase=False, stored=True),
     # The whole title, folded and normalised: a query equal to a title gets its own boost.
@@ -71,6 +78,11 @@ def page_key(page_id: int) -> str:
     return f"page:{page_id}"
 
 
+def draft_key(page_id: int) -> str:
+    """Unique index id of a page's draft (its newest text, waiting for approval)."""
+    return f"draft:{page_id}"
+
+
 def glossary_key(term_id: int) -> str:
     """Unique index id of a glossary term."""
     return f"glossary:{term_id}"
@@ -91,9 +103,16 @@ def attachment_key(attachment_id: int) -> str:
     return f"attachment:{attachment_id}"
 
 
+# Structured fields that are not searched as text: usernames, organisation keys and dates that
+# would only add noise to snippets (organisations are a filter of their own).
+UNSEARCHED_FIELDS = frozenset({"approver", "applies_to", "review_interval", "valid_until"})
+
+
 def _field_texts(fields: dict) -> list[str]:
     out: list[str] = []
-    for value in fields.values():
+    for name, value in fields.items():
+        if name in UNSEARCHED_FIELDS:
+            continue
         if isinstance(value, list):
             out.extend(str(v) for v in value)
         elif isinstance(value, str):
@@ -101,36 +120,59 @@ def _field_texts(fields: dict) -> list[str]:
     return out
 
 
-def page_document(page: Any) -> dict[str, Any]:
-    """Index document of a Page row."""
-    tags = [t for t in (page.tags or []) if t]
+def _applies_to(fields: dict) -> str:
+    value = fields.get("applies_to") or []
+    return ",".join(str(v) for v in value) if isinstance(value, list) else ""
+
+
+def _page_like_document(key: str, kind: str, slug: str, content: Any, text: str, updated: Any,
+                        draft: bool) -> dict[str, Any]:
+    """Index document of a page's content (`content`: a Page or a Revision row)."""
+    tags = [t for t in (content.tags or []) if t]
     tags_text = " ".join(tags)
+    fields = content.fields or {}
     # Structured fields (opening hours, members, mandate …) are searched like body text.
-    text = "\n".join(filter(None, [page.text or "", *_field_texts(page.fields or {})]))
-    summary = page.summary or ""
-    status = str((page.fields or {}).get("status", "")).strip().lower()
+    text = "\n".join(filter(None, [text, *_field_texts(fields)]))
+    summary = content.summary or ""
+    status = str(fields.get("status", "")).strip().lower()
     return {
-        "id": page_key(page.id),
-        "kind": "page",
-        "slug": page.slug,
-        "type": page.type,
-        "target_groups": ",".join(page.target_groups or []),
-        "draft": status in DRAFT_STATUSES,
-        "title": page.title,
-        "title_exact": analysis.normalize_title(page.title),
-        "title_folded": f"{page.title}\n{tags_text}",
-        "title_edge": page.title,
+        "id": key,
+        "kind": kind,
+        "slug": slug,
+        "type": content.type,
+        "target_groups": ",".join(content.target_groups or []),
+        "draft": draft or status in DRAFT_STATUSES,
+        "has_draft": False,
+        "applies_to": _applies_to(fields),
+        "title": content.title,
+        "title_exact": analysis.normalize_title(content.title),
+        "title_folded": f"{content.title}\n{tags_text}",
+        "title_edge": content.title,
         "tags": tags_text,
         "summary": summary,
         "body": text,
         "folded": f"{summary}\n{text}",
-        "subword": f"{page.title}\n{tags_text}",
-        "spell": f"{page.title}\n{tags_text}\n{summary}",
+        "subword": f"{content.title}\n{tags_text}",
+        "spell": f"{content.title}\n{tags_text}\n{summary}",
         "tags_display": tags,
         "text": text[:STORED_TEXT_MAX],
         "expansion": "",
-        "updated": page.updated_at.isoformat(timespec="seconds") if page.updated_at else "",
+        "updated": updated.isoformat(timespec="seconds") if updated else "",
     }
+
+
+def page_document(page: Any, *, has_draft: bool = False) -> dict[str, Any]:
+    """Index document of a Page row: what readers see (a page never approved is indexed as a draft)."""
+    doc = _page_like_document(page_key(page.id), "page", page.slug, page, page.text or "", page.updated_at,
+                              draft=page.published_revision_id is None)
+    doc["has_draft"] = has_draft
+    return doc
+
+
+def draft_document(page: Any, revision: Any) -> dict[str, Any]:
+    """Index document of a page's newest revision while it waits for approval (editors only)."""
+    return _page_like_document(draft_key(page.id), "draft", page.slug, revision,
+                               markup.plain_text(revision.source), revision.created_at, draft=True)
 
 
 def glossary_document(term: Any) -> dict[str, Any]:
@@ -143,6 +185,8 @@ def glossary_document(term: Any) -> dict[str, Any]:
         "type": "glossary",
         "target_groups": "",
         "draft": False,
+        "has_draft": False,
+        "applies_to": "",
         "title": term.term,
         "title_exact": analysis.normalize_title(term.term),
         "title_folded": f"{term.term}\n{term.expansion}",
@@ -171,6 +215,8 @@ def _secondary_document(key: str, kind: str, slug: str, title: str, summary: str
         "type": kind,
         "target_groups": ",".join(target_groups),
         "draft": False,
+        "has_draft": False,
+        "applies_to": "",
         "title": title,
         "title_exact": analysis.normalize_title(title),
         "title_folded": title,
@@ -221,5 +267,5 @@ def attachment_document(attachment: Any, version: Any, page: Any) -> dict[str, A
                               attachment.name, "", version.text or "", list(page.target_groups or []),
                               attachment.updated_at, page.title, "")
     status = str((page.fields or {}).get("status", "")).strip().lower()
-    doc.update(draft=status in DRAFT_STATUSES, parent=page.slug)
+    doc.update(draft=status in DRAFT_STATUSES or page.published_revision_id is None, parent=page.slug)
     return doc

@@ -51,6 +51,8 @@ class Hit:
     # Attachments: the slug and path of the page they are on.
     parent: str = ""
     parent_path: str = ""
+    # Routines: the keys of the organisations they apply to.
+    applies_to: list[str] = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
@@ -68,7 +70,8 @@ class SearchResults:
     query: str
     total: int = 0
     hits: list[Hit] = field(default_factory=list)
-    facets: dict[str, dict[str, int]] = field(default_factory=lambda: {"type": {}, "target_group": {}})
+    facets: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {"type": {}, "target_group": {}, "applies_to": {}})
     suggestion: str | None = None
     page: int = 1
     per_page: int = 20
@@ -158,7 +161,7 @@ def url_path(kind: str, slug: str) -> str:
 
         path = plans.activity_path(int(slug)) if kind == "activity" else plans.plan_path(slug)
         return (request.script_root if has_request_context() else "") + path
-    if kind == "page":
+    if kind in ("page", "draft"):
         endpoint, values = "pages.view", {"slug": slug}
     else:
         from kb.services.glossary import anchor
@@ -193,9 +196,13 @@ def suggest_correction(app: Flask, searcher: Searcher, text: str) -> str | None:
 
 
 def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None = None,  # noqa: A002
-           target_group: str | None = None, page: int = 1, per_page: int = 20,
+           target_group: str | None = None, applies_to: str | None = None, page: int = 1, per_page: int = 20,
            include_drafts: bool = False) -> SearchResults:
-    """Search the current app's index; never raises for any user input."""
+    """Search the current app's index; never raises for any user input.
+
+    `include_drafts` (editors only: the caller checks) adds text waiting for approval and pages never
+    approved; a page with a draft is then found by its draft.
+    """
     app = current_app._get_current_object()
     text, truncated = clean_query(query)
     per_page = max(1, min(int(per_page or 20), MAX_PER_PAGE))
@@ -210,19 +217,25 @@ def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None =
         searcher = _searcher(app)
         if searcher is None:
             return results
-        return _run(app, searcher, results, kinds, type, target_group, include_drafts)
+        filters = {"type": type, "target_groups": target_group, "applies_to": applies_to}
+        return _run(app, searcher, results, kinds, filters, include_drafts)
 
 
 def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable[str] | None,
-         type_: str | None, target_group: str | None, include_drafts: bool) -> SearchResults:
+         filters: dict[str, str | None], include_drafts: bool) -> SearchResults:
     p: Plan = plan(results.query, _synonyms(app, searcher))
     if p.empty:
         results.searchable = False
         return results
     # Documents the caller may see at all: kinds, drafts.
     kind_sets = _docsets(app, searcher, "kind")
-    visible: set[int] = set().union(*(kind_sets.get(k, set()) for k in (kinds or kind_sets)))
-    if not include_drafts:
+    wanted = set(kinds or kind_sets)
+    if include_drafts and "page" in wanted:
+        wanted.add("draft")
+    visible: set[int] = set().union(*(kind_sets.get(k, set()) for k in wanted))
+    if include_drafts:
+        visible -= _docsets(app, searcher, "has_draft").get("t", set())
+    else:
         visible -= _docsets(app, searcher, "draft").get("t", set())
 
     sets = _sets(app, searcher)
@@ -235,19 +248,25 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
                                      _vocabulary(app, searcher, SURFACE_FIELDS))
         tiers = Tiers.of(built, sets, visible)
 
-    types = _docsets(app, searcher, "type")
-    groups = _docsets(app, searcher, "target_groups")
-    in_type = types.get(type_, frozenset()) if type_ else None
-    in_group = groups.get(target_group, frozenset()) if target_group else None
-    # Each facet counts under the *other* filter only, so its links show what choosing them gives.
+    values = {name: _docsets(app, searcher, name) for name in filters}
+    chosen = {name: values[name].get(v, frozenset()) if v else None for name, v in filters.items()}
     matched = tiers.matched
-    for_types = matched & in_group if in_group is not None else matched
-    for_groups = matched & in_type if in_type is not None else matched
-    results.facets = {
-        "type": {v: n for v, docs in types.items() if (n := len(for_types & docs))},
-        "target_group": {v: n for v, docs in groups.items() if (n := len(for_groups & docs))},
-    }
-    allowed = for_types & in_type if in_type is not None else for_types
+
+    def within(*, but: str | None = None) -> set[int]:
+        """The matched documents that pass every chosen filter (except `but`)."""
+        out = matched
+        for name, docs in chosen.items():
+            if docs is not None and name != but:
+                out = out & docs
+        return out
+
+    # Each facet counts under the *other* filters only, so its links show what choosing them gives.
+    facet_names = {"type": "type", "target_groups": "target_group", "applies_to": "applies_to"}
+    results.facets = {}
+    for name, facet in facet_names.items():
+        base = within(but=name)
+        results.facets[facet] = {v: n for v, docs in values[name].items() if (n := len(base & docs))}
+    allowed = within()
     results.total = len(allowed)
 
     if results.total:
@@ -293,6 +312,7 @@ def _hit(doc: dict[str, Any], score: float, highlighter: Highlighter) -> Hit:
         status=doc.get("status") or "",
         parent=doc.get("parent") or "",
         parent_path=url_path("page", doc["parent"]) if doc.get("parent") else "",
+        applies_to=[k for k in (doc.get("applies_to") or "").split(",") if k],
     )
 
 

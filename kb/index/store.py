@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, undefer
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, _lenfield
@@ -32,7 +32,7 @@ from whoosh.index import LockError
 from whoosh.searching import Searcher
 from whoosh.writing import MERGE_SMALL, NO_MERGE
 
-from kb.constants import Entity
+from kb.constants import Entity, RevisionState
 from kb.extensions import db
 from kb.index.schema import (
     SCHEMA,
@@ -40,6 +40,8 @@ from kb.index.schema import (
     activity_key,
     attachment_document,
     attachment_key,
+    draft_document,
+    draft_key,
     glossary_document,
     glossary_key,
     page_document,
@@ -47,12 +49,21 @@ from kb.index.schema import (
     plan_document,
     plan_key,
 )
-from kb.models import ActionPlan, Activity, Attachment, AttachmentVersion, Change, GlossaryTerm, Page
+from kb.models import (
+    ActionPlan,
+    Activity,
+    Attachment,
+    AttachmentVersion,
+    Change,
+    GlossaryTerm,
+    Page,
+    Revision,
+)
 
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
 # On PostgreSQL a change id can become visible after higher ids (its transaction committed
@@ -275,11 +286,38 @@ def _visible_ids(session: Session, applied: Applied) -> list[int]:
     return list(session.scalars(select(Change.id).where(Change.id > applied.seq - WINDOW)))
 
 
-def _load_document(session: Session, entity: str, entity_id: int) -> tuple[str, dict[str, Any] | None]:
-    """(index key, current document or None when the row is gone or deleted)."""
+def _unapproved_revisions():
+    """(page id, newest Revision) of live pages whose newest revision is a draft or that were never
+    approved: the pages that have a draft document."""
+    newest = and_(Revision.page_id == Page.id, Revision.number == Page.revision_number)
+    return (select(Page.id, Revision).join(Revision, newest)
+            .where(Page.deleted.is_(False), or_(Revision.state == RevisionState.DRAFT.value,
+                                                Page.published_revision_id.is_(None))))
+
+
+def _page_documents(page_id: int, page: Page | None,
+                    current: Revision | None) -> list[tuple[str, dict[str, Any] | None]]:
+    """A page's two documents: what readers see ("page"), and its newest text (`current`, given only
+    when it waits for approval or the page was never approved: "draft"); None for one that should not
+    exist."""
+    live = page is not None and not page.deleted
+    pending = live and current is not None and current.state == RevisionState.DRAFT.value
+    published = live and page.published_revision_id is not None
+    draft = live and current is not None and (pending or not published)
+    return [(page_key(page_id), page_document(page, has_draft=draft) if published else None),
+            (draft_key(page_id), draft_document(page, current) if draft else None)]
+
+
+def _load_documents(session: Session, entity: str, entity_id: int) -> list[tuple[str, dict[str, Any] | None]]:
+    """(index key, current document or None when the row is gone or deleted) for each document of a row."""
     if entity == Entity.PAGE.value:
-        page = session.get(Page, entity_id)
-        return page_key(entity_id), (page_document(page) if page is not None and not page.deleted else None)
+        row = session.execute(_unapproved_revisions().where(Page.id == entity_id)).first()
+        return _page_documents(entity_id, session.get(Page, entity_id), row[1] if row else None)
+    return [_load_document(session, entity, entity_id)]
+
+
+def _load_document(session: Session, entity: str, entity_id: int) -> tuple[str, dict[str, Any] | None]:
+    """(index key, current document or None when the row is gone or deleted) of a row other than a page."""
     if entity == Entity.GLOSSARY.value:
         term = session.get(GlossaryTerm, entity_id)
         live = term is not None and not term.deleted
@@ -352,11 +390,11 @@ def _catch_up_once(app: Flask, wait: float) -> int:
                     return 0
                 try:
                     for entity, entity_id in targets:
-                        key, doc = _load_document(session, entity, entity_id)
-                        if doc is None:
-                            writer.delete_by_term("id", key)
-                        else:
-                            writer.update_document(**doc)
+                        for key, doc in _load_documents(session, entity, entity_id):
+                            if doc is None:
+                                writer.delete_by_term("id", key)
+                            else:
+                                writer.update_document(**doc)
                 except BaseException:
                     writer.cancel()
                     raise
@@ -478,9 +516,12 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
 def source_documents(session: Session) -> Iterator[dict[str, Any]]:
     """Every document a full build indexes, built from the current rows: live pages, glossary
     terms, plans, activities and attachments."""
+    unapproved = {page_id: rev for page_id, rev in session.execute(_unapproved_revisions())}
     live_pages = select(Page).where(Page.deleted.is_(False)).order_by(Page.id)
     for page in session.scalars(live_pages.execution_options(yield_per=500)):
-        yield page_document(page)
+        for _key, doc in _page_documents(page.id, page, unapproved.get(page.id)):
+            if doc is not None:
+                yield doc
     live_terms = select(GlossaryTerm).where(GlossaryTerm.deleted.is_(False)).order_by(GlossaryTerm.id)
     for term in session.scalars(live_terms):
         yield glossary_document(term)
@@ -514,6 +555,9 @@ def _live_attachments():
 
 def _count_sources(session: Session) -> int:
     pages = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False))) or 0
+    # A published page with a draft waiting has two documents (see _page_documents).
+    waiting = _unapproved_revisions().where(Page.published_revision_id.is_not(None)).subquery()
+    pages += session.scalar(select(func.count()).select_from(waiting)) or 0
     terms = session.scalar(select(func.count(GlossaryTerm.id)).where(GlossaryTerm.deleted.is_(False))) or 0
     plans = session.scalar(select(func.count()).select_from(_live_plans().subquery())) or 0
     activities = session.scalar(select(func.count()).select_from(_live_activities().subquery())) or 0

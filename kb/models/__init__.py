@@ -4,9 +4,11 @@ from __future__ import annotations
 from kb.models.attachments import Attachment, AttachmentVersion
 from kb.models.changes import Change
 from kb.models.glossary import GlossaryRevision, GlossaryTerm
+from kb.models.governance import Flag, Organisation, Review
+from kb.models.notifications import Digest, Notification, NotifiedChange, Watch
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
 from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPlan, PlanRevision
 from kb.models.reading import ReadMark
 from kb.models.users import AuditEvent, LoginAttempt, User
 
-__all__ = ["ActionPlan", "Activity", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent", "CollaborationPlan", "Change", "GlossaryRevision", "GlossaryTerm", "LoginAttempt", "Page", "PageLink", "PlanRevision", "ReadMark", "Revision", "SlugAlias", "User"]
+__all__ = ["ActionPlan", "Activity", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent", "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink", "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch"]

@@ -6,13 +6,21 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.constants import PageType, RevisionOp
+from kb.constants import PageType, RevisionOp, RevisionState
 from kb.extensions import db
 from kb.models.base import utcnow
 
 
 class Page(db.Model):
-    """A page's current state; its history lives in `Revision` rows, which are never changed."""
+    """A page's published state; its history lives in `Revision` rows, whose content never changes.
+
+    Title, type, summary, tags, target groups, fields, html and text are those of the published
+    revision (`published_revision_id`): what readers see. A page never published (a new page of a
+    type that needs approval) holds its newest draft instead, and only editors see it. A draft
+    waiting for approval is the newest revision (`revision_number`) in state "draft".
+    For types with a `valid_until` field, `fields["valid_until"]` is the effective date: computed
+    when a revision is published or approved, moved forward by reviews (see kb.services.governance).
+    """
 
     __tablename__ = "page"
 
@@ -29,13 +37,19 @@ class Page(db.Model):
     # Plain text of the current source, for the search index.
     text: Mapped[str] = mapped_column(Text, default="")
     revision_number: Mapped[int] = mapped_column(Integer, default=0)
+    # The revision readers see; None until a page of an approval type is first approved.
+    published_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revision.id", use_alter=True, name="fk_page_published_revision"),
+        nullable=True, index=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     revisions: Mapped[list[Revision]] = relationship(
-        back_populates="page", order_by="Revision.number", lazy="select", cascade="save-update, merge"
+        back_populates="page", order_by="Revision.number", lazy="select", cascade="save-update, merge",
+        foreign_keys="Revision.page_id",
     )
+    published: Mapped[Revision | None] = relationship(foreign_keys=[published_revision_id], viewonly=True)
 
     @property
     def page_type(self) -> PageType:
@@ -44,10 +58,20 @@ class Page(db.Model):
 
     @property
     def current(self) -> Revision | None:
-        """The newest revision."""
+        """The newest revision (a pending draft, if there is one)."""
         return db.session.scalar(
             db.select(Revision).where(Revision.page_id == self.id, Revision.number == self.revision_number)
         )
+
+    @property
+    def is_published(self) -> bool:
+        """Whether readers may see the page at all (it has a published or approved revision)."""
+        return self.published_revision_id is not None
+
+    @property
+    def shown(self) -> Revision | None:
+        """The revision the page row shows: the published one, or the newest for a page never published."""
+        return self.published if self.published_revision_id is not None else self.current
 
     def __repr__(self) -> str:
         return f"<Page {self.slug}>"
@@ -74,13 +98,33 @@ class Revision(db.Model):
     author: Mapped[str] = mapped_column(String(120), default="")
     comment: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The approval workflow (kb.constants.RevisionState). The content above never changes; these
+    # columns are written once more, when a draft is approved or sent back.
+    state: Mapped[str] = mapped_column(String(20), default=RevisionState.PUBLISHED.value, index=True)
+    approved_by: Mapped[str] = mapped_column(String(120), default="")
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # "Förändringar sedan föregående version": part of the published page's change summary.
+    approval_comment: Mapped[str] = mapped_column(Text, default="")
+    returned_by: Mapped[str] = mapped_column(String(120), default="")
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    return_reason: Mapped[str] = mapped_column(Text, default="")
 
-    page: Mapped[Page] = relationship(back_populates="revisions")
+    page: Mapped[Page] = relationship(back_populates="revisions", foreign_keys=[page_id])
 
     @property
     def operation(self) -> RevisionOp:
         """The operation as an enum."""
         return RevisionOp(self.op)
+
+    @property
+    def revision_state(self) -> RevisionState:
+        """The workflow state as an enum."""
+        return RevisionState(self.state)
+
+    @property
+    def public(self) -> bool:
+        """Whether readers may see this revision (published or approved)."""
+        return self.state in (RevisionState.PUBLISHED.value, RevisionState.APPROVED.value)
 
 
 class PageLink(db.Model):

@@ -27,6 +27,10 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Optional; where `kb notify` sends the daily digest of notifications ('' = no e-mail).
+    email: Mapped[str] = mapped_column(String(254), default="")
+    # Off after the user unsubscribes (the link in every digest) or chooses so under Min sida.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
 
     @property
     def role_enum(self) -> Role:

@@ -62,13 +62,13 @@ class PageForm(FlaskForm):
         )
 
     def fill_from(self, page) -> None:
-        """Load a page's current values."""
-        current = page.current
-        self.title.data, self.type.data, self.slug.data = page.title, page.type, page.slug
-        self.summary.data = page.summary
-        self.tags.data = ", ".join(page.tags or [])
-        self.target_groups.data = list(page.target_groups or [])
-        self.source.data = current.source if current else ""
+        """Load a page's newest revision (a draft waiting for approval, if there is one)."""
+        current = page.current or page
+        self.title.data, self.type.data, self.slug.data = current.title, current.type, page.slug
+        self.summary.data = current.summary
+        self.tags.data = ", ".join(current.tags or [])
+        self.target_groups.data = list(current.target_groups or [])
+        self.source.data = getattr(current, "source", "")
         self.base_revision.data = str(page.revision_number)
 
 
@@ -80,8 +80,13 @@ class CommentForm(FlaskForm):
 
 
 def facts_form(page_type: str, formdata=None, values: dict | None = None,
-               structures: list[tuple[str, str]] = ()) -> Form:
-    """A form for the structured fields of one page type (prefixed, so all types fit in one page)."""
+               structures: list[tuple[str, str]] = (), approvers: list[tuple[str, str]] = (),
+               organisations: list[tuple[str, str, bool]] = ()) -> Form:
+    """A form for the structured fields of one page type (prefixed, so all types fit in one page).
+
+    `approvers`: (username, name) of those who may be named approver; `organisations`: (key, name,
+    retired) of the list "Gäller för" chooses from (retired ones only when already chosen).
+    """
 
     class FactsForm(Form):
         pass
@@ -91,6 +96,17 @@ def facts_form(page_type: str, formdata=None, values: dict | None = None,
         if spec.kind == typed.PAGE:
             choices = [SelectChoice("", "(ingen)")] + [SelectChoice(slug, title) for slug, title in structures]
             field = SelectField(spec.label, choices=choices, **kwargs)
+        elif spec.kind == typed.USER:
+            named = str((values or {}).get(spec.name) or "")
+            people = list(approvers) + ([(named, named)] if named and named not in dict(approvers) else [])
+            choices = [SelectChoice("", "(ingen – alla fastställare)")] + [
+                SelectChoice(name, f"{shown} ({name})" if shown != name else name) for name, shown in people]
+            field = SelectField(spec.label, choices=choices, **kwargs)
+        elif spec.kind == typed.ORGANISATIONS:
+            chosen = set((values or {}).get(spec.name) or [])
+            choices = [SelectChoice(key, name + (" (avvecklad)" if retired else ""))
+                       for key, name, retired in organisations if not retired or key in chosen]
+            field = CheckboxList(spec.label, choices=choices, **kwargs)
         elif spec.kind == typed.CHOICE:
             field = SelectField(spec.label, choices=[SelectChoice("", "(välj)")] + [SelectChoice(c, c.capitalize())
                                                                                   for c in spec.choices], **kwargs)
@@ -100,9 +116,13 @@ def facts_form(page_type: str, formdata=None, values: dict | None = None,
             field = StringField(spec.label, render_kw={"placeholder": "ÅÅÅÅ-MM-DD"} if spec.kind == typed.DATE
                                 else None, **kwargs)
         setattr(FactsForm, spec.name, field)
+    kinds = {spec.name: spec.kind for spec in typed.specs_for(page_type)}
     data = {}
     for name, value in (values or {}).items():
-        data[name] = "\n".join(value) if isinstance(value, list) else str(value)
+        if kinds.get(name) == typed.ORGANISATIONS:
+            data[name] = list(value or [])
+        else:
+            data[name] = "\n".join(value) if isinstance(value, list) else str(value)
     return FactsForm(formdata=formdata, prefix=f"{page_type}-", data=data)
 
 

@@ -5,10 +5,11 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from kb import caching, pagecache, typed
-from kb.constants import PageType
+from kb.constants import PageType, RevisionState, Role
+from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.forms import CommentForm, PageForm, facts_form, facts_values
-from kb.permissions import Permission, actor_name, require
-from kb.services import attachments, pages, structure
+from kb.permissions import Permission, actor_name, can_read_page, require, sees_unpublished
+from kb.services import attachments, governance, organisations, pages, structure, users
 from kb.services import diff as diffs
 from kb.services import plans as plan_service
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
@@ -17,22 +18,31 @@ from kb.slugs import is_valid_slug, slugify
 bp = Blueprint("pages", __name__)
 
 
+def readers_only() -> bool:
+    """Whether the current user sees only what is published (not drafts or pages never approved)."""
+    return not sees_unpublished(current_user)
+
+
 def load_page(slug: str, *, allow_deleted: bool = False):
-    """The page for a URL slug, or 404 (invalid slugs too)."""
+    """The page for a URL slug, or 404 (invalid slugs too, and pages never approved for readers)."""
     if not is_valid_slug(slug):
         abort(404)
     page, _ = pages.resolve(slug)
-    if page is None or (page.deleted and not allow_deleted):
+    if page is None or (page.deleted and not allow_deleted) or not can_read_page(current_user, page):
         abort(404)
     return page
 
 
 def facts_forms(formdata=None, page=None) -> dict:
-    """One structured-fields form per page type that has fields."""
+    """One structured-fields form per page type that has fields (filled from the newest revision)."""
     structures = [(p.slug, p.title) for p in structure.live_of_type(PageType.STRUCTURE)
                   if page is None or p.id != page.id]
-    own = (page.type, page.fields) if page is not None else (None, None)
-    return {t: facts_form(t, formdata, own[1] if own[0] == t else None, structures)
+    current = page.current if page is not None else None
+    own = (current.type, current.fields) if current is not None else (None, None)
+    approvers = [(u.username, u.name) for u in users.all_users()
+                 if not u.disabled and Role(u.role).rank >= Role.APPROVER.rank]
+    orgs = [(o.key, o.name, o.retired) for o in organisations.all_organisations()]
+    return {t: facts_form(t, formdata, own[1] if own[0] == t else None, structures, approvers, orgs)
             for t, specs in typed.TYPE_FIELDS.items() if specs}
 
 
@@ -62,9 +72,11 @@ def _attach_errors(form: PageForm, exc: ValidationError, facts: dict | None = No
 def start():
     """Start page: search, the orientation entry and recently changed pages."""
     orientation = pages.get("ny-i-samverkan")
-    return render_template("pages/start.html", recent=pages.recently_changed(8),
-                           orientation=orientation if orientation and not orientation.deleted else None,
-                           by_type=pages.pages_by_type())
+    visible = orientation is not None and not orientation.deleted and can_read_page(current_user, orientation)
+    only = readers_only()
+    return render_template("pages/start.html", recent=pages.recently_changed(8, published_only=only),
+                           orientation=orientation if visible else None,
+                           by_type=pages.pages_by_type(published_only=only))
 
 
 @bp.get("/sida/<slug>")
@@ -75,11 +87,13 @@ def view(slug: str):
     head = pages.head(slug)  # a light query; the page itself is loaded only to render it
     if head is None or head.deleted:
         page, redirected = pages.resolve(slug)
-        if page is None:
+        if page is None or not can_read_page(current_user, page):
             abort(404)
         if redirected:
             return redirect(url_for("pages.view", slug=page.slug), code=301)
         return render_template("pages/deleted.html", page=page, form=CommentForm()), 410
+    if not can_read_page(current_user, head):
+        abort(404)
     if (unchanged := caching.not_modified(*view_state(head), last_modified=head.updated_at)) is not None:
         return unchanged
     if (kept := pagecache.cached()) is not None:  # rendered before, and nothing it shows changed since
@@ -87,20 +101,27 @@ def view(slug: str):
     page = pages.get(slug)
     if page is None:  # deleted or renamed this very moment
         abort(404)
-    context = {"linked": structure.linked_pages(page), "children": structure.children(page),
-               "owned": structure.owned_routines(page), "activities": plan_service.activities_for_page(page),
-               "structure_plans": [], "page_attachments": attachments.for_page(page)}
+    only = readers_only()
+    context = {"linked": structure.linked_pages(page, published_only=only),
+               "children": structure.children(page, published_only=only),
+               "owned": structure.owned_routines(page, published_only=only),
+               "activities": plan_service.activities_for_page(page),
+               "structure_plans": [], "page_attachments": attachments.for_page(page),
+               "gov": governance.page_governance(page, current_user)}
+    if current_user.is_authenticated:  # a form starts a session (its CSRF token): not for every visitor
+        context.update(approve_form=ApproveForm(), return_form=ReturnForm(), review_form=ReviewForm(),
+                       flag_form=FlagForm(), resolve_form=ResolveFlagForm())
     if page.type == PageType.STRUCTURE.value:
         context["structure_plans"] = plan_service.live_plans(structure=page)
     if page.type == PageType.ORIENTATION.value:
-        path = structure.orientation_path()
+        path = structure.orientation_path(published_only=only)
         index = next((i for i, p in enumerate(path) if p.id == page.id), None)
         read = structure.read_page_ids(current_user.id) if current_user.is_authenticated else set()
         context.update(path=path, position=index, read=read, read_form=CommentForm(),
                        prev_page=path[index - 1] if index else None,
                        next_page=path[index + 1] if index is not None and index + 1 < len(path) else None)
-    return pagecache.keep(render_template("pages/view.html", page=page, backlinks=pages.backlinks(page),
-                                          **context))
+    return pagecache.keep(render_template("pages/view.html", page=page,
+                                          backlinks=pages.backlinks(page, published_only=only), **context))
 
 
 def view_state(page) -> tuple:
@@ -127,13 +148,14 @@ def mark_read(slug: str):
 @bp.get("/struktur")
 def chart():
     """The organisation chart of structures."""
-    return render_template("pages/chart.html", roots=structure.structure_tree())
+    return render_template("pages/chart.html", roots=structure.structure_tree(published_only=readers_only()))
 
 
 @bp.get("/att-revidera")
 def review():
-    """Routines past or near their review date."""
-    return render_template("pages/review.html", due=structure.review_list(), today=structure.today())
+    """Routines past or near their valid-until date."""
+    return render_template("pages/review.html", due=structure.review_list(published_only=readers_only()),
+                           today=structure.today())
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -163,7 +185,11 @@ def create():
                 _attach_errors(form, exc, facts)
                 failed = True
             else:
-                flash(f"Sidan ”{page.title}” skapades.", "success")
+                if page.is_published:
+                    flash(f"Sidan ”{page.title}” skapades.", "success")
+                else:
+                    flash(f"Sidan ”{page.title}” skapades som utkast. "
+                          "Läsarna ser den när den har fastställts.", "success")
                 return redirect(url_for("pages.view", slug=page.slug))
     return render_template("pages/edit.html", form=form, page=None, preview=preview, facts=facts), (
         422 if failed or form.errors else 200)
@@ -201,6 +227,9 @@ def edit(slug: str):
             else:
                 if rev is None:
                     flash("Inga ändringar att spara.", "info")
+                elif rev.state == RevisionState.DRAFT.value:
+                    flash(f"Sidan sparades som utkast (version {rev.number}). Läsarna ser den fastställda "
+                          "versionen tills utkastet har fastställts.", "success")
                 else:
                     flash(f"Sidan sparades (version {rev.number}).", "success")
                 return redirect(url_for("pages.view", slug=page.slug))
@@ -234,7 +263,9 @@ def preview():
 def history(slug: str):
     """All revisions of a page, with a form to compare any two."""
     page = load_page(slug, allow_deleted=True)
-    return render_template("pages/history.html", page=page, revisions=pages.history(page), form=CommentForm())
+    reviews = governance.reviews_for(page) if governance.has_validity(page.type) else []
+    return render_template("pages/history.html", page=page, form=CommentForm(), reviews=reviews,
+                           revisions=pages.history(page, published_only=readers_only()))
 
 
 @bp.get("/sida/<slug>/version/<int:number>")
@@ -245,6 +276,8 @@ def revision(slug: str, number: int):
         rev = pages.get_revision(page, number)
     except NotFoundError:
         abort(404)
+    if not rev.public and readers_only():
+        abort(404)
     return render_template("pages/revision.html", page=page, rev=rev, form=CommentForm())
 
 
@@ -252,18 +285,31 @@ def revision(slug: str, number: int):
 def compare(slug: str):
     """Differences between two revisions (defaults: the previous one and the newest)."""
     page = load_page(slug, allow_deleted=True)
-    newest = page.revision_number
-    new_no = request.args.get("till", type=int) or newest
-    old_no = request.args.get("fran", type=int) or max(new_no - 1, 1)
+    only = readers_only()
+    visible = pages.history(page, published_only=only)
+    if not visible:
+        abort(404)
+    numbers = [r.number for r in visible]  # newest first
+
+    def shown(number: int) -> int:
+        """The number itself if the user may see it, else the nearest older one they may (404: none,
+        or no such version at all)."""
+        if not 0 < number <= page.revision_number:
+            abort(404)
+        found = next((n for n in numbers if n <= number), None)
+        if found is None:
+            abort(404)
+        return found
+
+    new_no = shown(request.args.get("till", type=int) or numbers[0])
+    old_no = request.args.get("fran", type=int) or next((n for n in numbers if n < new_no), min(numbers))
+    old_no = shown(old_no)
     if old_no > new_no:
         old_no, new_no = new_no, old_no
-    try:
-        old, new = pages.get_revision(page, old_no), pages.get_revision(page, new_no)
-    except NotFoundError:
-        abort(404)
+    old, new = (next(r for r in visible if r.number == n) for n in (old_no, new_no))
     return render_template("pages/diff.html", page=page, old=old, new=new,
                            rows=diffs.diff_text(old.source, new.source),
-                           meta=diffs.metadata_changes(old, new), revisions=pages.history(page))
+                           meta=diffs.metadata_changes(old, new), revisions=visible)
 
 
 @bp.post("/sida/<slug>/aterstall/<int:number>")
@@ -328,13 +374,15 @@ def restore(slug: str):
 @bp.get("/sidor")
 def index():
     """All pages grouped by type."""
-    return render_template("pages/index.html", by_type=pages.pages_by_type(), deleted=pages.deleted_pages())
+    only = readers_only()
+    return render_template("pages/index.html", by_type=pages.pages_by_type(published_only=only),
+                           deleted=pages.deleted_pages(published_only=only))
 
 
 @bp.get("/andringar")
 def recent():
     """Recent changes across the knowledge base."""
-    revisions = pages.recent_revisions(current_app.config["RECENT_CHANGES"])
+    revisions = pages.recent_revisions(current_app.config["RECENT_CHANGES"], published_only=readers_only())
     return render_template("pages/recent.html", revisions=revisions)
 
 
@@ -342,7 +390,8 @@ def recent():
 def links_here(slug: str):
     """Pages that link to this page."""
     page = load_page(slug)
-    return render_template("pages/backlinks.html", page=page, backlinks=pages.backlinks(page))
+    return render_template("pages/backlinks.html", page=page,
+                           backlinks=pages.backlinks(page, published_only=readers_only()))
 
 
 @bp.get("/ny-adress")

@@ -27,7 +27,7 @@ def search_command(query: tuple[str, ...], as_json: bool, limit: int, type_: str
 
     app = current_app._get_current_object()
     # url_for(_external=True) outside a request needs a server name; the CLI has none.
-    with app.test_request_context(base_url=app.config.get("BASE_URL", "http://localhost")):
+    with app.test_request_context(base_url=app.config.get("BASE_URL") or "http://localhost"):
         data = search_json(" ".join(query), limit, type_)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SearchField
+from wtforms import BooleanField, HiddenField, IntegerField, SearchField
 from wtforms.validators import NumberRange, Optional
 
 
 class SearchForm(FlaskForm):
-    """What the results page reads from the query string: q, typ, malgrupp, sida."""
+    """What the results page reads from the query string: q, typ, malgrupp, galler_for, utkast, sida."""
 
     class Meta:
         csrf = False
@@ -15,6 +15,9 @@ class SearchForm(FlaskForm):
     q = SearchField("Sök i kunskapsbanken", validators=[Optional()])
     typ = HiddenField()
     malgrupp = HiddenField()
+    galler_for = HiddenField()
+    # Editors only: include text waiting for approval and pages never approved.
+    utkast = BooleanField("Sök även i utkast som inte är fastställda")
     sida = IntegerField(validators=[Optional(), NumberRange(min=1, max=10_000)])
 
     def page_number(self) -> int:

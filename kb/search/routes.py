@@ -1,14 +1,18 @@
 """Search views: the results page (`/sok`) and title suggestions as you type (`/sok/forslag`)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask_login import current_user
 
 from kb import index
 from kb.constants import PageType
+from kb.permissions import sees_unpublished
 from kb.search.forms import SearchForm
-from kb.services import structure
+from kb.services import organisations, structure
 from kb.typed import review_state
 
 bp = Blueprint("search", __name__)
@@ -19,9 +23,11 @@ OTHER_TYPES = {"glossary": ("Ordlista", "Ordlista"), "activity": ("Aktivitet", "
 KNOWN_TYPES = {t.value for t in PageType} | set(OTHER_TYPES)
 
 
-def results_url(q: str, typ: str | None = None, malgrupp: str | None = None, sida: int | None = None) -> str:
+def results_url(q: str, typ: str | None = None, malgrupp: str | None = None, sida: int | None = None, *,
+                galler_for: str | None = None, utkast: bool = False) -> str:
     """A results-page URL that keeps the given filters (None drops a parameter)."""
-    params = {"q": q, "typ": typ, "malgrupp": malgrupp, "sida": sida if sida and sida > 1 else None}
+    params = {"q": q, "typ": typ, "malgrupp": malgrupp, "galler_for": galler_for,
+              "utkast": "1" if utkast else None, "sida": sida if sida and sida > 1 else None}
     return url_for("search.results", **{k: v for k, v in params.items() if v})
 
 
@@ -36,16 +42,24 @@ class FacetLink:
     current: bool
 
 
-def facet_links(found: index.SearchResults, typ: str | None,
-                malgrupp: str | None) -> dict[str, list[FacetLink]]:
-    """Links for each type and target group with their counts, keeping the other filter."""
+def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | None,
+                galler_for: str | None = None,
+                url: Callable[..., str] = results_url) -> dict[str, list[FacetLink]]:
+    """Links for each type, target group and organisation with their counts, keeping the other filters.
+
+    `url` builds a results URL from (q, typ, malgrupp, galler_for=…) and keeps what else the search had.
+    """
     q = found.query
-    types = [FacetLink(v, type_label(v, plural=True), n, results_url(q, v, malgrupp), v == typ)
+    types = [FacetLink(v, type_label(v, plural=True), n, url(q, v, malgrupp, galler_for=galler_for), v == typ)
              for v, n in found.facets["type"].items()]
-    groups = [FacetLink(v, v, n, results_url(q, typ, v), v == malgrupp)
+    groups = [FacetLink(v, v, n, url(q, typ, v, galler_for=galler_for), v == malgrupp)
               for v, n in found.facets["target_group"].items()]
+    names = {o.key: o.name for o in organisations.all_organisations()}
+    orgs = [FacetLink(v, names.get(v, v), n, url(q, typ, malgrupp, galler_for=v), v == galler_for)
+            for v, n in found.facets.get("applies_to", {}).items()]
     by_label = lambda f: f.label  # noqa: E731
-    return {"type": sorted(types, key=by_label), "target_group": sorted(groups, key=by_label)}
+    return {"type": sorted(types, key=by_label), "target_group": sorted(groups, key=by_label),
+            "applies_to": sorted(orgs, key=by_label)}
 
 
 def type_label(value: str, plural: bool = False) -> str:
@@ -68,17 +82,33 @@ def results():
     if typ not in KNOWN_TYPES:
         typ = None
     malgrupp = (form.malgrupp.data or "").strip()[:100] or None
+    galler_for = organisation_key(form.galler_for.data)
+    # Drafts only for editors; for anyone else the parameter is ignored.
+    drafts = bool(form.utkast.data) and sees_unpublished(current_user)
     per_page = int(current_app.config.get("PER_PAGE", 20))
-    found = index.search(form.q.data or "", type=typ, target_group=malgrupp,
-                         page=form.page_number(), per_page=per_page)
+    found = index.search(form.q.data or "", type=typ, target_group=malgrupp, applies_to=galler_for,
+                         page=form.page_number(), per_page=per_page, include_drafts=drafts)
     form.q.data = found.query
+    form.utkast.data = drafts
     routines = [h.slug for h in found.hits if h.kind == "page" and h.type == PageType.ROUTINE.value]
     review = {slug: review_state(p.fields or {}, structure.today())
               for slug, p in structure.pages_by_slug(set(routines)).items()}
+    url = partial(results_url, utkast=drafts)
     return render_template("search/results.html", form=form, results=found, typ=typ, malgrupp=malgrupp,
-                           review=review,
-                           facets=facet_links(found, typ, malgrupp), type_label=type_label,
-                           results_url=results_url, max_length=index.MAX_QUERY_LENGTH)
+                           review=review, galler_for=galler_for, drafts=drafts,
+                           may_include_drafts=sees_unpublished(current_user),
+                           organisation_name={o.key: o.name for o in organisations.all_organisations()},
+                           facets=facet_links(found, typ, malgrupp, galler_for, url), type_label=type_label,
+                           results_url=partial(url, galler_for=galler_for), max_length=index.MAX_QUERY_LENGTH)
+
+
+def organisation_key(value: str | None) -> str | None:
+    """An organisation filter as its key (a key or a name works); an unknown one as it is (no hits)."""
+    text = (value or "").strip()[:200]
+    if not text:
+        return None
+    keys, _ = organisations.resolve([text])
+    return keys[0] if keys else text
 
 
 @bp.get("/sok/forslag")

@@ -31,7 +31,7 @@ import json
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -52,6 +52,7 @@ from sqlalchemy import (
     Numeric,
     Table,
     Time,
+    bindparam,
     func,
     inspect,
     select,
@@ -312,11 +313,19 @@ def restore(folder: Path, *, progress: Progress | None = None) -> RestoreReport:
     conn = db.session.connection()
     try:
         _check_revision(manifest, _schema_revision(conn, _alembic_table(conn)))
-        _check_empty(conn)
+        seeded = _seeded_tables(conn)
+        _check_empty(conn, ignore=seeded)
+        for name in seeded:  # what `kb init` put there gives way to the backup's rows
+            conn.execute(db.metadata.tables[name].delete())
+        later: list[tuple[Table, list[dict[str, Any]]]] = []
         for table in db.metadata.sorted_tables:
-            report.rows[table.name] = _load_table(conn, table, folder / TABLES_DIR / f"{table.name}.jsonl")
+            report.rows[table.name], links = _load_table(conn, table, folder / TABLES_DIR / f"{table.name}.jsonl")
+            if links:
+                later.append((table, links))
             if progress:
                 progress(table.name)
+        for table, links in later:  # the references that close a cycle, now that their rows exist
+            _set_cycle_links(conn, table, links)
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
         db.session.commit()
@@ -390,10 +399,18 @@ def _check_revision(manifest: dict[str, Any], target: str | None) -> None:
                           f"({manifest.get('kb_version', 'okänd')}) och kör sedan kb upgrade.")
 
 
-def _check_empty(conn: Connection) -> None:
-    """Refuse unless every table of the target is empty (a restore never merges)."""
+def _seeded_tables(conn: Connection) -> list[str]:
+    """Tables that hold only what `kb init` seeds (the default organisations), untouched."""
+    from kb.services import organisations
+
+    return ["organisation"] if organisations.only_defaults(conn) else []
+
+
+def _check_empty(conn: Connection, ignore: Iterable[str] = ()) -> None:
+    """Refuse unless every table of the target is empty, or only seeded by `kb init` (`ignore`):
+    a restore never merges."""
     filled = {table.name: count for table in db.metadata.sorted_tables
-              if (count := conn.scalar(select(func.count()).select_from(table)))}
+              if table.name not in ignore and (count := conn.scalar(select(func.count()).select_from(table)))}
     if filled:
         found = [f"{filled[name]} {one if filled[name] == 1 else several}"
                  for name, one, several in SUMMARY_TABLES if name in filled]
@@ -403,9 +420,29 @@ def _check_empty(conn: Connection) -> None:
                           "kb restore där.")
 
 
-def _load_table(conn: Connection, table: Table, path: Path) -> int:
-    """Insert the rows of one table file, converting values back by column type; return the count."""
+def _cycle_columns(table: Table) -> list[str]:
+    """Columns of foreign keys that close a cycle between tables (use_alter: page.published_revision_id
+    points at a revision, whose page_id points back): such a row's target is inserted after it."""
+    return [column.name for fk in table.foreign_key_constraints if fk.use_alter for column in fk.columns]
+
+
+def _set_cycle_links(conn: Connection, table: Table, links: list[dict[str, Any]]) -> None:
+    """Fill in the cycle-closing references `_load_table` left empty (rows of key and value)."""
+    keys = [column.name for column in table.primary_key.columns]
+    values = [name for name in links[0] if name not in keys]
+    statement = (table.update().where(*(table.c[k] == bindparam(f"key_{k}") for k in keys))
+                 .values({name: bindparam(f"value_{name}") for name in values}))
+    conn.execute(statement, [{**{f"key_{k}": row[k] for k in keys}, **{f"value_{n}": row[n] for n in values}}
+                             for row in links])
+
+
+def _load_table(conn: Connection, table: Table, path: Path) -> tuple[int, list[dict[str, Any]]]:
+    """Insert the rows of one table file, converting values back by column type; return the count
+    and the cycle-closing references left empty for now (see _cycle_columns)."""
     decoders = {column.name: _decoder(column.type) for column in table.columns}
+    cycle = _cycle_columns(table)
+    keys = [column.name for column in table.primary_key.columns]
+    links: list[dict[str, Any]] = []
     batch: list[dict[str, Any]] = []
     size = rows = 0
     with path.open("rb") as lines:
@@ -415,7 +452,11 @@ def _load_table(conn: Connection, table: Table, path: Path) -> int:
                 data = json.loads(line)
                 if not isinstance(data, dict) or data.keys() != decoders.keys():
                     raise BackupError(f"{where} har inte tabellens kolumner. Ingenting har återlästs.")
-                batch.append({k: None if v is None else decoders[k](v) for k, v in data.items()})
+                row = {k: None if v is None else decoders[k](v) for k, v in data.items()}
+                if any(row[name] is not None for name in cycle):
+                    links.append({name: row[name] for name in (*keys, *cycle)})
+                    row.update(dict.fromkeys(cycle))
+                batch.append(row)
             except (ValueError, KeyError, TypeError) as exc:
                 raise BackupError(f"{where} kunde inte läsas ({exc}). Ingenting har återlästs.") from exc
             size += len(line)
@@ -425,7 +466,7 @@ def _load_table(conn: Connection, table: Table, path: Path) -> int:
                 batch, size = [], 0
     if batch:
         conn.execute(table.insert(), batch)
-    return rows
+    return rows, links
 
 
 def _reset_sequences(conn: Connection) -> None:

@@ -82,19 +82,28 @@ class FieldChange:
     new: str
 
 
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
 def metadata_changes(old: Revision, new: Revision) -> list[FieldChange]:
-    """Title, type, summary, tags and target groups that differ."""
+    """Title, type, summary, tags, target groups and structured fields that differ."""
+    from kb import typed
     from kb.constants import PageType
 
     def show(rev: Revision, attr: str) -> str:
         value = getattr(rev, attr)
-        if attr == "type":
-            return PageType(value).label
-        if isinstance(value, list):
-            return ", ".join(value)
-        return str(value or "")
+        return PageType(value).label if attr == "type" else _shown(value)
 
     labels = {"title": "Titel", "type": "Sidtyp", "summary": "Sammanfattning", "tags": "Etiketter",
               "target_groups": "Målgrupper"}
-    return [FieldChange(label, show(old, attr), show(new, attr))
-            for attr, label in labels.items() if show(old, attr) != show(new, attr)]
+    out = [FieldChange(label, show(old, attr), show(new, attr))
+           for attr, label in labels.items() if show(old, attr) != show(new, attr)]
+    specs = {s.name: s.label for t in dict.fromkeys((old.type, new.type)) for s in typed.specs_for(t)}
+    for name, label in specs.items():
+        before, after = _shown((old.fields or {}).get(name)), _shown((new.fields or {}).get(name))
+        if before != after:
+            out.append(FieldChange(label, before, after))
+    return out

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,45 +13,58 @@ from kb.constants import PageType
 from kb.extensions import db
 from kb.models import Page, ReadMark
 
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
 
 def today() -> date:
     """Today's date in Sweden."""
-    return datetime.now(ZoneInfo("Europe/Stockholm")).date()
+    return datetime.now(STOCKHOLM).date()
 
 
-def live_of_type(page_type: PageType) -> list[Page]:
-    """Live pages of one type, by title."""
-    return list(db.session.scalars(
-        select(Page).where(Page.deleted.is_(False), Page.type == page_type.value).order_by(Page.title)))
+def local_date(moment: datetime) -> date:
+    """The date in Sweden of a stored (naive UTC) time."""
+    return moment.replace(tzinfo=UTC).astimezone(STOCKHOLM).date()
 
 
-def pages_by_slug(slugs: set[str]) -> dict[str, Page]:
+def live_of_type(page_type: PageType, *, published_only: bool = False) -> list[Page]:
+    """Live pages of one type, by title (only those readers may see, with `published_only`)."""
+    query = select(Page).where(Page.deleted.is_(False), Page.type == page_type.value)
+    if published_only:
+        query = query.where(Page.published_revision_id.is_not(None))
+    return list(db.session.scalars(query.order_by(Page.title)))
+
+
+def pages_by_slug(slugs: set[str], *, published_only: bool = False) -> dict[str, Page]:
     """Live pages for a set of slugs (one query)."""
     if not slugs:
         return {}
-    found = db.session.scalars(select(Page).where(Page.slug.in_(slugs), Page.deleted.is_(False)))
-    return {p.slug: p for p in found}
+    query = select(Page).where(Page.slug.in_(slugs), Page.deleted.is_(False))
+    if published_only:
+        query = query.where(Page.published_revision_id.is_not(None))
+    return {p.slug: p for p in db.session.scalars(query)}
 
 
-def linked_pages(page: Page) -> dict[str, Page]:
+def linked_pages(page: Page, *, published_only: bool = False) -> dict[str, Page]:
     """Pages named in the page's page-reference fields (parent, owner)."""
     refs = {str(page.fields.get(s.name)) for s in typed.specs_for(page.type)
             if s.kind == typed.PAGE and page.fields.get(s.name)}
-    return pages_by_slug(refs)
+    return pages_by_slug(refs, published_only=published_only)
 
 
-def children(page: Page) -> list[Page]:
+def children(page: Page, *, published_only: bool = False) -> list[Page]:
     """Structures whose parent is this page."""
     if page.type != PageType.STRUCTURE.value:
         return []
-    return [p for p in live_of_type(PageType.STRUCTURE) if (p.fields or {}).get("parent") == page.slug]
+    return [p for p in live_of_type(PageType.STRUCTURE, published_only=published_only)
+            if (p.fields or {}).get("parent") == page.slug]
 
 
-def owned_routines(page: Page) -> list[Page]:
+def owned_routines(page: Page, *, published_only: bool = False) -> list[Page]:
     """Routines owned by this structure."""
     if page.type != PageType.STRUCTURE.value:
         return []
-    return [p for p in live_of_type(PageType.ROUTINE) if (p.fields or {}).get("owner") == page.slug]
+    return [p for p in live_of_type(PageType.ROUTINE, published_only=published_only)
+            if (p.fields or {}).get("owner") == page.slug]
 
 
 @dataclass
@@ -62,9 +75,9 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def structure_tree() -> list[Node]:
+def structure_tree(*, published_only: bool = False) -> list[Node]:
     """The hierarchy of structures from their parent fields; roots first, children by title."""
-    structures = live_of_type(PageType.STRUCTURE)
+    structures = live_of_type(PageType.STRUCTURE, published_only=published_only)
     nodes = {p.slug: Node(p) for p in structures}
     roots: list[Node] = []
     for p in structures:
@@ -78,27 +91,27 @@ def structure_tree() -> list[Node]:
 
 @dataclass(frozen=True)
 class Due:
-    """A routine with its review date and state."""
+    """A routine with its valid-until date and state."""
 
     page: Page
-    review_by: date
+    valid_until: date
     state: str
 
 
-def review_list(on: date | None = None) -> list[Due]:
-    """Routines past their review date or due within 60 days, overdue first, by date."""
+def review_list(on: date | None = None, *, published_only: bool = False) -> list[Due]:
+    """Routines past their valid-until date or due within 60 days, overdue first, by date."""
     on = on or today()
     out: list[Due] = []
-    for p in live_of_type(PageType.ROUTINE):
+    for p in live_of_type(PageType.ROUTINE, published_only=published_only):
         state = typed.review_state(p.fields or {}, on)
         if state:
-            out.append(Due(p, typed.parse_date(p.fields["review_by"]), state))
-    return sorted(out, key=lambda d: (d.state != "overdue", d.review_by, d.page.title))
+            out.append(Due(p, typed.parse_date(p.fields["valid_until"]), state))
+    return sorted(out, key=lambda d: (d.state != "overdue", d.valid_until, d.page.title))
 
 
-def orientation_path() -> list[Page]:
+def orientation_path(*, published_only: bool = False) -> list[Page]:
     """Orientation pages in reading order (position, then title)."""
-    return sorted(live_of_type(PageType.ORIENTATION),
+    return sorted(live_of_type(PageType.ORIENTATION, published_only=published_only),
                   key=lambda p: (int((p.fields or {}).get("position", 999)), p.title))
 
 

@@ -1,32 +1,45 @@
 """Import and export in the folder format other tools rely on.
 
 A folder of `<slug>.md` files, each with YAML front matter (title, type, slug, summary, tags,
-target_groups) and the Markdown body, plus `glossary.yaml`, a list of {term, expansion, description},
-`plans/` with the collaboration and action plans (see kb.services.plan_folder) and
-`attachments/` with every version of the pages' attachments (see kb.services.attachment_folder).
+target_groups, the type's structured fields, and for types that need approval approved_by,
+approved_at, approval_comment or `state: draft`) and the Markdown body, plus `glossary.yaml`, a list
+of {term, expansion, description}, `organisations.yaml` ({key, name, retired}), `plans/` with the
+collaboration and action plans (see kb.services.plan_folder) and `attachments/` with every version
+of the pages' attachments (see kb.services.attachment_folder).
+
+Approval: the export writes what readers see (the approved revision, with who approved it and
+when); a draft waiting for approval is not exported, and a page never approved is written with
+`state: draft`. The import approves what it imports (a page of a type that needs approval is
+approved by the front matter's approved_by on approved_at, else by whoever imports), except files
+with `state: draft`, which become drafts.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import yaml
 from sqlalchemy import select
 
 from kb import typed
-from kb.constants import PageType
+from kb.constants import PageType, RevisionState
 from kb.extensions import db
 from kb.models import Page
-from kb.services import attachment_folder, changes, glossary, pages, plan_folder
+from kb.services import attachment_folder, changes, glossary, organisations, pages, plan_folder, structure
 from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 GLOSSARY_FILE = "glossary.yaml"
+ORGANISATIONS_FILE = "organisations.yaml"
 ATTACHMENTS_DIR = "attachments"
 FIELD_ORDER = ("title", "type", "slug", "summary", "tags", "target_groups")
+# After the type's fields, for page types that need approval.
+APPROVAL_KEYS = ("approved_by", "approved_at", "approval_comment", "state")
+DRAFT_STATE = "draft"
 FIELD_LABELS = {"title": "titel", "type": "typ", "slug": "slug", "summary": "sammanfattning",
                 "tags": "etiketter", "target_groups": "målgrupper", "source": "text", "fields": "fält"}
 
@@ -43,6 +56,7 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     glossary_changed: int = 0
+    organisations_changed: int = 0
     plans: plan_folder.FolderResult = field(default_factory=plan_folder.FolderResult)
     attachments: attachment_folder.FolderReport = field(default_factory=attachment_folder.FolderReport)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
@@ -59,8 +73,58 @@ class ImportReport:
         return "Import klar: " + ", ".join(parts) + "."
 
 
+@dataclass
+class FileApproval:
+    """A page file's approval keys: who approved it and when, or that it is a draft."""
+
+    approved_by: str = ""
+    approved_on: date | None = None
+    comment: str = ""
+    draft: bool = False
+
+    def approval(self, author: str) -> pages.Approval:
+        """The approval an import of this file records (by the importer when the file names nobody)."""
+        at = None
+        if self.approved_on is not None:  # noon in Sweden, so the date is the same everywhere
+            at = datetime.combine(self.approved_on, time(12), tzinfo=structure.STOCKHOLM)
+            at = at.astimezone(UTC).replace(tzinfo=None)
+        return pages.Approval(by=self.approved_by or author, at=at, comment=self.comment)
+
+
+def _approval_keys(meta: dict) -> FileApproval:
+    out = FileApproval()
+    for key in ("approved_by", "approval_comment"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str):
+            raise FileError(f"{key} måste vara text")
+    out.approved_by = " ".join(str(meta.get("approved_by") or "").split())[:120]
+    out.comment = str(meta.get("approval_comment") or "").strip()
+    value = meta.get("approved_at")
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str) and value.strip():
+        value = typed.parse_date(value.strip())
+        if value is None:
+            raise FileError(f"approved_at: ”{meta['approved_at']}” är inget datum (skriv ÅÅÅÅ-MM-DD)")
+    if value not in (None, "") and not isinstance(value, date):
+        raise FileError("approved_at måste vara ett datum (ÅÅÅÅ-MM-DD)")
+    out.approved_on = value or None
+    state = str(meta.get("state") or "").strip().lower()
+    if state and state not in (DRAFT_STATE, "utkast"):
+        raise FileError(f"state: ”{state}” är okänt; det enda tillåtna värdet är draft")
+    out.draft = bool(state)
+    if out.draft and (out.approved_by or out.approved_on):
+        raise FileError("en sida med state: draft kan inte samtidigt ha approved_by eller approved_at")
+    return out
+
+
 def parse_page_file(path: Path) -> pages.PageData:
     """Read one .md file into PageData, or raise FileError saying why not."""
+    return read_page_file(path)[0]
+
+
+def read_page_file(path: Path) -> tuple[pages.PageData, FileApproval]:
+    """Read one .md file into PageData and its approval keys, or raise FileError saying why not."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -94,16 +158,40 @@ def parse_page_file(path: Path) -> pages.PageData:
     if not is_valid_slug(slug):
         raise FileError(f"ogiltig slug ”{slug}”: bara a–z, 0–9 och bindestreck")
     page_type = str(meta["type"])
-    foreign = sorted(k for k in meta if k in typed.ALL_FIELD_NAMES
-                     and k not in {s.name for s in typed.specs_for(page_type)})
+    own = {s.name for s in typed.specs_for(page_type)}
+    for old, new in typed.FIELD_ALIASES.items():
+        if old in meta and new in own and new not in meta:
+            meta[new] = meta.pop(old)
+    foreign = sorted(k for k in meta if k in typed.ALL_FIELD_NAMES and k not in own)
     if foreign:
         raise FileError(f"fälten {', '.join(foreign)} hör inte till sidtypen {page_type}")
-    return pages.PageData(
+    data = pages.PageData(
         title=str(meta["title"]), type=page_type, slug=slug, source=body,
         summary=str(meta.get("summary") or ""), tags=list(meta.get("tags") or []),
         target_groups=list(meta.get("target_groups") or []),
         fields={s.name: meta[s.name] for s in typed.specs_for(page_type) if s.name in meta},
     )
+    return data, _approval_keys(meta)
+
+
+def parse_organisations(path: Path) -> list[organisations.FileOrganisation]:
+    """Read organisations.yaml, or raise FileError naming the bad entry."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise FileError(f"ogiltig YAML: {exc}") from exc
+    if not isinstance(data, list):
+        raise FileError("organisationslistan måste vara en lista med {key, name, retired}")
+    out: list[organisations.FileOrganisation] = []
+    for n, item in enumerate(data, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
+            raise FileError(f"post {n} saknar name")
+        key = str(item.get("key") or "")
+        if not is_valid_slug(key):
+            raise FileError(f"post {n} ({item['name']}): key måste vara a–z, 0–9 och bindestreck")
+        out.append(organisations.FileOrganisation(key=key, name=item["name"].strip(),
+                                                  retired=bool(item.get("retired"))))
+    return out
 
 
 def parse_glossary(path: Path) -> list[glossary.TermData]:
@@ -138,6 +226,16 @@ def import_folder(folder: Path, *, author: str = "import",
     if not folder.is_dir():
         raise FileError(f"mappen {folder} finns inte")
     report = ImportReport()
+    # Organisations first: routines name them ("Gäller för").
+    organisations_path = folder / ORGANISATIONS_FILE
+    if organisations_path.is_file():
+        try:
+            report.organisations_changed = organisations.import_rows(parse_organisations(organisations_path),
+                                                                     actor=author)
+        except (FileError, ValidationError) as exc:
+            db.session.rollback()
+            reason = _describe(exc) if isinstance(exc, ValidationError) else str(exc)
+            report.errors.append((ORGANISATIONS_FILE, reason))
     glossary_path = folder / GLOSSARY_FILE
     if glossary_path.is_file():
         try:
@@ -151,10 +249,11 @@ def import_folder(folder: Path, *, author: str = "import",
             report.errors.append((GLOSSARY_FILE, str(exc)))
     files = sorted(folder.glob("*.md"))
     parsed: list[tuple[Path, pages.PageData]] = []
+    approvals: dict[str, FileApproval] = {}
     seen: dict[str, str] = {}
     for path in files:
         try:
-            data = parse_page_file(path)
+            data, approvals[path.name] = read_page_file(path)
             data = pages.clean(data)
         except FileError as exc:
             report.errors.append((path.name, str(exc)))
@@ -168,15 +267,17 @@ def import_folder(folder: Path, *, author: str = "import",
         seen[str(data.slug)] = path.name
         parsed.append((path, data))
     parsed = _check_relations(parsed, report)
-    # Links are checked against the pages that exist after the import, so that order does not matter.
-    known = set(db.session.scalars(select(Page.slug).where(Page.deleted.is_(False)))) | set(seen)
+    # Links are checked against the pages that readers can open after the import, so that order does
+    # not matter (a page never approved, or imported as a draft, is a missing page to them).
+    live = select(Page.slug).where(Page.deleted.is_(False), pages.published_clause())
+    known = set(db.session.scalars(live)) | {slug for slug, name in seen.items() if not approvals[name].draft}
     exists = pages.SlugChecker(known)
     # One transaction with a savepoint per file: a refused file leaves nothing behind, and the
     # index catches up once at the end instead of once per page.
     for path, data in parsed:
         savepoint = db.session.begin_nested()
         try:
-            outcome = _import_one(data, author=author, exists=exists)
+            outcome = _import_one(data, approvals[path.name], author=author, exists=exists)
         except ValidationError as exc:
             savepoint.rollback()
             report.errors.append((path.name, _describe(exc)))
@@ -214,18 +315,20 @@ def _check_relations(parsed: list[tuple[Path, pages.PageData]],
     return ok
 
 
-def _import_one(data: pages.PageData, *, author: str, exists: pages.SlugChecker) -> str:
+def _import_one(data: pages.PageData, keys: FileApproval, *, author: str, exists: pages.SlugChecker) -> str:
+    # An import approves what it imports, unless the file is a draft (see the module docstring).
+    approval = keys.approval(author) if pages.requires_approval(data.type) and not keys.draft else None
     page, _ = pages.resolve(str(data.slug))
     if page is None:
         # Pages in this import were rendered knowing each other; the others are refreshed once at the end.
         pages.create_page(data, author=author, comment="Importerad", exists=exists, commit=False, check=False,
-                          refresh=False)
+                          refresh=False, approval=approval)
         return "created"
     data.slug = page.slug
     if page.deleted:
         pages.restore_page(page, author=author, comment="Återskapad vid import", commit=False)
     rev = pages.update_page(page, data, base_revision=page.revision_number, author=author,
-                            comment="Importerad", exists=exists, commit=False, check=False)
+                            comment="Importerad", exists=exists, commit=False, check=False, approval=approval)
     return "updated" if rev is not None else "unchanged"
 
 
@@ -236,14 +339,34 @@ def _dump_value(value: object) -> str:
                           default_style=style).strip()
 
 
+def _approval_meta(page: Page) -> dict:
+    """The approval keys of a page of a type that needs approval (what readers see, or a draft)."""
+    if not pages.requires_approval(page.type):
+        return {}
+    published = page.published
+    if published is None:
+        return {"state": DRAFT_STATE}
+    if published.state != RevisionState.APPROVED.value:
+        return {}
+    meta: dict = {"approved_by": published.approved_by}
+    if published.approved_at is not None:
+        meta["approved_at"] = structure.local_date(published.approved_at).isoformat()
+    if published.approval_comment:
+        meta["approval_comment"] = published.approval_comment
+    return meta
+
+
 def page_to_text(page: Page) -> str:
-    """A page as an import-format file."""
-    current = page.current
+    """A page as an import-format file: what readers see (a page never approved: its newest draft)."""
+    shown = page.shown
     meta = {"title": page.title, "type": page.type, "slug": page.slug, "summary": page.summary,
             "tags": list(page.tags or []), "target_groups": list(page.target_groups or [])}
     fields = page.fields or {}
     extra = [s.name for s in typed.specs_for(page.type) if s.name in fields]
     meta.update({name: fields[name] for name in extra})
+    approval = _approval_meta(page)
+    meta.update(approval)
+    extra += list(approval)
     lines = ["---"]
     for key in (*FIELD_ORDER, *extra):
         value = meta[key]
@@ -252,7 +375,7 @@ def page_to_text(page: Page) -> str:
             dumped = dumped[:-4].strip()
         lines.append(f"{key}: {dumped}")
     lines.append("---")
-    return "\n".join(lines) + "\n" + (current.source if current else "")
+    return "\n".join(lines) + "\n" + (shown.source if shown else "")
 
 
 def glossary_to_text() -> str:
@@ -269,11 +392,17 @@ class ExportReport:
     pages: int = 0
     plans: int = 0
     attachment_files: int = 0
+    # Pages whose draft waiting for approval was left out (their approved version was written).
+    drafts_left_out: int = 0
 
     def summary(self) -> str:
         """One line in Swedish."""
-        return (f"Exporterade {self.pages} sidor, ordlistan, {self.plans} aktivitetsplaner och "
+        text = (f"Exporterade {self.pages} sidor, ordlistan, {self.plans} aktivitetsplaner och "
                 f"{self.attachment_files} bilagefiler")
+        if self.drafts_left_out:
+            text += (f" ({self.drafts_left_out} utkast som väntar på fastställelse exporterades inte; "
+                     "den fastställda versionen skrevs)")
+        return text
 
 
 def export_folder(folder: Path, *, progress: Callable[[str], None] | None = None) -> ExportReport:
@@ -284,9 +413,13 @@ def export_folder(folder: Path, *, progress: Callable[[str], None] | None = None
     for page in pages.live_pages():
         (folder / f"{page.slug}.md").write_text(page_to_text(page), encoding="utf-8")
         report.pages += 1
+        report.drafts_left_out += page.is_published and pages.pending_draft(page) is not None
         if progress:
             progress(page.slug)
     (folder / GLOSSARY_FILE).write_text(glossary_to_text(), encoding="utf-8")
+    (folder / ORGANISATIONS_FILE).write_text(
+        yaml.safe_dump(organisations.export_rows(), allow_unicode=True, sort_keys=False, width=100),
+        encoding="utf-8")
     report.plans = plan_folder.export_plans(folder)
     report.attachment_files = attachment_folder.export_folder(folder / ATTACHMENTS_DIR)
     return report

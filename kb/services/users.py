@@ -21,7 +21,7 @@ PASSWORD_MIN = 12
 LOCK_WINDOW = timedelta(minutes=15)
 MAX_FAILS_PER_ACCOUNT = 5
 MAX_FAILS_PER_ADDRESS = 20
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+USERNAME_RE = re.compile(r"^[a-z0-9åäö][a-z0-9åäö._-]{1,79}$")
 # The same message for unknown user and wrong password, so nobody can probe for accounts.
 BAD_LOGIN = "Fel användarnamn eller lösenord."
 LOCKED = ("För många misslyckade inloggningar. Inloggningen är spärrad i 15 minuter. "
@@ -88,7 +88,8 @@ def create(username: str, password: str, role: Role, *, display_name: str = "", 
     name = username.strip().lower()
     errors: dict[str, str] = {}
     if not USERNAME_RE.match(name):
-        errors["username"] = "Användarnamnet ska vara 2–80 tecken: a–z, 0–9, punkt, bindestreck eller understreck."
+        errors["username"] = ("Användarnamnet ska vara 2–80 tecken: a–z, å, ä, ö, 0–9, punkt, bindestreck "
+                              "eller understreck.")
     elif get(name) is not None:
         errors["username"] = f"Användarnamnet ”{name}” finns redan."
     problem = password_problem(password, name)
@@ -182,3 +183,45 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
     audit.record(AuditAction.LOGIN, name, actor=name, remote_addr=remote_addr)
     db.session.commit()
     return user
+
+
+EMAIL_MAX = 254
+# Deliberately plain: one @, no spaces, a dot in the domain. The mail server has the last word.
+EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
+
+
+def clean_email(value: str) -> str:
+    """An e-mail address trimmed and with the domain in lower case ('' stays ''); ValidationError if bad."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if len(text) > EMAIL_MAX or not EMAIL_RE.match(text) or ".." in text:
+        raise ValidationError({"email": "Ange en giltig e-postadress, t.ex. anna.svensson@lerum.se."})
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def set_email(username: str, email: str, *, notifications: bool | None = None,
+              actor: str | None = None) -> User:
+    """Set (or clear, with '') a user's e-mail address and, optionally, whether digests are mailed."""
+    user = _require(username)
+    address = clean_email(email)
+    choice_changed = notifications is not None and notifications != user.email_notifications
+    changed = address != user.email or choice_changed
+    if changed:
+        user.email = address
+        if notifications is not None:
+            user.email_notifications = notifications
+        audit.record(AuditAction.USER_EMAIL, user.username,
+                     f"e-post {'på' if user.email_notifications else 'av'}", actor=actor)
+        db.session.commit()
+    return user
+
+
+def stop_email(user: User) -> None:
+    """Turn off e-mailed digests for a user (the unsubscribe link)."""
+    if user.email_notifications:
+        user.email_notifications = False
+        audit.record(AuditAction.USER_EMAIL, user.username, "e-post av (avregistreringslänk)",
+                     actor=user.username)
+        db.session.commit()

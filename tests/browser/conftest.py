@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from factories import DATABASES
-from kbbrowser import EDITOR, PASSWORD, log_in
+from kbbrowser import APPROVER, EDITOR, PASSWORD, log_in
 
 from scripts.kbdemo import CHROMIUM, CHROMIUM_ARGS, DemoServer, demo_server
 
@@ -78,11 +78,12 @@ def pytest_terminal_summary(terminalreporter):
 
 @pytest.fixture(scope="session")
 def kb_server(tmp_path_factory) -> DemoServer:
-    """`kb init` + `kb demo` in a temporary instance, an editor account, and `kb serve` on a free port."""
+    """`kb init` + `kb demo` in a temporary instance, an editor, a fastställare, and `kb serve` on a free port."""
     root = tmp_path_factory.mktemp("kb-browser")
     if DATABASES:  # KB_TEST_DATABASE_URL: the server's instance gets a fresh PostgreSQL database
         DATABASES.configure(root / "instance")
-    with demo_server(root, users={EDITOR: ("redaktör", PASSWORD)}) as server:
+    accounts = {EDITOR: ("redaktör", PASSWORD), APPROVER: ("fastställare", PASSWORD)}
+    with demo_server(root, users=accounts) as server:
         yield server
 
 

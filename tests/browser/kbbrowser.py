@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from scripts.kbdemo import log_in  # noqa: F401 - re-exported for the tests
 
 EDITOR = "redaktor"
+# A fastställare (approves routines) created for the browser tests.
+APPROVER = "godkannare"
 PASSWORD = "Rätt-häftig-fras-2026"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

@@ -55,20 +55,21 @@ def test_type_fields_follow_the_chosen_type(new_context):
     """In the create form, are only the chosen type's fields shown (with JavaScript)?"""
     page = new_context(EDITOR).new_page()
     page.goto("/ny?typ=routine")
-    assert page.get_by_label("Revideras senast").is_visible()
+    assert page.get_by_label("Giltig till").is_visible()
     assert not page.get_by_label("Öppettider").is_visible()
     page.get_by_label("Sidtyp").select_option("reception")
     assert page.get_by_label("Öppettider").is_visible()
-    assert not page.get_by_label("Revideras senast").is_visible()
+    assert not page.get_by_label("Giltig till").is_visible()
 
 
 def test_overdue_routine_is_marked_in_text(page):
-    """Is an overdue routine marked with words, not only colour, on its page and the review list?"""
+    """Is an expired routine marked with words, not only colour, on its page and the review list?"""
     page.goto("/att-revidera")
-    assert page.get_by_text("Försenad").first.is_visible()
-    page.get_by_role("main").get_by_role("link", name="SIP – samordnad individuell plan").click()
+    assert page.get_by_text("Giltighetstiden har gått ut").first.is_visible()
+    name = "Läkemedel via jourcentralen när mottagningen är stängd"
+    page.get_by_role("main").get_by_role("link", name=name).click()
     page.wait_for_load_state()
-    assert page.get_by_text(re.compile("Revidering försenad")).is_visible()
+    assert page.get_by_text(re.compile("Giltighetstiden gick ut")).first.is_visible()
 
 
 @pytest.mark.parametrize("path", ["/struktur", "/att-revidera", "/tillganglighet", "/sida/nosam-lerum"])

@@ -1,0 +1,1 @@
+"""Governance: approving drafts, recorded reviews, readers' error reports and the review list."""

@@ -1,0 +1,46 @@
+"""Forms for Min sida, watches and e-mail, one class per use case."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import ValidationError as FormError
+
+from kb.constants import PageType
+from kb.services import users
+from kb.services.errors import ValidationError
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (watch, stop watching, mark read): only the CSRF token."""
+
+    submit = SubmitField("OK")
+
+
+class PageTypeWatchForm(FlaskForm):
+    """Start watching every page of a type."""
+
+    page_type = SelectField("Sidtyp", choices=[SelectChoice(t.value, t.plural) for t in PageType])
+    submit = SubmitField("Bevaka sidtypen")
+
+
+class EmailForm(FlaskForm):
+    """A user's e-mail address and whether notifications are mailed (by the user or an administrator)."""
+
+    email = StringField("E-postadress",
+                        description="Valfri. Dit skickas aviseringarna, högst ett brev per dag.",
+                        render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"})
+    email_notifications = BooleanField("Skicka mina aviseringar med e-post")
+    submit = SubmitField("Spara")
+
+    def validate_email(self, field) -> None:
+        """The address must look like one (the service has the rule)."""
+        try:
+            field.data = users.clean_email(field.data or "")
+        except ValidationError as exc:
+            raise FormError(exc.errors["email"]) from exc
+
+
+class UnsubscribeForm(FlaskForm):
+    """Confirm turning off e-mail from the link in a digest."""
+
+    submit = SubmitField("Avsluta e-post")

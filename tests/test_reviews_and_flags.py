@@ -1,0 +1,154 @@
+"""Recorded reviews ("Granskad utan ändring"), expired routines, the review list and readers' reports."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from factories import login
+from governance_helpers import account, edit, routine
+
+from kb import typed
+from kb.constants import ChangeOp, Role
+from kb.extensions import db
+from kb.models import AuditEvent, Change, Flag
+from kb.services import governance, pages, structure, users
+
+
+def test_a_review_moves_the_validity_forward_and_is_recorded(app, client, anon):
+    """Does "Granskad utan ändring" move valid-until one interval on, with who, when and why shown?"""
+    today = structure.today()
+    with app.app_context():
+        routine("Gammal rutin", slug="gammal", review_interval=12,
+                valid_until=(today - timedelta(days=40)).isoformat())
+    assert "Giltighetstiden gick ut" in anon.get("/sida/gammal").get_data(as_text=True)
+    resp = client.post("/sida/gammal/granskad", data={"comment": "Läst med NOSAM, stämmer."})
+    assert resp.status_code == 302
+    expected = typed.add_months(today, 12)
+    with app.app_context():
+        page = pages.get("gammal")
+        assert page.fields["valid_until"] == expected.isoformat() and page.revision_number == 1
+        [review] = governance.reviews_for(page)
+        assert review.reviewed_by == "redaktor" and review.valid_until == expected
+        assert ChangeOp.REVIEW.value in [c.op for c in db.session.scalars(db.select(Change))]
+        event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "page.reviewed"))
+        assert "Läst med NOSAM" in event.detail
+    html = anon.get("/sida/gammal").get_data(as_text=True)
+    assert "Giltighetstiden gick ut" not in html
+    assert "Granskad utan ändring" in html and "Läst med NOSAM" in html
+    assert "Granskad utan ändring" in anon.get("/sida/gammal/historik").get_data(as_text=True)
+
+
+def test_a_review_of_a_routine_still_valid_extends_it_from_its_date(app):
+    """Reviewed before it expires, does the routine gain a whole interval after its current date?"""
+    with app.app_context():
+        page = routine("Giltig", valid_until="2099-01-31", review_interval=1)
+        review = governance.record_review(page, actor="redaktor")
+        assert review.valid_until.isoformat() == "2099-02-28"
+        assert review.valid_until_before.isoformat() == "2099-01-31"
+
+
+def test_only_published_routines_can_be_reviewed(app):
+    """Is a review of a page never approved, or of an article, refused?"""
+    import pytest
+
+    from kb.services.errors import ValidationError
+
+    with app.app_context():
+        draft = routine("Utkast", approved=False)
+        article = pages.create_page(pages.PageData(title="Artikel", type="article", source="x\n"))
+        for page in (draft, article):
+            with pytest.raises(ValidationError):
+                governance.record_review(page, actor="redaktor")
+
+
+def test_the_review_list_puts_expired_routines_first_with_drafts_and_reports(app, client):
+    """Does /granskning list expired routines first, with owner and approver, drafts waiting and reports?"""
+    today = structure.today()
+    with app.app_context():
+        account("anna", Role.APPROVER)
+        pages.create_page(pages.PageData(title="Samordningsgruppen", type="structure", source="x\n"))
+        routine("Bra rutin", owner="samordningsgruppen",
+                valid_until=(today + timedelta(days=400)).isoformat())
+        routine("Utgången rutin", valid_until=(today - timedelta(days=1)).isoformat(), approver="anna")
+        edit(routine("Ändrad rutin", valid_until=(today + timedelta(days=100)).isoformat()), "Nytt utkast.\n")
+        governance.flag_page(pages.get("bra-rutin"), actor="lasaren",
+                             note="Länken till blanketten är trasig.")
+    html = client.get("/granskning").get_data(as_text=True)
+    routines = html.split('id="rutiner"', 1)[1]
+    assert routines.index("Utgången rutin") < routines.index("Ändrad rutin") < routines.index("Bra rutin")
+    assert "Samordningsgruppen" in routines and "anna" in routines and "Gick ut" in routines
+    assert "utkast väntar" in routines
+    drafts = html.split('id="utkast"', 1)[1].split('id="rutiner"', 1)[0]
+    assert "Ändrad rutin" in drafts and "Utgången rutin" not in drafts
+    assert "Länken till blanketten är trasig." in html.split('id="felrapporter"', 1)[1]
+
+
+def test_a_reader_reports_an_error_and_an_editor_resolves_it(app, anon, client):
+    """Can a logged-in reader flag a page, editors see and resolve it with a comment, all logged?"""
+    with app.app_context():
+        routine("EVI", "Ring 031-123 45 67.\n", slug="evi")
+    reader = login(app, "lasaren", "läsare")
+    page_html = reader.get("/sida/evi").get_data(as_text=True)
+    assert "Rapportera fel" in page_html and "Felrapporter från läsare" not in page_html
+    assert "Rapportera fel" not in anon.get("/sida/evi").get_data(as_text=True)
+    assert anon.post("/sida/evi/rapportera", data={"note": "x"}).status_code == 302  # to the login page
+    resp = reader.post("/sida/evi/rapportera", data={"note": "Telefonnumret har bytts."})
+    assert resp.status_code == 302
+    assert "Telefonnumret har bytts." not in reader.get("/sida/evi").get_data(as_text=True)
+    html = client.get("/sida/evi").get_data(as_text=True)
+    assert "Felrapporter från läsare (1)" in html and "Telefonnumret har bytts." in html
+    with app.app_context():
+        flag = db.session.scalar(db.select(Flag))
+        assert flag.created_by == "lasaren" and flag.revision_number == 1 and not flag.resolved
+        assert [f.id for f in governance.open_flags(users.get("redaktor"))] == [flag.id]
+        assert governance.open_flags(users.get("lasaren")) == []
+    assert client.post(f"/felrapport/{flag.id}/atgarda", data={"comment": ""}).status_code == 422
+    done = client.post(f"/felrapport/{flag.id}/atgarda", data={"comment": "Numret uppdaterat."})
+    assert done.status_code == 302
+    assert "Felrapporter från läsare" not in client.get("/sida/evi").get_data(as_text=True)
+    with app.app_context():
+        flag = db.session.get(Flag, flag.id)
+        assert flag.resolved and flag.resolved_by == "redaktor" and flag.resolution == "Numret uppdaterat."
+        actions = set(db.session.scalars(db.select(AuditEvent.action)))
+        assert {"page.flagged", "flag.resolved"} <= actions
+        ops = [c.op for c in db.session.scalars(db.select(Change))]
+        assert ChangeOp.FLAG.value in ops and ChangeOp.FLAG_RESOLVED.value in ops
+
+
+def test_a_report_refuses_personnummer_and_overlong_notes(app):
+    """Is a report with a personnummer, too long or empty refused with the text kept?"""
+    with app.app_context():
+        routine("EVI", slug="evi")
+    reader = login(app, "lasaren", "läsare")
+    for note, message in (("Gäller 19121212-1212", "personnummer"), ("x" * 501, "högst 500"),
+                          ("", "Skriv vad är fel")):
+        resp = reader.post("/sida/evi/rapportera", data={"note": note})
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and message in html, note[:20]
+    with app.app_context():
+        assert db.session.scalar(db.select(Flag)) is None
+
+
+def test_open_flags_go_to_the_named_approver(app):
+    """Do reports on a routine with a named approver go to that approver (and admins), not other editors?"""
+    with app.app_context():
+        account("anna", Role.APPROVER)
+        account("ed", Role.EDITOR)
+        account("boss", Role.ADMIN)
+        governance.flag_page(routine("Annas", approver="anna"), actor="lasaren", note="Fel.")
+        governance.flag_page(routine("Allas"), actor="lasaren", note="Också fel.")
+        notes = lambda name: sorted(f.note for f in governance.open_flags(users.get(name)))  # noqa: E731
+        assert notes("anna") == ["Fel.", "Också fel."] and notes("ed") == ["Också fel."]
+        assert notes("boss") == ["Fel.", "Också fel."]
+
+
+def test_demo_shows_every_governance_state(demo_app):
+    """Does the demo have approved routines, one expired, one with a draft waiting and one flagged?"""
+    with demo_app.app_context():
+        routines = [p for p in pages.live_pages() if p.type == "routine"]
+        assert all(p.is_published and p.published.approved_by == "fastställare" for p in routines)
+        expired = [p.slug for p in routines if governance.is_expired(p)]
+        assert expired == ["lakemedel-via-jourcentralen"]
+        assert [p.slug for p in routines if pages.pending_draft(p)] == ["in-och-utskrivningsprocessen"]
+        assert [f.page.slug for f in governance.all_open_flags()] == ["evi-en-vag-in"]
+    html = demo_app.test_client().get("/sida/lakemedel-via-jourcentralen").get_data(as_text=True)
+    assert "Giltighetstiden gick ut" in html
