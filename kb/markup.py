@@ -29,6 +29,11 @@ TOC_MIN_HEADINGS = 3
 TOC_LEVELS = (2, 3, 4)
 FALLBACK_ANCHOR = "rubrik"
 WIKILINK_MAX = 300  # longest [[...]] body we look for, keeps scanning linear
+# A wide table scrolls sideways inside its own box (focusable, so keyboard users can scroll it too)
+# instead of making the whole page scroll sideways on a phone.
+TABLE_WRAP_OPEN = ('<div class="table-wrap" tabindex="0" role="region" '
+                   'aria-label="Tabell, rulla i sidled vid behov">')
+_TABLE_OPEN = re.compile(r"<table\b[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -286,6 +291,13 @@ def _toc(headings: Sequence[tuple[int, str, str]]) -> str:
 
 # --- Public API ---------------------------------------------------------------
 
+def _wrap_tables(html: str) -> str:
+    """Put each table of sanitised HTML in a scroll box (added after sanitising: it is ours, not the user's)."""
+    if "<table" not in html:
+        return html
+    return _TABLE_OPEN.sub(lambda m: TABLE_WRAP_OPEN + m.group(0), html).replace("</table>", "</table></div>")
+
+
 def _default_url_for_new(slug: str, title: str) -> str:
     """Return the default URL of the "new page" form for a missing page."""
     return "/ny?" + urlencode({"slug": slug, "title": title})
@@ -312,7 +324,7 @@ def render(
     matcher = _compile_glossary(tuple(glossary.items())) if glossary else None
     links, headings, text = _walk(tokens, matcher)
     body = _MD.renderer.render(tokens, _MD.options, env)
-    html = sanitize.clean(_toc(headings) + body)
+    html = _wrap_tables(sanitize.clean(_toc(headings) + body))
     return Rendered(html=html, links=tuple(links), headings=tuple(headings), text=text)
 
 

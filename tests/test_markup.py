@@ -27,6 +27,15 @@ def test_table_renders_with_alignment():
     assert "style" not in html
 
 
+def test_each_table_scrolls_in_its_own_focusable_box():
+    """Is every table, from Markdown or HTML, wrapped in a labelled scroll box a keyboard can reach?"""
+    html = render("| A | B |\n|---|---|\n| 1 | 2 |\n\n<table><tr><td>x</td></tr></table>\n\n`<table>`").html
+    wrap = '<div class="table-wrap" tabindex="0" role="region" aria-label="Tabell, rulla i sidled vid behov">'
+    assert html.count(wrap + "<table>") == 2
+    assert html.count("</table></div>") == 2
+    assert "<code>&lt;table&gt;</code>" in html  # a table written as code stays text
+
+
 def test_strikethrough():
     """Is ~~text~~ rendered as struck-through text?"""
     assert "<s>gammalt</s>" in render("~~gammalt~~").html

@@ -14,6 +14,12 @@ WIDTHS = [360, 768, 1280]
 SCREENS = [
     ("start", "/"),
     ("sida", "/sida/mini-maria"),
+    # A structure and a routine: fact boxes with long names and lists, and wide tables in the text.
+    ("struktur", "/sida/nosam-lerum"),
+    ("rutin", "/sida/in-och-utskrivningsprocessen"),
+    ("organisation", "/sida/sa-ar-samla-organiserat"),
+    ("granskning", "/granskning"),
+    ("min sida", "/min-sida"),
     ("redigera", "/sida/sip/redigera"),
     ("sök", "/sok?q=sip"),
     ("historik", "/sida/sip/historik"),
