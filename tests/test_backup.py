@@ -24,7 +24,7 @@ from kb.models import (
     Page,
     Revision,
 )
-from kb.services import attachments, backup, organisations, pages, plans, users
+from kb.services import attachments, backup, governance, organisations, pages, plans, users
 from kb.services.backup import BackupError
 
 FIRST_PROTOCOL = files.pdf("Första protokollet från Kvarnbäcken")
@@ -72,10 +72,11 @@ def source(demo_app):
 
 @pytest.fixture
 def small(app):
-    """A small instance: an edited page, a user and an attachment (quicker to make than the demo)."""
+    """A small instance: an edited page, an error report, a user and an attachment (quicker than the demo)."""
     with app.app_context():
         page = make_page("Mini-Maria", "Mottagning för unga.\n", type="reception")
         edit_page(page, "Mottagning för unga och deras föräldrar.\n", author="anna")
+        governance.flag_page(page, actor="anna", note="Öppettiderna har ändrats.")
         users.create("berit", PASSWORD, Role.EDITOR)
         attachments.upload(page, "Öppettider.txt", "Kvällsöppet i Sjövik.\n".encode(), author="anna")
     return app
@@ -294,6 +295,7 @@ def test_the_commands_back_up_and_restore_with_progress_and_exit_codes(small, tm
     assert "Säkerhetskopierar" in result.stderr
     assert result.stdout.startswith("Säkerhetskopia klar: ")
     assert "1 sida, 2 sidversioner" in result.stdout and "1 bilaga, 1 bilageversion" in result.stdout
+    assert "0 granskningar, 1 felrapport" in result.stdout
     assert result.stdout.rstrip().endswith(f"i {folder}")
     again = small.test_cli_runner().invoke(args=["backup", folder])
     assert again.exit_code == 1 and "finns redan och är inte tom" in again.stderr

@@ -80,7 +80,9 @@ SUMMARY_TABLES = (("page", "sida", "sidor"), ("revision", "sidversion", "sidvers
                   ("activity", "aktivitet", "aktiviteter"), ("glossary_term", "ordlisteord", "ordlisteord"),
                   ("attachment", "bilaga", "bilagor"),
                   ("attachment_version", "bilageversion", "bilageversioner"),
-                  ("user_account", "användare", "användare"))
+                  ("user_account", "användare", "användare"),
+                  ("page_review", "granskning", "granskningar"), ("page_flag", "felrapport", "felrapporter"),
+                  ("watch", "bevakning", "bevakningar"), ("notification", "avisering", "aviseringar"))
 
 Progress = Callable[[str], None]
 
