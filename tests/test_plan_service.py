@@ -299,3 +299,21 @@ def test_collaboration_plans_keep_history_and_validate(ctx):
         plans.save_collaboration_plan(plans.CollaborationData("", "2023–2040"))
     assert set(info.value.errors) == {"title", "period"}
     assert plans.collaboration_plans() == [row]
+
+
+def test_history_names_structures_pages_and_plans_by_title(ctx):
+    """Does history show the titles of the structures, pages and collaboration plan a revision names?"""
+    plan = new_plan(collaboration_plan="samverkansplan-2023-2026")
+    activity = new_activity(plan)
+    plans.update_activity(activity, plans.ActivityData(goal="Öka tilliten", what="Nätverk för SIP-samordnare",
+                                                       status="Pågår", responsible="nosam-lerum",
+                                                       pages=["sip", "avvikelser-i-samverkan"]),
+                          base_revision=1)
+    changed = {c.key: c.new for c in plans.history_entries(plans.ACTIVITY, activity.id)[0].changes}
+    assert changed == {"responsible": "NOSAM Lerum", "pages": "SIP, Avvikelser i samverkan"}
+    created = {c.key: c.new for c in plans.history_entries(plans.PLAN, plan.id)[0].changes}
+    assert created["structure"] == "Samordningsgruppen"
+    assert created["collaboration_plan"] == "Samverkansplan 2023–2026"
+    # An address whose page is gone is shown as it is.
+    assert plans.format_value("pages", ["sip", "borttagen"], plans.reference_titles([{"pages": ["sip"]}])) \
+        == "SIP, borttagen"

@@ -24,7 +24,7 @@ from kb.models.plans import period_label
 from kb.services import audit, changes
 from kb.services import pages as page_service
 from kb.services.errors import ConflictError, NotFoundError, ValidationError
-from kb.services.structure import today
+from kb.services.structure import pages_by_slug, today
 from kb.slugs import SLUG_MAX, is_valid_slug, slugify
 
 COLLABORATION = "collaboration_plan"
@@ -617,10 +617,29 @@ def get_revision(entity: str, entity_id: int, number: int) -> PlanRevision:
     return rev
 
 
-def format_value(key: str, value: object) -> str:
-    """A snapshot value as shown in history: status labels, date labels, lists joined."""
+# Snapshot fields that hold page addresses, and the one that holds a collaboration plan's address.
+PAGE_REF_KEYS = frozenset({"structure", "responsible", "pages"})
+COLLABORATION_REF_KEY = "collaboration_plan"
+
+
+Titles = Mapping[tuple[str, str], str]  # ("page" or "plan", address) -> title
+
+
+def _reference(key: str) -> str | None:
+    return "page" if key in PAGE_REF_KEYS else "plan" if key == COLLABORATION_REF_KEY else None
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def format_value(key: str, value: object, titles: Titles | None = None) -> str:
+    """A snapshot value as shown in history: status labels, date labels, titles for addresses, lists joined."""
     if value is None or value == "" or value == []:
         return ""
+    kind = _reference(key)
+    if titles and kind:
+        return ", ".join(titles.get((kind, str(v)), str(v)) for v in _as_list(value))
     if key == "status":
         try:
             return ActivityStatus(value).label
@@ -645,13 +664,35 @@ class FieldChange:
     new: str
 
 
-def describe_changes(entity: str, old: dict | None, new: dict) -> list[FieldChange]:
+def reference_titles(snapshots: Iterable[Mapping]) -> dict[tuple[str, str], str]:
+    """Titles for the page and collaboration-plan addresses in snapshots (two queries at most).
+
+    An address whose page or plan is gone has no title; history shows the address itself.
+    """
+    wanted: dict[str, set[str]] = {"page": set(), "plan": set()}
+    for data in snapshots:
+        for key, value in data.items():
+            kind = _reference(key)
+            if kind:
+                wanted[kind].update(str(v) for v in _as_list(value) if v)
+    titles = {("page", slug): page.title for slug, page in pages_by_slug(wanted["page"]).items()}
+    if wanted["plan"]:
+        titles.update({("plan", slug): title for slug, title in db.session.execute(
+            select(CollaborationPlan.slug, CollaborationPlan.title)
+            .where(CollaborationPlan.slug.in_(wanted["plan"])))})
+    return titles
+
+
+def describe_changes(entity: str, old: dict | None, new: dict,
+                     titles: Titles | None = None) -> list[FieldChange]:
     """The fields that changed from `old` to `new` (everything set, for a first revision)."""
     labels = {ACTIVITY: ACTIVITY_LABELS, PLAN: PLAN_LABELS, COLLABORATION: COLLABORATION_LABELS}[entity]
+    if titles is None:
+        titles = reference_titles([old or {}, new])
     out: list[FieldChange] = []
     for key, label in labels.items():
-        before = format_value(key, (old or {}).get(key))
-        after = format_value(key, new.get(key))
+        before = format_value(key, (old or {}).get(key), titles)
+        after = format_value(key, new.get(key), titles)
         if before != after:
             out.append(FieldChange(key, label, before, after))
     return out
@@ -673,10 +714,11 @@ class HistoryEntry:
 def history_entries(entity: str, entity_id: int) -> list[HistoryEntry]:
     """Revisions newest first, each with the fields it changed."""
     revs = list(reversed(history(entity, entity_id)))
+    titles = reference_titles(rev.data or {} for rev in revs)
     out: list[HistoryEntry] = []
     previous: dict | None = None
     for rev in revs:
-        out.append(HistoryEntry(rev, describe_changes(entity, previous, rev.data or {})))
+        out.append(HistoryEntry(rev, describe_changes(entity, previous, rev.data or {}, titles)))
         previous = rev.data or {}
     return list(reversed(out))
 
