@@ -25,6 +25,18 @@ def test_start_page_has_search_orientation_and_recent_changes(demo_app):
     assert "Senast ändrade" in html
 
 
+def test_start_page_counts_the_pages_of_each_type_a_visitor_may_read(app, anon, client):
+    """Does Bläddra count pages per type, leaving out a routine that has never been approved for readers?"""
+    with app.app_context():
+        make_page("SIP", type="routine")
+        make_page("Utskrivning", type="routine", approved=False)
+        make_page("Mini-Maria", type="reception")
+    browse = re.compile(r'href="/sidor#(\w+)">[^<]+</a> <span class="meta">([^<]+)</span>')
+    assert dict(browse.findall(anon.get("/").get_data(as_text=True))) == {"routine": "1 sida",
+                                                                          "reception": "1 sida"}
+    assert dict(browse.findall(client.get("/").get_data(as_text=True)))["routine"] == "2 sidor"
+
+
 def test_create_page_through_the_form(client, app):
     """Can an editor create a page and read it at its Swedish slug?"""
     resp = client.post("/ny", data=form_for(title="Socialmedicinsk mottagning i Lerum", source="## Öppet\n\nVardagar\n"))

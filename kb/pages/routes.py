@@ -76,7 +76,7 @@ def start():
     only = readers_only()
     return render_template("pages/start.html", recent=pages.recently_changed(8, published_only=only),
                            orientation=orientation if visible else None,
-                           by_type=pages.pages_by_type(published_only=only))
+                           counts=pages.count_by_type(published_only=only))
 
 
 @bp.get("/sida/<slug>")
