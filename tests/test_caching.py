@@ -245,6 +245,47 @@ def test_the_page_api_and_plan_view_answer_304_too(app, anon, sip):
     assert revalidate(anon, api_tag, "/api/pages/sip").status_code == 200
 
 
+def _edit_sip(app, sip):
+    with app.app_context():
+        edit_page(db.session.get(Page, sip["page"]), "Ändrad.\n")
+
+
+def _add_term(app, sip):
+    from kb.services import glossary
+
+    with app.app_context():
+        glossary.create(glossary.TermData("SIP", "Samordnad individuell plan"))
+
+
+def _rename_collaboration_plan(app, sip):
+    with app.app_context():
+        collaboration = plans.get_collaboration_plan("samverkansplan-2023-2026")
+        plans.save_collaboration_plan(plans.CollaborationData(
+            "Samverkansplan för SAMLA", "2023–2026", ["Öka tilliten"]),
+            current=collaboration, base_revision=collaboration.revision_number)
+
+
+def _edit_plan(app, sip):
+    with app.app_context():
+        plan = plans.get_plan(sip["plan"])
+        plans.update_plan(plan, plans.PlanData("NOSAM Lerum 2024–2025", "nosam-lerum", "2024–2025",
+                                               collaboration_plan="samverkansplan-2023-2026"),
+                          base_revision=plan.revision_number)
+
+
+@pytest.mark.parametrize(("path", "change"), [
+    ("/sidor", _edit_sip), ("/andringar", _edit_sip), ("/struktur", _edit_sip), ("/att-revidera", _edit_sip),
+    ("/sida/sip/historik", _edit_sip), ("/ordlista", _add_term), ("/planer", _rename_collaboration_plan),
+    ("/planer/nosam-lerum-2024/historik", _edit_plan)], ids=lambda v: v if isinstance(v, str) else "")
+def test_lists_and_histories_answer_304_until_what_they_show_changes(app, anon, sip, path, change):
+    """Do the lists, histories, the glossary and the plan overview validate, and change with their data?"""
+    tag = etag(anon, path)
+    assert revalidate(anon, tag, path).status_code == 304
+    change(app, sip)
+    resp = revalidate(anon, tag, path)
+    assert resp.status_code == 200 and resp.headers["ETag"] != tag
+
+
 def test_a_deleted_or_missing_page_gets_no_validators(app, anon, sip):
     """Are 404 and 410 answers left without an ETag?"""
     assert "ETag" not in anon.get("/sida/finns-inte").headers

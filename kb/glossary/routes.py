@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from kb import caching
 from kb.glossary.forms import DeleteTermForm, FilterForm, TermForm, parse_revision
 from kb.models import GlossaryTerm
 from kb.permissions import Permission, actor_name, can, require
@@ -31,6 +32,8 @@ def entry_url(row: GlossaryTerm) -> str:
 @bp.get("/ordlista")
 def index():
     """All terms A–Ö, optionally filtered by ?q= on term or expansion."""
+    if (unchanged := caching.not_modified()) is not None:  # every glossary write logs a change
+        return unchanged
     form = FilterForm(formdata=request.args)
     query = " ".join((form.q.data or "").split())[:FILTER_MAX]
     terms = glossary.all_terms()

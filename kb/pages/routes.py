@@ -148,12 +148,16 @@ def mark_read(slug: str):
 @bp.get("/struktur")
 def chart():
     """The organisation chart of structures."""
+    if (unchanged := caching.not_modified()) is not None:
+        return unchanged
     return render_template("pages/chart.html", roots=structure.structure_tree(published_only=readers_only()))
 
 
 @bp.get("/att-revidera")
 def review():
     """Routines past or near their valid-until date."""
+    if (unchanged := caching.not_modified()) is not None:  # the validator includes today's date
+        return unchanged
     return render_template("pages/review.html", due=structure.review_list(published_only=readers_only()),
                            today=structure.today())
 
@@ -263,8 +267,10 @@ def preview():
 def history(slug: str):
     """All revisions of a page, with a form to compare any two."""
     page = load_page(slug, allow_deleted=True)
+    if (unchanged := caching.not_modified(page.id, page.revision_number, page.updated_at)) is not None:
+        return unchanged
     reviews = governance.reviews_for(page) if governance.has_validity(page.type) else []
-    return render_template("pages/history.html", page=page, form=CommentForm(), reviews=reviews,
+    return render_template("pages/history.html", page=page, reviews=reviews,
                            revisions=pages.history(page, published_only=readers_only()))
 
 
@@ -374,6 +380,8 @@ def restore(slug: str):
 @bp.get("/sidor")
 def index():
     """All pages grouped by type."""
+    if (unchanged := caching.not_modified()) is not None:
+        return unchanged
     only = readers_only()
     return render_template("pages/index.html", by_type=pages.pages_by_type(published_only=only),
                            deleted=pages.deleted_pages(published_only=only))
@@ -382,6 +390,8 @@ def index():
 @bp.get("/andringar")
 def recent():
     """Recent changes across the knowledge base."""
+    if (unchanged := caching.not_modified()) is not None:
+        return unchanged
     revisions = pages.recent_revisions(current_app.config["RECENT_CHANGES"], published_only=readers_only())
     return render_template("pages/recent.html", revisions=revisions)
 

@@ -81,6 +81,8 @@ def plan_state(plan: ActionPlan) -> tuple:
 @bp.get("/planer")
 def overview():
     """All live plans grouped by collaboration plan, with counts per status as a table and a chart."""
+    if (unchanged := caching.not_modified(plans.collaboration_state())) is not None:
+        return unchanged
     counts = plans.status_counts()
     groups: dict[object, list[plans.PlanCounts]] = {}
     for row in sorted(counts, key=lambda r: r.plan.collaboration_plan is None):
@@ -137,6 +139,8 @@ def print_view(slug: str):
 def plan_history(slug: str):
     """Every revision of the plan's own fields, newest first (deleted plans too)."""
     plan = load_plan(slug, allow_deleted=True)
+    if (unchanged := caching.not_modified(*plan_state(plan))) is not None:
+        return unchanged
     entries = plans.history_entries(plans.PLAN, plan.id)
     return render_template("plans/history.html", plan=plan, entries=entries)
 

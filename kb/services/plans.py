@@ -1017,6 +1017,12 @@ def _collaboration_snapshot(row: CollaborationPlan) -> dict:
             "description": row.description, "deleted": bool(row.deleted)}
 
 
+def collaboration_state() -> tuple:
+    """What changes when any collaboration plan is saved (they record no Change; see kb.caching)."""
+    return tuple(db.session.execute(select(func.count(CollaborationPlan.id), func.max(CollaborationPlan.updated_at),
+                                           func.sum(CollaborationPlan.revision_number))).one())
+
+
 def save_collaboration_plan(data: CollaborationData, *, current: CollaborationPlan | None = None,
                             base_revision: int | None = None, author: str = "", comment: str = "",
                             commit: bool = True) -> CollaborationPlan:
