@@ -51,6 +51,16 @@ def activity_form(**extra) -> dict:
             "comment": "Från mötet", **extra}
 
 
+COLLABORATION = "samverkansplan-2023-2026"
+
+
+def collaboration_form(**extra) -> dict:
+    """The collaboration plan form as a browser sends it."""
+    return {"title": "Samverkansplan 2027–2030", "period": "2027–2030",
+            "goals": "Trygga vårdövergångar\n\nFrämja psykisk hälsa\n", "description": "Antagen av samrådsgruppen.",
+            "comment": "Ny period", **extra}
+
+
 def plan_count(app) -> int:
     """How many plans the database holds (deleted ones too)."""
     with app.app_context():
@@ -84,6 +94,10 @@ WRITES = [
     ("GET", lambda d: f"/aktiviteter/{d['late']}/ta-bort", None),
     ("POST", lambda d: f"/aktiviteter/{d['late']}/ta-bort", {"base_revision": "1"}),
     ("POST", lambda d: f"/aktiviteter/{d['late']}/aterskapa", {}),
+    ("GET", lambda d: "/samverkansplaner/ny", None),
+    ("POST", lambda d: "/samverkansplaner/ny", collaboration_form()),
+    ("GET", lambda d: f"/samverkansplaner/{COLLABORATION}/redigera", None),
+    ("POST", lambda d: f"/samverkansplaner/{COLLABORATION}/redigera", collaboration_form(base_revision="1")),
 ]
 WRITE_IDS = [f"{m} {p({'late': 'id'})}" for m, p, _ in WRITES]
 
@@ -402,3 +416,73 @@ def test_delete_and_restore_an_activity(client, app, data):
     assert "3 aktiviteter" in text(client.get(f"/planer/{SLUG}"))
     with app.app_context():
         assert [r.op for r in plans.history(plans.ACTIVITY, data["done"])] == ["restore", "delete", "create"]
+
+
+# --- collaboration plans ------------------------------------------------------------------------
+
+def test_editor_creates_a_collaboration_plan_that_new_plans_can_follow(client, app, data):
+    """Does the form save a collaboration plan with its goals one per line, offered to action plans?"""
+    assert "Ny samverkansplan" in text(client.get("/planer"))
+    resp = client.post("/samverkansplaner/ny", data=collaboration_form())
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/samverkansplaner/samverkansplan-2027-2030")
+    body = text(client.get(resp.headers["Location"]))
+    assert "Samverkansplanen ”Samverkansplan 2027–2030” skapades." in body
+    assert "Trygga vårdövergångar" in body and "Antagen av samrådsgruppen." in body
+    with app.app_context():
+        row = plans.get_collaboration_plan("samverkansplan-2027-2030")
+        assert row.goals == ["Trygga vårdövergångar", "Främja psykisk hälsa"] and row.period == "2027–2030"
+        rev = plans.history(plans.COLLABORATION, row.id)[0]
+        assert (rev.author, rev.comment, rev.op) == ("redaktor", "Ny period", "create")
+    assert "Samverkansplan 2027–2030 (2027–2030)" in main(client.get("/planer/ny"))
+
+
+def test_collaboration_form_errors_are_swedish_and_nothing_is_saved(client, app, data):
+    """Are an empty title, a backwards period, a taken or reserved address refused in Swedish, text kept?"""
+    with app.app_context():
+        before = len(plans.collaboration_plans())
+    resp = client.post("/samverkansplaner/ny", data=collaboration_form(title="", period="2030-2027"))
+    assert resp.status_code == 422
+    body = text(resp)
+    for message in ("Något behöver rättas", "Ange samverkansplanens titel.",
+                    "Periodens sista år kan inte vara före det första."):
+        assert message in body, message
+    assert "Antagen av samrådsgruppen." in body and 'aria-invalid="true"' in resp.get_data(as_text=True)
+    taken = text(client.post("/samverkansplaner/ny", data=collaboration_form(title="Samverkansplan 2023–2026")))
+    assert "Det finns redan en samverkansplan med adressen ”samverkansplan-2023-2026”." in taken
+    assert "Adressen ”ny” är reserverad" in text(client.post("/samverkansplaner/ny", data=collaboration_form(title="Ny")))
+    with app.app_context():
+        assert len(plans.collaboration_plans()) == before
+
+
+def test_editor_edits_a_collaboration_plan_and_its_history_and_plans_show_it(client, app, data):
+    """Does an edit make a revision shown in the history, and do the plans that follow it show the new title?"""
+    html = client.get(f"/samverkansplaner/{COLLABORATION}/redigera").get_data(as_text=True)
+    assert "Öka tilliten" in html
+    resp = client.post(f"/samverkansplaner/{COLLABORATION}/redigera", data=collaboration_form(
+        title="Samverkansplan för SAMLA", period="2023–2026", goals="Öka tilliten\nÖka kontinuiteten",
+        base_revision=base_of(html), comment="Nytt namn"))
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/samverkansplaner/{COLLABORATION}")
+    assert "Samverkansplanen sparades (version 2)." in text(client.get(resp.headers["Location"]))
+    history = text(client.get(f"/samverkansplaner/{COLLABORATION}/historik"))
+    assert "Nytt namn" in history and "Titel: före: Samverkansplan 2023–2026 → efter: Samverkansplan för SAMLA" \
+        in history
+    assert "Samverkansplan för SAMLA" in text(client.get(f"/planer/{SLUG}"))
+
+
+def test_stale_collaboration_edit_shows_the_conflict_and_keeps_the_users_values(client, app, data):
+    """When someone saved the collaboration plan meanwhile, is nothing overwritten and are my values kept?"""
+    html = client.get(f"/samverkansplaner/{COLLABORATION}/redigera").get_data(as_text=True)
+    with app.app_context():
+        row = plans.get_collaboration_plan(COLLABORATION)
+        plans.save_collaboration_plan(plans.CollaborationData(row.title, row.period, row.goals, "Bosses text"),
+                                      current=row, base_revision=1, author="bosse", comment="Bosses ändring")
+    resp = client.post(f"/samverkansplaner/{COLLABORATION}/redigera", data=collaboration_form(
+        title="Samverkansplan 2023–2026", period="2023–2026", description="Min text", base_revision=base_of(html)))
+    assert resp.status_code == 409
+    body = text(resp)
+    assert "Någon annan har sparat samverkansplanen medan du redigerade" in body and "Bosses ändring" in body
+    assert "Beskrivning Bosses text Min text" in body
+    assert base_of(resp.get_data(as_text=True)) == "2"
+    with app.app_context():
+        assert plans.get_collaboration_plan(COLLABORATION).description == "Bosses text"
+

@@ -110,6 +110,32 @@ class PlanForm(FlaskForm):
         self.base_revision.data = str(plan.revision_number)
 
 
+class CollaborationForm(FlaskForm):
+    """Create or edit a collaboration plan (samverkansplan): the goals action plans follow."""
+
+    title = StringField("Titel", description="T.ex. ”Samverkansplan 2023–2026”.")
+    period = StringField("Period", description="Ett år (2024) eller flera (2023–2026).")
+    goals = TextAreaField(
+        "Prioriterade mål", validators=[Optional()],
+        description="Ett mål per rad, i prioritetsordning. Aktiviteter i planerna föreslås de här målen.")
+    description = TextAreaField("Beskrivning", validators=[Optional()])
+    comment = StringField("Kommentar", validators=[Optional()], description="Kort beskrivning av ändringen.")
+    base_revision = HiddenField()
+    save = SubmitField("Spara")
+
+    def to_data(self) -> plans.CollaborationData:
+        """The form's values as service input."""
+        return plans.CollaborationData(title=self.title.data or "", period=self.period.data or "",
+                                       goals=(self.goals.data or "").splitlines(),
+                                       description=self.description.data or "")
+
+    def fill_from(self, row: CollaborationPlan) -> None:
+        """Load a collaboration plan's current values and the revision the edit is based on."""
+        self.title.data, self.period.data, self.description.data = row.title, row.period, row.description
+        self.goals.data = "\n".join(row.goals or [])
+        self.base_revision.data = str(row.revision_number)
+
+
 class ActivityForm(FlaskForm):
     """Create or edit an activity (all fields)."""
 

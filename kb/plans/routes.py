@@ -19,6 +19,7 @@ from kb.permissions import Permission, actor_name, can, require
 from kb.plans import chart
 from kb.plans.forms import (
     ActivityForm,
+    CollaborationForm,
     DeleteForm,
     FilterForm,
     ImportForm,
@@ -145,14 +146,76 @@ def plan_history(slug: str):
     return render_template("plans/history.html", plan=plan, entries=entries)
 
 
-@bp.get("/samverkansplaner/<slug>")
-def collaboration(slug: str):
-    """A collaboration plan: its period, prioritised goals and the action plans that follow it."""
+def load_collaboration(slug: str):
+    """A live collaboration plan by slug, or 404."""
     row = plans.get_collaboration_plan(slug) if is_valid_slug(slug) and not slug.isdigit() else None
     if row is None or row.deleted:
         abort(404)
+    return row
+
+
+@bp.get("/samverkansplaner/<slug>")
+def collaboration(slug: str):
+    """A collaboration plan: its period, prioritised goals and the action plans that follow it."""
+    row = load_collaboration(slug)
     counts = plans.status_counts(of=[p for p in plans.live_plans() if p.collaboration_plan_id == row.id])
     return render_template("plans/collaboration.html", row=row, counts=counts, statuses=chart.ORDER)
+
+
+@bp.route("/samverkansplaner/ny", methods=["GET", "POST"])
+@require(Permission.EDIT)
+def create_collaboration():
+    """A new collaboration plan: title, period and prioritised goals."""
+    form = CollaborationForm()
+    if request.method == "GET":
+        return render_template("plans/collaboration_form.html", form=form, row=None)
+    if form.validate_on_submit():
+        try:
+            row = plans.save_collaboration_plan(form.to_data(), author=actor_name(),
+                                                comment=form.comment.data or "")
+        except ValidationError as exc:
+            add_errors(form, exc, "title")
+        else:
+            flash(f"Samverkansplanen ”{row.title}” skapades.", "success")
+            return redirect(url_for("plans.collaboration", slug=row.slug))
+    return render_template("plans/collaboration_form.html", form=form, row=None), 422
+
+
+@bp.route("/samverkansplaner/<slug>/redigera", methods=["GET", "POST"])
+@require(Permission.EDIT)
+def edit_collaboration(slug: str):
+    """Edit a collaboration plan; an edit based on an older revision shows the conflict."""
+    row = load_collaboration(slug)
+    form = CollaborationForm()
+    if request.method == "GET":
+        form.fill_from(row)
+        return render_template("plans/collaboration_form.html", form=form, row=row)
+    if form.validate_on_submit():
+        data, before = form.to_data(), row.revision_number
+        try:
+            plans.save_collaboration_plan(data, current=row, base_revision=base_revision(form),
+                                          author=actor_name(), comment=form.comment.data or "")
+        except ConflictError as exc:
+            yours = asdict(plans.clean_collaboration(data, current=row))
+            return _conflict("plans/collaboration_form.html", form, exc, plans.COLLABORATION, row, yours, row=row)
+        except ValidationError as exc:
+            add_errors(form, exc, "title")
+        else:
+            saved = row.revision_number != before
+            flash(f"Samverkansplanen sparades (version {row.revision_number})." if saved
+                  else "Inga ändringar att spara.", "success" if saved else "info")
+            return redirect(url_for("plans.collaboration", slug=row.slug))
+    return render_template("plans/collaboration_form.html", form=form, row=row), 422
+
+
+@bp.get("/samverkansplaner/<slug>/historik")
+def collaboration_history(slug: str):
+    """Every revision of a collaboration plan, newest first."""
+    row = load_collaboration(slug)
+    if (unchanged := caching.not_modified(plans.collaboration_state())) is not None:
+        return unchanged
+    return render_template("plans/collaboration_history.html", row=row,
+                           entries=plans.history_entries(plans.COLLABORATION, row.id))
 
 
 @bp.get("/aktiviteter/<int:activity_id>")
@@ -224,13 +287,13 @@ def edit_plan(slug: str):
     return render_template("plans/plan_form.html", form=form, plan=plan), 422
 
 
-def _conflict(template: str, form, exc: ConflictError, entity: str, row, yours: dict, **context):
+def _conflict(template: str, form, exc: ConflictError, entity: str, saved, yours: dict, **context):
     """The form again with the user's values kept, what others saved since, and where the two differ."""
-    entries = plans.history_entries(entity, row.id)
+    entries = plans.history_entries(entity, saved.id)
     current = entries[0].revision.data if entries else {}
     others = [e for e in entries if e.revision.number > exc.base]
     differences = plans.describe_changes(entity, current, yours)
-    form.base_revision.data = str(row.revision_number)
+    form.base_revision.data = str(saved.revision_number)
     return render_template(template, form=form, conflict=exc, others=others, differences=differences,
                            **context), 409
 

@@ -335,6 +335,8 @@ def _clean_collaboration(data: CollaborationData, *, current: CollaborationPlan 
     slug = _line(data.slug).lower() or (current.slug if current else slugify(title))
     if title and not is_valid_slug(slug):
         errors["slug"] = "Adressen får bara innehålla a–z, 0–9 och bindestreck."
+    elif slug in RESERVED_PLAN_SLUGS or slug.isdigit():
+        errors["slug"] = f"Adressen ”{slug}” är reserverad. Välj en annan titel."
     else:
         other = get_collaboration_plan(slug) if slug else None
         if other is not None and other is not current:
@@ -352,6 +354,11 @@ def _clean_collaboration(data: CollaborationData, *, current: CollaborationPlan 
     if errors:
         raise ValidationError(errors)
     return CollaborationData(title, period_label(start, end), goals, description, slug), start, end
+
+
+def clean_collaboration(data: CollaborationData, *, current: CollaborationPlan | None = None) -> CollaborationData:
+    """A collaboration plan's fields as they would be saved (ValidationError if they cannot be)."""
+    return _clean_collaboration(data, current=current)[0]
 
 
 # --- lookups -----------------------------------------------------------------------------------

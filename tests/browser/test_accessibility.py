@@ -66,6 +66,8 @@ ANONYMOUS_PAGES = [
     ("404", "/sida/finns-inte-alls"),
     ("alla sidor", "/sidor"),
     ("senaste ändringar", "/andringar"),
+    ("samverkansplan", "/samverkansplaner/samverkansplan-2023-2026"),
+    ("samverkansplanens historik", "/samverkansplaner/samverkansplan-2023-2026/historik"),
 ]
 
 
@@ -81,6 +83,8 @@ EDITOR_PAGES = [
     ("redigera", "/sida/sip/redigera"),
     ("ny sida", "/ny"),
     ("ta bort", "/sida/sip/ta-bort"),
+    ("redigera samverkansplan", "/samverkansplaner/samverkansplan-2023-2026/redigera"),
+    ("ny samverkansplan", "/samverkansplaner/ny"),
 ]
 
 
