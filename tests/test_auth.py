@@ -75,6 +75,24 @@ def test_account_lockout_after_five_failures_and_expiry(app, anon):
     assert post_login(anon, "anna", PASSWORD).status_code == 302
 
 
+def test_a_successful_login_starts_the_account_count_afresh(app):
+    """Does someone who mistyped four times, then logged in, get five new tries, not one?"""
+    with app.app_context():
+        users.create("anna", PASSWORD, Role.EDITOR)
+    client = app.test_client()
+    for _ in range(4):
+        assert post_login(client, "anna", "fel-lösenord-123").status_code == 401
+    assert post_login(client, "anna", PASSWORD).status_code == 302
+    other = app.test_client()  # a new browser: the first one is logged in now
+    for _ in range(4):
+        assert post_login(other, "anna", "fel-lösenord-123").status_code == 401
+    assert post_login(other, "anna", PASSWORD).status_code == 302
+    third = app.test_client()
+    for _ in range(4):
+        post_login(third, "anna", "fel-lösenord-123")
+    assert "För många misslyckade" in post_login(third, "anna", "fel-lösenord-123").get_data(as_text=True)
+
+
 def test_address_lockout_after_twenty_failures(app, anon):
     """Are 20 failures from one address, across accounts, enough to block that address?"""
     with app.app_context():

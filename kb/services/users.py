@@ -147,15 +147,25 @@ def set_password(username: str, password: str, *, actor: str | None = None) -> U
     return user
 
 
-def _recent_failures(column, value: str) -> int:
+def _recent_failures(column, value: str, *, since_success: bool = False) -> int:
+    """Failed logins for this account or address within the lock window (for an account: only those
+    after its last successful login, so a person who mistyped a few times starts afresh)."""
     since = utcnow() - LOCK_WINDOW
+    if since_success:
+        last_success = db.session.scalar(select(func.max(LoginAttempt.created_at)).where(
+            column == value, LoginAttempt.success.is_(True), LoginAttempt.created_at >= since))
+        since = last_success or since
     return db.session.scalar(select(func.count(LoginAttempt.id)).where(
         column == value, LoginAttempt.success.is_(False), LoginAttempt.created_at >= since)) or 0
 
 
 def is_locked(username: str, remote_addr: str) -> bool:
-    """Whether recent failures lock this account or this address."""
-    return (_recent_failures(LoginAttempt.username, username) >= MAX_FAILS_PER_ACCOUNT
+    """Whether recent failures lock this account or this address.
+
+    A successful login clears the account's count (only the password's owner can produce one), but
+    not the address's: otherwise someone with an account could keep guessing other accounts' passwords.
+    """
+    return (_recent_failures(LoginAttempt.username, username, since_success=True) >= MAX_FAILS_PER_ACCOUNT
             or _recent_failures(LoginAttempt.remote_addr, remote_addr) >= MAX_FAILS_PER_ADDRESS)
 
 
