@@ -75,4 +75,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(me_routes.bp)
     csrf.exempt(api.bp)
+    security.trust_proxies(app)  # outermost, so every layer sees the visitor's own address
     return app

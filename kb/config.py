@@ -41,6 +41,8 @@ DEFAULTS: dict[str, object] = {
     "SMTP_TIMEOUT": 30.0,
     # The address users reach kb at, for links in e-mail ("https://kb.example.se").
     "BASE_URL": "",
+    # Reverse proxies in front of kb whose X-Forwarded-For/-Proto/-Host headers are trusted (0: none).
+    "PROXY_HOPS": 0,
 }
 
 # KB_* variables that are read, with a converter each.
@@ -67,6 +69,7 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_SMTP_FROM": ("SMTP_FROM", str),
     "KB_SMTP_STARTTLS": ("SMTP_STARTTLS", _BOOL),
     "KB_BASE_URL": ("BASE_URL", str),
+    "KB_PROXY_HOPS": ("PROXY_HOPS", int),
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -24,3 +25,16 @@ def init_app(app: Flask) -> None:
     if app.config.get("HTTPS"):
         app.config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     app.after_request(set_headers)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, take the visitor's address, scheme and host from their
+    X-Forwarded-* headers. Without it every visitor has the proxy's address: the audit log could not
+    tell them apart and 20 failed logins by anyone would lock the login for everyone. Only trust as
+    many hops as there are proxies: a visitor can send these headers too."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops < 0:
+        raise ValueError("KB_PROXY_HOPS måste vara 0 eller ett positivt heltal")
+    if hops:
+        fixed = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = fixed  # type: ignore[method-assign]

@@ -103,6 +103,40 @@ def test_address_lockout_after_twenty_failures(app, anon):
     assert resp.status_code == 401 and "För många misslyckade" in resp.get_data(as_text=True)
 
 
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_address(tmp_path):
+    """With KB_PROXY_HOPS=1, do failures from one visitor leave another visitor's login open, and does
+    the audit log name the visitor, not the proxy?"""
+    app = make_app(tmp_path / "instance", PROXY_HOPS=1)
+    with app.app_context():
+        users.create("anna", PASSWORD, Role.EDITOR)
+    client = app.test_client()
+    for n in range(20):
+        client.post("/logga-in", data={"username": f"gissning{n}", "password": "fel-lösenord-123"},
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+    blocked = client.post("/logga-in", data={"username": "anna", "password": PASSWORD},
+                          headers={"X-Forwarded-For": "203.0.113.9"})
+    assert blocked.status_code == 401 and "För många misslyckade" in blocked.get_data(as_text=True)
+    other = app.test_client().post("/logga-in", data={"username": "anna", "password": PASSWORD},
+                                   headers={"X-Forwarded-For": "198.51.100.7"})
+    assert other.status_code == 302
+    with app.app_context():
+        events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "auth.login")).all()
+        assert [e.remote_addr for e in events] == ["198.51.100.7"]
+
+
+def test_without_a_trusted_proxy_forwarded_headers_are_ignored(app):
+    """By default, can a visitor dodge the address lockout by sending X-Forwarded-For? (No.)"""
+    with app.app_context():
+        users.create("anna", PASSWORD, Role.EDITOR)
+    client = app.test_client()
+    for n in range(20):
+        client.post("/logga-in", data={"username": f"gissning{n}", "password": "fel-lösenord-123"},
+                    headers={"X-Forwarded-For": f"203.0.113.{n}"})
+    resp = client.post("/logga-in", data={"username": "anna", "password": PASSWORD},
+                       headers={"X-Forwarded-For": "198.51.100.7"})
+    assert resp.status_code == 401 and "För många misslyckade" in resp.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("password,message", [
     ("kort", "minst 12 tecken"),
     ("password1234", "för vanligt"),
