@@ -122,3 +122,20 @@ def test_everything_is_served_by_the_app_itself(new_context, kb_server, path):
     assert page.locator("style, [style]").count() == 0, "inline styles (the CSP forbids them)"
     foreign = [u for u in requested if not u.startswith(kb_server.url + "/") and not u.startswith("data:")]
     assert not foreign, foreign
+
+
+def test_on_a_phone_the_search_hits_come_before_the_folded_filters(page):
+    """At 360 px are the filters folded under "Avgränsa sökningen" so the first hit shows at once, and
+    does a tap open them? On a wide screen they stay open beside the hits."""
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto("/sok?q=sip")
+    summary = page.get_by_text("Avgränsa sökningen", exact=True)
+    typ = page.locator(".facet-type")
+    expect(typ).to_be_hidden()
+    first_hit = page.locator(".hit-title").first
+    assert first_hit.bounding_box()["y"] + 40 < 800, "the first hit is below the fold"
+    summary.click()
+    expect(typ).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/sok?q=sip")
+    expect(page.locator(".facet-type")).to_be_visible()

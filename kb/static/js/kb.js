@@ -46,3 +46,10 @@
   select.addEventListener("change", sync);
   sync();
 })();
+
+// On a phone, fold the search filters so the hits come first (a tap on the summary opens them).
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(max-width: 50rem)").matches) { return; }
+  document.querySelectorAll("details[data-fold-narrow]").forEach(function (el) { el.open = false; });
+})();
