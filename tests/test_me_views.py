@@ -174,7 +174,7 @@ def test_min_sida_shows_drafts_reviews_and_flags_from_the_governance_service(sit
     assert "Telefontiderna stämmer inte" in text
     monkeypatch.setattr(my_page, "governance", lambda: None)
     text = html(anna.get("/min-sida"))
-    assert "Utkast att godkänna" not in text and "Flaggor från läsare" not in text
+    assert "Utkast att godkänna" not in text and "Felrapporter från läsare" not in text
     assert "Aktiviteter du ansvarar för" in text
 
 

@@ -168,7 +168,7 @@ def test_every_operation_has_a_swedish_text_and_unknown_ones_a_fallback(ctx):
         "Ett utkast till sidan ”Handbok” väntar på godkännande",
         "Sidan ”Handbok” har godkänts",
         "Utkastet till sidan ”Handbok” har skickats tillbaka för ändringar",
-        "En läsare har flaggat sidan ”Handbok”",
+        "En läsare har rapporterat fel på sidan ”Handbok”",
         "En flaggning av sidan ”Handbok” har åtgärdats",
         "Sidan ”Handbok” har granskats utan ändringar och gäller längre",
         "Något har hänt med sidan ”Handbok” (archive)",

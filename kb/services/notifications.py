@@ -55,7 +55,7 @@ OP_TEXTS: dict[str, str] = {
     "APPROVE": "{Subject} har godkänts",
     "RETURN": "Utkastet till {subject} har skickats tillbaka för ändringar",
     "REVIEW": "{Subject} har granskats utan ändringar och gäller längre",
-    "FLAG": "En läsare har flaggat {subject}",
+    "FLAG": "En läsare har rapporterat fel på {subject}",
     "FLAG_RESOLVED": "En flaggning av {subject} har åtgärdats",
 }
 FALLBACK_TEXT = "Något har hänt med {subject} ({op})"
