@@ -29,8 +29,7 @@ TOC_MIN_HEADINGS = 3
 TOC_LEVELS = (2, 3, 4)
 FALLBACK_ANCHOR = "rubrik"
 WIKILINK_MAX = 300  # longest [[...]] body we look for, keeps scanning linear
-# A wide table scrolls sideways inside its own box (focusable, so keyboard users can scroll it too)
-# instead of making the whole page scroll sideways on a phone.
+# Shown around each table (see `scroll_tables`).
 TABLE_WRAP_OPEN = ('<div class="table-wrap" tabindex="0" role="region" '
                    'aria-label="Tabell, rulla i sidled vid behov">')
 _TABLE_OPEN = re.compile(r"<table\b[^>]*>")
@@ -291,8 +290,14 @@ def _toc(headings: Sequence[tuple[int, str, str]]) -> str:
 
 # --- Public API ---------------------------------------------------------------
 
-def _wrap_tables(html: str) -> str:
-    """Put each table of sanitised HTML in a scroll box (added after sanitising: it is ours, not the user's)."""
+def scroll_tables(html: str) -> str:
+    """Sanitised page HTML as it is shown: each table in its own scroll box.
+
+    A wide table then scrolls sideways inside its box (focusable, so a keyboard can scroll it too)
+    instead of making the whole page scroll sideways on a phone. Done when the HTML is shown, not
+    when it is stored, so pages saved earlier and the JSON API's plain HTML need no change; the box
+    is ours, not the user's, so it is added after sanitising.
+    """
     if "<table" not in html:
         return html
     return _TABLE_OPEN.sub(lambda m: TABLE_WRAP_OPEN + m.group(0), html).replace("</table>", "</table></div>")
@@ -324,7 +329,7 @@ def render(
     matcher = _compile_glossary(tuple(glossary.items())) if glossary else None
     links, headings, text = _walk(tokens, matcher)
     body = _MD.renderer.render(tokens, _MD.options, env)
-    html = _wrap_tables(sanitize.clean(_toc(headings) + body))
+    html = sanitize.clean(_toc(headings) + body)
     return Rendered(html=html, links=tuple(links), headings=tuple(headings), text=text)
 
 

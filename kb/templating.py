@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from markupsafe import Markup, escape
 
-from kb import fuzzydate
+from kb import fuzzydate, markup
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp
 from kb.permissions import Permission, can, readable_pages
 from kb.typed import specs_for
@@ -150,13 +150,18 @@ def reject_key(mapping: dict, key: str) -> dict:
     return {k: v for k, v in mapping.items() if k != key}
 
 
+def prose(html: str | None) -> Markup:
+    """Stored, sanitised page HTML for a template, with tables in scroll boxes (kb.markup)."""
+    return Markup(markup.scroll_tables(html or ""))  # sanitised when it was saved
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(datetime=format_datetime, date_long=format_date_long,
                                  type_label=type_label, op_label=op_label,
                                  reject_key=reject_key, iso_date_long=iso_date_long, nl2br=nl2br,
                                  fact_item=fact_item, fuzzy_date=fuzzy_date, status_label=status_label,
-                                 plural=plural, readable=readable)
+                                 plural=plural, readable=readable, prose=prose)
     app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS,
                                  Permission=Permission, can=can, facts_specs=specs_for,
                                  review_state=review_state, is_overdue=is_overdue, person=person)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from kb.markup import Rendered, plain_text, render
+from kb.markup import Rendered, plain_text, render, scroll_tables
 
 GLOSSARY = {"SIP": "Samordnad individuell plan", "NOSAM": "Nord-Östra samverkan"}
 
@@ -27,13 +27,16 @@ def test_table_renders_with_alignment():
     assert "style" not in html
 
 
-def test_each_table_scrolls_in_its_own_focusable_box():
-    """Is every table, from Markdown or HTML, wrapped in a labelled scroll box a keyboard can reach?"""
-    html = render("| A | B |\n|---|---|\n| 1 | 2 |\n\n<table><tr><td>x</td></tr></table>\n\n`<table>`").html
+def test_each_table_is_shown_in_its_own_focusable_scroll_box():
+    """Is every table, from Markdown or HTML, shown in a labelled scroll box a keyboard can reach,
+    while the stored HTML (and the API) keeps the plain table?"""
+    stored = render("| A | B |\n|---|---|\n| 1 | 2 |\n\n<table><tr><td>x</td></tr></table>\n\n`<table>`").html
+    assert "table-wrap" not in stored
+    shown = scroll_tables(stored)
     wrap = '<div class="table-wrap" tabindex="0" role="region" aria-label="Tabell, rulla i sidled vid behov">'
-    assert html.count(wrap + "<table>") == 2
-    assert html.count("</table></div>") == 2
-    assert "<code>&lt;table&gt;</code>" in html  # a table written as code stays text
+    assert shown.count(wrap + "<table>") == 2 and shown.count("</table></div>") == 2
+    assert "<code>&lt;table&gt;</code>" in shown  # a table written as code stays text
+    assert scroll_tables("<p>Ingen tabell</p>") == "<p>Ingen tabell</p>"
 
 
 def test_strikethrough():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from kb import caching, pagecache, typed
+from kb import caching, markup, pagecache, typed
 from kb.constants import PageType, RevisionState, Role
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.forms import CommentForm, PageForm, facts_form, facts_values
@@ -260,7 +260,7 @@ def preview():
     source = request.form.get("source", "")
     if len(source.encode("utf-8")) > current_app.config["BODY_MAX"]:
         return jsonify(error="Texten är för lång för att förhandsgranskas."), 413
-    return jsonify(html=pages.render(pages.normalize_source(source)).html)
+    return jsonify(html=markup.scroll_tables(pages.render(pages.normalize_source(source)).html))
 
 
 @bp.get("/sida/<slug>/historik")
