@@ -197,7 +197,8 @@ def edit_collaboration(slug: str):
                                           author=actor_name(), comment=form.comment.data or "")
         except ConflictError as exc:
             yours = asdict(plans.clean_collaboration(data, current=row))
-            return _conflict("plans/collaboration_form.html", form, exc, plans.COLLABORATION, row, yours, row=row)
+            return _conflict("plans/collaboration_form.html", form, exc, plans.COLLABORATION, row, yours,
+                             row=row)
         except ValidationError as exc:
             add_errors(form, exc, "title")
         else:
