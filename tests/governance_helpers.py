@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from kb.constants import Role
+from kb.models import Page
 from kb.services import pages, users
 
 PASSWORD = "Rätt-häftig-fras-2026"  # noqa: S105 - a test account's password
@@ -14,7 +15,7 @@ def account(username: str, role: Role) -> None:
 
 
 def routine(title: str, source: str = "Första texten.\n", *, approved: bool = True, slug: str | None = None,
-            author: str = "redaktor", **fields) -> pages.Page:
+            author: str = "redaktor", **fields) -> Page:
     """A routine created through the page service: approved (as an import approves) or a first draft."""
     data = pages.PageData(title=title, type="routine", source=source, fields=fields, slug=slug)
     approval = pages.Approval(by="godkannare", comment="Ny rutin.") if approved else None

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kb.constants import WatchKind
 from kb.extensions import db
-from kb.models import AuditEvent, Notification, Watch
+from kb.models import AuditEvent, Notification, Page, Watch
 from kb.services import my_page, notifications, pages
 from kb.services.structure import today
 
@@ -162,7 +162,7 @@ def test_min_sida_shows_drafts_reviews_and_flags_from_the_governance_service(sit
                                  note="Telefontiderna stämmer inte", created_by="cecilia", created_at=None)
 
     def fake_governance():
-        page = db.session.get(pages.Page, routine_id)
+        page = db.session.get(Page, routine_id)
         return types.SimpleNamespace(drafts_awaiting=lambda user: [page],
                                      reviews_due=lambda user, within_days=30: [page],
                                      open_flags=lambda user: [flag])

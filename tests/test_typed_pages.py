@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from factories import login
 
+from kb.constants import PageType
 from kb.services import pages, structure, transfer
 from kb.services.errors import ValidationError
 
@@ -160,10 +161,10 @@ def test_demo_uses_every_field(demo_app):
     """Do demo structures have parents, receptions hours, and routines owners and review dates?"""
     with demo_app.app_context():
         by_type = pages.pages_by_type()
-        structures = [p for p in by_type[pages.PageType.STRUCTURE] if p.slug != "samla"]
+        structures = [p for p in by_type[PageType.STRUCTURE] if p.slug != "samla"]
         assert structures and sum(1 for p in structures if p.fields.get("parent")) >= len(structures) - 2
-        assert all(p.fields.get("opening_hours") for p in by_type[pages.PageType.RECEPTION])
-        routines = by_type[pages.PageType.ROUTINE]
+        assert all(p.fields.get("opening_hours") for p in by_type[PageType.RECEPTION])
+        routines = by_type[PageType.ROUTINE]
         assert all(p.fields.get("owner") and p.fields.get("valid_until") and p.fields.get("applies_to")
                    for p in routines)
         states = {d.state for d in structure.review_list()}

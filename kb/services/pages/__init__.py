@@ -1,0 +1,56 @@
+"""Pages and revisions, by area:
+
+- `inputs`: a page as a form, an import or the API supplies it, and its checks;
+- `lookups`: pages and revisions by address, history, lists, counts and backlinks;
+- `rendering`: Markdown to the stored HTML, and keeping it current when links or the glossary change;
+- `writes`: create, edit (with conflict detection), revert, delete, restore, rename; approval drafts.
+
+Callers use the names below (`pages.get(...)`); the modules import each other directly.
+"""
+from kb.services.pages.inputs import (  # noqa: F401
+    PAGE_PREFIX,
+    Approval,
+    PageData,
+    approver_errors,
+    check_relations,
+    clean,
+    new_page_path,
+    normalize_source,
+    page_path,
+    requires_approval,
+    structure_parents,
+)
+from kb.services.pages.lookups import (  # noqa: F401
+    PUBLIC_STATES,
+    backlinks,
+    count_by_type,
+    count_pages,
+    deleted_pages,
+    get,
+    get_revision,
+    head,
+    history,
+    live_pages,
+    pages_by_type,
+    pending_draft,
+    published_clause,
+    recent_revisions,
+    recently_changed,
+    resolve,
+)
+from kb.services.pages.rendering import (  # noqa: F401
+    SlugChecker,
+    refresh_html_for_terms,
+    refresh_linkers,
+    render,
+)
+from kb.services.pages.writes import (  # noqa: F401
+    AUDIT_OF_OP,
+    create_page,
+    delete_page,
+    publish,
+    restore_page,
+    revert_page,
+    shown_data,
+    update_page,
+)

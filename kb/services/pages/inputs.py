@@ -1,0 +1,185 @@
+"""A page as a form, an import or the API supplies it, and its checks (Swedish messages)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlencode
+
+from flask import current_app
+from sqlalchemy import select
+
+from kb import pii, typed
+from kb.constants import (
+    TARGET_GROUPS,
+    PageType,
+    Role,
+)
+from kb.extensions import db
+from kb.models import Page, SlugAlias
+from kb.services import organisations, users
+from kb.services.errors import ValidationError
+from kb.slugs import is_valid_slug
+
+PAGE_PREFIX = "/sida/"
+
+
+def page_path(slug: str) -> str:
+    """The URL path of a page (the same rule the pages blueprint serves)."""
+    return PAGE_PREFIX + slug
+
+
+def new_page_path(slug: str, title: str) -> str:
+    """The URL path that offers to create a missing page."""
+    return "/ny?" + urlencode({"slug": slug, "title": title})
+
+
+@dataclass
+class PageData:
+    """What an editor or an import supplies for a page."""
+
+    title: str
+    type: str
+    source: str = ""
+    summary: str = ""
+    tags: list[str] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+    fields: dict = field(default_factory=dict)
+    slug: str | None = None
+
+    def same_content(self, other: PageData) -> bool:
+        """Whether this holds the same content as `other` (the slug aside)."""
+        return (
+            self.title == other.title
+            and self.type == other.type
+            and self.summary == other.summary
+            and list(self.tags) == list(other.tags or [])
+            and list(self.target_groups) == list(other.target_groups or [])
+            and dict(self.fields) == dict(other.fields or {})
+            and self.source == other.source
+        )
+
+
+@dataclass
+class Approval:
+    """An approval that comes with a save (an import approves what it imports)."""
+
+    by: str
+    at: datetime | None = None
+    comment: str = ""
+
+
+def requires_approval(page_type: str) -> bool:
+    """Whether edits of this page type are drafts until approved (config APPROVAL_TYPES)."""
+    return page_type in (current_app.config.get("APPROVAL_TYPES") or ())
+
+
+def _needs_approval(page: Page, new_type: str) -> bool:
+    """A save is a draft when the new type needs approval, or the published type does (no escape by
+    changing the type)."""
+    return requires_approval(new_type) or (page.is_published and requires_approval(page.type))
+
+
+def normalize_source(source: str) -> str:
+    """Unify line endings and trailing space so that export → import → export is stable."""
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = "\n".join(line.rstrip() for line in lines).strip("\n")
+    return text + "\n" if text else ""
+
+
+def _clean_list(values: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        value = " ".join(str(value).split())
+        if value and value not in out:
+            out.append(value)
+    return out
+
+
+def clean(data: PageData) -> PageData:
+    """Normalise and validate page data; raise ValidationError with Swedish messages per field."""
+    cfg = current_app.config
+    errors: dict[str, str] = {}
+    title = " ".join((data.title or "").split())
+    if not title:
+        errors["title"] = "Ange en titel."
+    elif len(title) > cfg["TITLE_MAX"]:
+        errors["title"] = f"Titeln får vara högst {cfg['TITLE_MAX']} tecken (nu {len(title)})."
+    if data.type not in {t.value for t in PageType}:
+        errors["type"] = "Välj en sidtyp: " + ", ".join(t.label.lower() for t in PageType) + "."
+    summary = " ".join((data.summary or "").split())
+    if len(summary) > cfg["SUMMARY_MAX"]:
+        errors["summary"] = f"Sammanfattningen får vara högst {cfg['SUMMARY_MAX']} tecken (nu {len(summary)})."
+    source = normalize_source(data.source or "")
+    if len(source.encode("utf-8")) > cfg["BODY_MAX"]:
+        errors["source"] = (
+            f"Texten är för lång: högst {cfg['BODY_MAX'] // 1000} kB, "
+            f"nu {len(source.encode('utf-8')) // 1000} kB."
+        )
+    tags = [t.lower() for t in _clean_list(data.tags)]
+    if len(tags) > cfg["TAGS_MAX"]:
+        errors["tags"] = f"Högst {cfg['TAGS_MAX']} etiketter."
+    elif any(len(t) > 60 for t in tags):
+        errors["tags"] = "En etikett får vara högst 60 tecken."
+    groups = _clean_list(data.target_groups)
+    unknown = [g for g in groups if g not in TARGET_GROUPS]
+    if unknown:
+        errors["target_groups"] = (
+            f"Okänd målgrupp: {', '.join(unknown)}. Välj bland: {', '.join(TARGET_GROUPS)}."
+        )
+    slug = (data.slug or "").strip() or None
+    if slug is not None and not is_valid_slug(slug):
+        errors["slug"] = "Adressen får bara innehålla a–z, 0–9 och bindestreck (t.ex. mini-maria)."
+    fields, field_errors = typed.clean_fields(data.type, dict(data.fields or {}))
+    errors.update(field_errors)
+    fields, org_errors = organisations.clean_page_fields(data.type, fields)
+    errors.update({k: v for k, v in org_errors.items() if k not in errors})
+    pnr = pii.field_errors((("title", "Titel", title), ("summary", "Sammanfattning", summary),
+                            ("source", "Text", source), ("tags", "Etiketter", ", ".join(tags)),
+                            *((f"fields.{s.name}", s.label, _field_text(fields.get(s.name)))
+                              for s in typed.specs_for(data.type))))
+    errors.update({k: v for k, v in pnr.items() if k not in errors})  # other errors come first
+    if errors:
+        raise ValidationError(errors)
+    return PageData(title=title, type=data.type, source=source, summary=summary, tags=tags,
+                    target_groups=groups, fields=fields, slug=slug)
+
+
+def _field_text(value: object) -> str:
+    if isinstance(value, list):
+        return "\n".join(value)
+    return "" if value is None else str(value)
+
+
+def structure_parents() -> dict[str, str | None]:
+    """Every live structure's slug (and old slugs) mapped to the slug of its parent."""
+    parents = {p.slug: (p.fields or {}).get("parent") for p in db.session.scalars(
+        select(Page).where(Page.deleted.is_(False), Page.type == PageType.STRUCTURE.value))}
+    for alias, slug in db.session.execute(
+            select(SlugAlias.slug, Page.slug).join(Page, Page.id == SlugAlias.page_id)
+            .where(Page.deleted.is_(False), Page.type == PageType.STRUCTURE.value)):
+        parents[alias] = parents.get(slug)
+    return parents
+
+
+def approver_errors(data: PageData, previous: Mapping | None = None) -> dict[str, str]:
+    """A user field (the approver) that is new or changed must name an active fastställare or admin."""
+    errors: dict[str, str] = {}
+    for spec in typed.specs_for(data.type):
+        name = data.fields.get(spec.name) if spec.kind == typed.USER else None
+        if not name or name == (previous or {}).get(spec.name):
+            continue
+        user = users.get(name)
+        if user is None or user.disabled or Role(user.role).rank < Role.APPROVER.rank:
+            errors[f"fields.{spec.name}"] = (f"{spec.label}: ”{name}” är ingen aktiv användare med rollen "
+                                             "fastställare eller administratör.")
+    return errors
+
+
+def check_relations(slug: str, data: PageData, previous: Mapping | None = None) -> None:
+    """Parent and owner fields must name live structure pages, parents must not form a cycle, and a
+    new approver must be a fastställare (`previous`: the fields this edit is based on)."""
+    errors = typed.relation_errors(slug, data.type, data.fields, structure_parents())
+    errors.update({k: v for k, v in approver_errors(data, previous).items() if k not in errors})
+    if errors:
+        raise ValidationError(errors)

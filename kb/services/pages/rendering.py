@@ -1,0 +1,90 @@
+"""Markdown to stored HTML with this knowledge base's link rules and glossary, and keeping it current."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import or_, select
+
+from kb import markup
+from kb.extensions import db
+from kb.models import Page, PageLink
+from kb.services import glossary
+from kb.services.pages.inputs import (
+    new_page_path,
+    page_path,
+)
+from kb.services.pages.lookups import (
+    resolve,
+)
+
+
+class SlugChecker:
+    """Answers "does this slug address a live page?" for the renderer, with a per-operation cache."""
+
+    def __init__(self, known: set[str] | None = None):
+        self._known = known
+        self._cache: dict[str, bool] = {}
+
+    def __call__(self, slug: str) -> bool:
+        if self._known is not None:
+            return slug in self._known
+        if slug not in self._cache:
+            page, _ = resolve(slug)
+            # A page never approved is missing for readers, so links to it are rendered as missing.
+            self._cache[slug] = page is not None and not page.deleted and page.is_published
+        return self._cache[slug]
+
+
+def render(source: str, exists: SlugChecker | None = None,
+           expansions: Mapping[str, str] | None = None) -> markup.Rendered:
+    """Render Markdown to sanitised HTML with this knowledge base's link rules and glossary <abbr>s."""
+    return markup.render(source, page_exists=exists or SlugChecker(), url_for_slug=page_path,
+                         url_for_new=new_page_path,
+                         glossary=glossary.expansions() if expansions is None else expansions)
+
+
+def _uses_term(text: str, term: str) -> bool:
+    """Whether plain text may contain a glossary term (all-caps terms match case-sensitively)."""
+    return term in text if term.isupper() else term.casefold() in text.casefold()
+
+
+def refresh_html_for_terms(terms: Iterable[str]) -> int:
+    """Re-render the current HTML of live pages whose text uses one of these glossary terms.
+
+    Called when a glossary entry changes so that the <abbr> titles stay current; revisions keep
+    the HTML of their time. Returns the number of pages re-rendered.
+    """
+    wanted = [t for t in dict.fromkeys(terms) if t and t.strip()]
+    if not wanted:
+        return 0
+    # icontains is only a pre-filter (databases differ in case rules); _uses_term decides.
+    candidates = db.session.scalars(select(Page).where(
+        Page.deleted.is_(False), or_(*(Page.text.icontains(t, autoescape=True) for t in wanted))))
+    hits = [p for p in candidates if any(_uses_term(p.text or "", t) for t in wanted)]
+    if not hits:
+        return 0
+    current_expansions, exists = glossary.expansions(), SlugChecker()
+    for page in hits:
+        shown = page.shown
+        if shown is not None:
+            page.html = render(shown.source, exists, current_expansions).html
+    return len(hits)
+
+
+def _store_links(page: Page, links: Iterable[str]) -> None:
+    db.session.execute(db.delete(PageLink).where(PageLink.source_id == page.id))
+    for slug in dict.fromkeys(links):
+        db.session.add(PageLink(source_id=page.id, target_slug=slug))
+
+
+def refresh_linkers(slugs: set[str], skip: set[str] = frozenset()) -> None:
+    """Re-render the current HTML of pages that link to these slugs (a page appeared or went)."""
+    if not slugs:
+        return
+    sub = select(PageLink.source_id).where(PageLink.target_slug.in_(slugs))
+    for page in db.session.scalars(select(Page).where(Page.id.in_(sub))):
+        if page.slug in skip:
+            continue
+        shown = page.shown
+        if shown is not None:
+            page.html = render(shown.source).html
