@@ -139,3 +139,17 @@ def test_on_a_phone_the_search_hits_come_before_the_folded_filters(page):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/sok?q=sip")
     expect(page.locator(".facet-type")).to_be_visible()
+
+
+def test_a_table_box_is_a_tab_stop_only_when_it_scrolls(page):
+    """Can a keyboard reach a wide table's scroll box on a phone, without an extra tab stop on a desktop,
+    and does turning or resizing the screen change it?"""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/sida/sa-ar-samla-organiserat")
+    box = page.locator(".prose .table-wrap").first
+    expect(box).to_have_attribute("tabindex", "-1")
+    page.set_viewport_size({"width": 360, "height": 800})
+    expect(box).to_have_attribute("tabindex", "0", timeout=3000)
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('.prose .table-wrap').scrollLeft > 0")

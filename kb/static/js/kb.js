@@ -53,3 +53,23 @@
   if (!window.matchMedia || !window.matchMedia("(max-width: 50rem)").matches) { return; }
   document.querySelectorAll("details[data-fold-narrow]").forEach(function (el) { el.open = false; });
 })();
+
+// A table's scroll box is a tab stop only while it has something to scroll (the HTML makes every
+// box focusable, so without this script a keyboard can always scroll a wide table).
+(function () {
+  "use strict";
+  var boxes = document.querySelectorAll(".table-wrap[tabindex]");
+  if (!boxes.length) { return; }
+  var sync = function () {
+    boxes.forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+      } else if (document.activeElement !== box) {
+        box.setAttribute("tabindex", "-1");
+      }
+    });
+  };
+  var timer = null;
+  window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(sync, 150); });
+  sync();
+})();
