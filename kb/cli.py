@@ -57,7 +57,6 @@ def upgrade_command() -> None:
     from alembic.util import CommandError
 
     from kb import database
-
     from kb.services import organisations
 
     before = database.current_revision()

@@ -84,7 +84,8 @@ def test_a_change_notifies_the_watchers_but_not_the_person_who_made_it(ctx):
     edit(sip, "Ny text.\n", author="bo")
     assert notifications.notify_changes() == 1
     [note] = notes_of("anna")
-    assert (note.text, note.link, note.actor, note.read_at) == ("Sidan ”Handbok” har ändrats", "/sida/handbok", "bo", None)
+    assert (note.text, note.link, note.actor, note.read_at) == ("Sidan ”Handbok” har ändrats", "/sida/handbok",
+                                                                "bo", None)
     assert notes_of("bo") == []
     assert notifications.notify_changes() == 0, "a second run must not notify the same change again"
     assert len(notes_of("anna")) == 1

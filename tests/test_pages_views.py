@@ -39,7 +39,8 @@ def test_start_page_counts_the_pages_of_each_type_a_visitor_may_read(app, anon, 
 
 def test_create_page_through_the_form(client, app):
     """Can an editor create a page and read it at its Swedish slug?"""
-    resp = client.post("/ny", data=form_for(title="Socialmedicinsk mottagning i Lerum", source="## Öppet\n\nVardagar\n"))
+    resp = client.post("/ny", data=form_for(title="Socialmedicinsk mottagning i Lerum",
+                                            source="## Öppet\n\nVardagar\n"))
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/sida/socialmedicinsk-mottagning-i-lerum")
     html = client.get("/sida/socialmedicinsk-mottagning-i-lerum").get_data(as_text=True)
@@ -91,8 +92,8 @@ def test_concurrent_edit_shows_conflict_and_keeps_both_texts(client, app):
     with app.app_context():
         page = make_page("SIP", "Rad ett\n", type="routine")
         edit_page(page, "Rad ett\nAndras tillägg\n", author="kollega")
-    resp = client.post("/sida/sip/redigera", data=form_for(title="SIP", type="routine", source="Rad ett\nMitt tillägg\n",
-                                                           base_revision="1"))
+    resp = client.post("/sida/sip/redigera", data=form_for(title="SIP", type="routine",
+                                                           source="Rad ett\nMitt tillägg\n", base_revision="1"))
     html = resp.get_data(as_text=True)
     assert resp.status_code == 409
     assert "Någon annan har sparat sidan" in html and "kollega" in html

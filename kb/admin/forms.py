@@ -17,7 +17,8 @@ class CreateUserForm(FlaskForm):
     display_name = StringField("Namn som visas", validators=[Optional()])
     role = SelectField("Roll", choices=ROLE_CHOICES, default=Role.READER.value)
     password = PasswordField("Lösenord", validators=[InputRequired("Ange ett lösenord.")],
-                             description="Minst 12 tecken. En fras med flera ord är lätt att minnas och svår att gissa.",
+                             description="Minst 12 tecken. En fras med flera ord är lätt att minnas och svår "
+                                         "att gissa.",
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Skapa användare")
 
@@ -41,7 +42,8 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = SelectField("Händelse", choices=[SelectChoice("", "Alla")] + [SelectChoice(a.value, a.label) for a in AuditAction],
+    action = SelectField("Händelse",
+                         choices=[SelectChoice("", "Alla")] + [SelectChoice(a.value, a.label) for a in AuditAction],
                          validators=[Optional()])
     actor = StringField("Vem", validators=[Optional()])
     target = StringField("Gäller", validators=[Optional()])

@@ -11,4 +11,9 @@ from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPla
 from kb.models.reading import ReadMark
 from kb.models.users import AuditEvent, LoginAttempt, User
 
-__all__ = ["ActionPlan", "Activity", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent", "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink", "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch"]
+__all__ = [
+    "ActionPlan", "Activity", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
+    "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm",
+    "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
+    "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch",
+]

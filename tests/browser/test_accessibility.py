@@ -265,7 +265,8 @@ def test_the_edit_flow_works_with_the_keyboard_only(editor_page, unique):
         for _ in range(limit):
             page.keyboard.press("Tab")
             current = page.evaluate("""() => { const el = document.activeElement;
-                return (el.labels && el.labels[0] ? el.labels[0].textContent : el.textContent || el.value || '').trim(); }""")
+                return (el.labels && el.labels[0] ? el.labels[0].textContent
+                                                  : el.textContent || el.value || '').trim(); }""")
             if current == name:
                 return
         pytest.fail(f"nådde aldrig {name!r} med Tab")
