@@ -13,6 +13,9 @@ DEFAULTS: dict[str, object] = {
     "TAGS_MAX": 30,
     "PER_PAGE": 20,
     "RECENT_CHANGES": 50,
+    # Alla sidor: titles shown per type on the overview, and per page when one type is listed.
+    "PAGE_LIST_PREVIEW": 100,
+    "PAGE_LIST_PER_PAGE": 200,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,

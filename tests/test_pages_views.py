@@ -37,6 +37,33 @@ def test_start_page_counts_the_pages_of_each_type_a_visitor_may_read(app, anon, 
     assert dict(browse.findall(client.get("/").get_data(as_text=True)))["routine"] == "2 sidor"
 
 
+def test_all_pages_lists_the_first_of_each_type_and_every_page_of_a_type_in_pages(tmp_path):
+    """With many pages, does Alla sidor show the first few of each type with a link to all of them, and
+    does that list come in pages with Föregående/Nästa, readers seeing only approved routines?"""
+    from factories import login, make_app
+
+    app = make_app(tmp_path / "instance", PAGE_LIST_PREVIEW=2, PAGE_LIST_PER_PAGE=2)
+    with app.app_context():
+        for title in ("Avvikelser", "Bostad först", "Cancerrehab"):
+            make_page(title, type="routine")
+        make_page("Demensvård", type="routine", approved=False)
+        make_page("Mini-Maria", type="reception")
+    anon, editor = app.test_client(), login(app, "redaktor", "redaktör")
+    overview = anon.get("/sidor").get_data(as_text=True)
+    assert "Avvikelser" in overview and "Bostad först" in overview and "Cancerrehab" not in overview
+    assert "Visa alla 3 rutiner" in overview and "Rutiner (3)" in overview and "Visa alla 1" not in overview
+    assert "Visa alla 4 rutiner" in editor.get("/sidor").get_data(as_text=True)
+    first = anon.get("/sidor?typ=routine").get_data(as_text=True)
+    assert "3 sidor, 1–2 visas (sida 1 av 2)" in first and "Nästa" in first and "Föregående" not in first
+    second = anon.get("/sidor?typ=routine&sida=2").get_data(as_text=True)
+    assert "Cancerrehab" in second and "Avvikelser" not in second and "Föregående" in second
+    assert "Demensvård" not in second  # never approved: editors only
+    assert "Demensvård" in editor.get("/sidor?typ=routine&sida=2").get_data(as_text=True)
+    assert anon.get("/sidor?typ=routine&sida=3").status_code == 404
+    assert anon.get("/sidor?typ=okand").status_code == 404
+    assert "1 sida." in anon.get("/sidor?typ=reception").get_data(as_text=True)
+
+
 def test_create_page_through_the_form(client, app):
     """Can an editor create a page and read it at its Swedish slug?"""
     resp = client.post("/ny", data=form_for(title="Socialmedicinsk mottagning i Lerum",

@@ -18,6 +18,7 @@ FEW, MANY = 3, 30
 PATHS = [
     "/",  # start page: recently changed pages and pages by type
     "/sidor",  # all pages by type, deleted pages
+    "/sidor?typ=routine",  # every routine, a page at a time
     "/sida/samla",  # a structure with many children, owned routines, plans, activities and attachments
     "/sida/rutin-1",  # a routine linked from many pages and activities
     "/sida/samla/bilagor",  # the attachment list
@@ -36,6 +37,7 @@ PATHS = [
     "/planer/huvudplan/historik",  # a plan's history
     "/aktiviteter/1",  # an activity with its status history
     "/samverkansplaner/samverkansplan-2023-2026",  # a collaboration plan and the plans that follow it
+    "/samverkansplaner/samverkansplan-2023-2026/historik",  # its history
     "/api/activities",  # every activity as JSON
     "/api/activities?page=rutin-1",
     "/api/plans",  # every plan with its counts

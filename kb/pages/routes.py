@@ -379,12 +379,26 @@ def restore(slug: str):
 
 @bp.get("/sidor")
 def index():
-    """All pages grouped by type."""
+    """All pages grouped by type (the first of each type), or with ?typ= every page of one type."""
     if (unchanged := caching.not_modified()) is not None:
         return unchanged
-    only = readers_only()
-    return render_template("pages/index.html", by_type=pages.pages_by_type(published_only=only),
-                           deleted=pages.deleted_pages(published_only=only))
+    only, config = readers_only(), current_app.config
+    counts = pages.count_by_type(published_only=only)
+    if "typ" in request.args:
+        try:
+            page_type = PageType(request.args["typ"])
+        except ValueError:
+            abort(404)
+        per_page = config["PAGE_LIST_PER_PAGE"]
+        last = max(1, -(-counts[page_type] // per_page))
+        number = request.args.get("sida", 1, type=int)  # not a number: the first page
+        if not 1 <= number <= last:
+            abort(404)
+        items = pages.pages_of_type(page_type, number=number, per_page=per_page, published_only=only)
+        return render_template("pages/index_type.html", page_type=page_type, items=items,
+                               total=counts[page_type], number=number, last=last, first=(number - 1) * per_page + 1)
+    return render_template("pages/index.html", counts=counts, deleted=pages.deleted_pages(published_only=only),
+                           by_type=pages.pages_by_type(published_only=only, per_type=config["PAGE_LIST_PREVIEW"]))
 
 
 @bp.get("/andringar")

@@ -65,6 +65,7 @@ ANONYMOUS_PAGES = [
     ("inloggning", "/logga-in"),
     ("404", "/sida/finns-inte-alls"),
     ("alla sidor", "/sidor"),
+    ("alla rutiner", "/sidor?typ=routine"),
     ("senaste ändringar", "/andringar"),
     ("samverkansplan", "/samverkansplaner/samverkansplan-2023-2026"),
     ("samverkansplanens historik", "/samverkansplaner/samverkansplan-2023-2026/historik"),

@@ -32,6 +32,7 @@ from kb.services.pages.lookups import (  # noqa: F401
     history,
     live_pages,
     pages_by_type,
+    pages_of_type,
     pending_draft,
     published_clause,
     recent_revisions,

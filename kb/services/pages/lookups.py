@@ -93,20 +93,33 @@ def live_pages(*, published_only: bool = False) -> list[Page]:
     return list(db.session.scalars(query.order_by(Page.title)))
 
 
-def pages_by_type(*, published_only: bool = False) -> dict[PageType, list[Page]]:
-    """Live pages grouped by type, in the order types are declared (without their HTML and text).
-
-    The lists show titles and summaries; loading every page's HTML and text as well cost about
-    100 MB at 10,000 pages, which a worker process then keeps (bench/results.md, memory).
-    """
-    grouped: dict[PageType, list[Page]] = {t: [] for t in PageType}
-    listed = (select(Page).where(Page.deleted.is_(False)).order_by(Page.title)
+def _listed(published_only: bool):
+    """Live pages by title, without their HTML and text: lists show titles and summaries, and loading
+    every page's HTML and text as well cost about 100 MB at 10,000 pages, which a worker process then
+    keeps (bench/results.md, memory)."""
+    listed = (select(Page).where(Page.deleted.is_(False)).order_by(Page.title, Page.id)
               .options(defer(Page.html), defer(Page.text)))
-    if published_only:
-        listed = listed.where(published_clause())
-    for page in db.session.scalars(listed):
-        grouped[page.page_type].append(page)
-    return grouped
+    return listed.where(published_clause()) if published_only else listed
+
+
+def pages_by_type(*, published_only: bool = False, per_type: int | None = None) -> dict[PageType, list[Page]]:
+    """Live pages grouped by type, in the order types are declared; with `per_type`, only the first
+    that many of each type (one query per type)."""
+    if per_type is None:
+        grouped: dict[PageType, list[Page]] = {t: [] for t in PageType}
+        for page in db.session.scalars(_listed(published_only)):
+            grouped[page.page_type].append(page)
+        return grouped
+    return {t: list(db.session.scalars(_listed(published_only).where(Page.type == t.value).limit(per_type)))
+            for t in PageType}
+
+
+def pages_of_type(page_type: PageType, *, number: int, per_page: int,
+                  published_only: bool = False) -> list[Page]:
+    """One page (1, 2, …) of the live pages of a type, by title."""
+    offset = (max(number, 1) - 1) * per_page
+    return list(db.session.scalars(_listed(published_only).where(Page.type == page_type.value)
+                                   .offset(offset).limit(per_page)))
 
 
 def count_by_type(*, published_only: bool = False) -> dict[PageType, int]:
