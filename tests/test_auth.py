@@ -137,6 +137,22 @@ def test_without_a_trusted_proxy_forwarded_headers_are_ignored(app):
     assert resp.status_code == 401 and "För många misslyckade" in resp.get_data(as_text=True)
 
 
+def test_the_audit_log_pages_keep_the_filter(app, admin):
+    """With more events than fit on a page, do Föregående/Nästa move between pages and keep the filter?"""
+    from kb.constants import AuditAction
+    from kb.services import audit
+
+    with app.app_context():
+        for n in range(51):
+            audit.record(AuditAction.USER_ROLE, f"konto{n}", actor="admin")
+        db.session.commit()
+    first = admin.get("/admin/logg?action=user.role_changed").get_data(as_text=True)
+    assert "Sida 1 av 2" in first and "Föregående" not in first
+    assert 'href="/admin/logg?sida=2&amp;action=user.role_changed"' in first
+    second = admin.get("/admin/logg?sida=2&action=user.role_changed").get_data(as_text=True)
+    assert "Sida 2 av 2" in second and "Nästa" not in second and "Föregående" in second
+
+
 @pytest.mark.parametrize("password,message", [
     ("kort", "minst 12 tecken"),
     ("password1234", "för vanligt"),

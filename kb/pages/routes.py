@@ -383,21 +383,19 @@ def index():
     if (unchanged := caching.not_modified()) is not None:
         return unchanged
     only, config = readers_only(), current_app.config
-    counts = pages.count_by_type(published_only=only)
     if "typ" in request.args:
         try:
             page_type = PageType(request.args["typ"])
         except ValueError:
             abort(404)
-        per_page = config["PAGE_LIST_PER_PAGE"]
-        last = max(1, -(-counts[page_type] // per_page))
         number = request.args.get("sida", 1, type=int)  # not a number: the first page
-        if not 1 <= number <= last:
+        listed = pages.pages_of_type(page_type, number=number, per_page=config["PAGE_LIST_PER_PAGE"],
+                                     published_only=only)
+        if number < 1 or (number > 1 and not listed.items):
             abort(404)
-        items = pages.pages_of_type(page_type, number=number, per_page=per_page, published_only=only)
-        return render_template("pages/index_type.html", page_type=page_type, items=items,
-                               total=counts[page_type], number=number, last=last, first=(number - 1) * per_page + 1)
-    return render_template("pages/index.html", counts=counts, deleted=pages.deleted_pages(published_only=only),
+        return render_template("pages/index_type.html", page_type=page_type, pagination=listed)
+    return render_template("pages/index.html", counts=pages.count_by_type(published_only=only),
+                           deleted=pages.deleted_pages(published_only=only),
                            by_type=pages.pages_by_type(published_only=only, per_type=config["PAGE_LIST_PREVIEW"]))
 
 

@@ -114,12 +114,10 @@ def pages_by_type(*, published_only: bool = False, per_type: int | None = None) 
             for t in PageType}
 
 
-def pages_of_type(page_type: PageType, *, number: int, per_page: int,
-                  published_only: bool = False) -> list[Page]:
-    """One page (1, 2, …) of the live pages of a type, by title."""
-    offset = (max(number, 1) - 1) * per_page
-    return list(db.session.scalars(_listed(published_only).where(Page.type == page_type.value)
-                                   .offset(offset).limit(per_page)))
+def pages_of_type(page_type: PageType, *, number: int, per_page: int, published_only: bool = False):
+    """The live pages of a type by title, as a Flask-SQLAlchemy pagination at page `number` (1, 2, …)."""
+    return db.paginate(_listed(published_only).where(Page.type == page_type.value), page=number,
+                       per_page=per_page, error_out=False)
 
 
 def count_by_type(*, published_only: bool = False) -> dict[PageType, int]:
