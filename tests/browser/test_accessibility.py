@@ -223,7 +223,7 @@ def test_errors_are_announced_and_get_focus(editor_page):
     summary.wait_for()
     assert summary.get_attribute("role") == "alert"
     # The deferred script moves focus once the page has loaded; wait for it rather than race it.
-    editor_page.wait_for_function("document.activeElement && document.activeElement.id === 'felsammanfattning'")
+    editor_page.wait_for_function("() => document.activeElement && document.activeElement.id === 'felsammanfattning'")
     link = summary.get_by_role("link").first
     assert link.get_attribute("href") == "#title"
     title = editor_page.get_by_label("Titel")

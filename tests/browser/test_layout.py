@@ -152,4 +152,4 @@ def test_a_table_box_is_a_tab_stop_only_when_it_scrolls(page):
     expect(box).to_have_attribute("tabindex", "0", timeout=3000)
     box.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.querySelector('.prose .table-wrap').scrollLeft > 0")
+    page.wait_for_function("() => document.querySelector('.prose .table-wrap').scrollLeft > 0")
