@@ -8,7 +8,9 @@ Layout (inside the folder the caller chooses, e.g. `<export>/attachments/`):
 
 A folder without bilagor.json is read as plain files: each `<page-slug>/<file>` is uploaded to
 that page (this is how `kb demo` loads the documents in kb/demo/attachments/). Importing the
-same folder twice changes nothing: versions already present (same SHA-256) are skipped.
+same folder twice changes nothing: versions already present (same SHA-256) are skipped. A folder
+with a symbolic link or special file, or whose bilagor.json names a file outside it, is refused
+whole (see kb.services.import_safety).
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kb.services import attachments
+from kb.services import attachments, import_safety
 from kb.services.errors import ServiceError, ValidationError
 
 MANIFEST = "bilagor.json"
@@ -69,9 +71,27 @@ def import_folder(folder: Path, *, author: str = "import", comment: str = "Impor
     folder = Path(folder)
     if not folder.is_dir():
         return FolderReport()
+    refused = import_safety.unsafe_entries(folder) or outside_paths(folder)
+    if refused:  # nothing is stored from a folder that could lead the import elsewhere
+        return FolderReport(skipped=refused)
     if (folder / MANIFEST).is_file():
         return _import_manifest(folder, author)
     return _import_plain(folder, author, comment)
+
+
+def outside_paths(folder: Path) -> list[tuple[str, str]]:
+    """The version files that bilagor.json in `folder` places outside the folder, as (MANIFEST, reason).
+
+    A manifest that cannot be read gives none here: the import reports it.
+    """
+    folder = Path(folder)
+    try:
+        entries = list(json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["attachments"])
+        files = [str(version["file"]) for entry in entries for version in entry.get("versions", [])]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+    return [(MANIFEST, f"bilagefilen ”{name}” ligger utanför importmappen och tas inte emot")
+            for name in files if import_safety.outside(folder, name)]
 
 
 def _page(slug: str):

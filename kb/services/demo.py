@@ -31,6 +31,8 @@ def load(folder: Path, *, author: str = "demo", today: date | None = None,
          progress: Callable[[str], None] | None = None) -> transfer.ImportReport:
     """Import the demo folder, then add the governance examples (see the module docstring)."""
     report = transfer.import_folder(folder, author=author, progress=progress)
+    if report.refused:
+        return report
     today = today or structure.today()
     report.created += seed_governance(Path(folder) / GOVERNANCE_DIR, today, author=author)
     return report

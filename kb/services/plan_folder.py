@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import ActionPlan, CollaborationPlan
-from kb.services import plan_io, plan_table, plans
+from kb.services import import_safety, plan_io, plan_table, plans
 from kb.services.errors import ValidationError
 from kb.slugs import slugify
 
@@ -276,6 +276,10 @@ def import_plans(folder: Path, *, author: str = "import") -> FolderResult:
     result = FolderResult()
     source = Path(folder) / PLANS_DIR
     if not source.is_dir():
+        return result
+    refused = import_safety.unsafe_entries(source)
+    if refused:  # nothing is imported from a folder with links (transfer checks the whole folder first)
+        result.errors = [(f"{PLANS_DIR}/{name}", reason) for name, reason in refused]
         return result
     collaboration = source / COLLABORATION_FILE
     if collaboration.is_file():

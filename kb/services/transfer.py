@@ -28,7 +28,16 @@ from kb import typed
 from kb.constants import PageType, RevisionState
 from kb.extensions import db
 from kb.models import Page
-from kb.services import attachment_folder, changes, glossary, organisations, pages, plan_folder, structure
+from kb.services import (
+    attachment_folder,
+    changes,
+    glossary,
+    import_safety,
+    organisations,
+    pages,
+    plan_folder,
+    structure,
+)
 from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
 
@@ -60,9 +69,14 @@ class ImportReport:
     plans: plan_folder.FolderResult = field(default_factory=plan_folder.FolderResult)
     attachments: attachment_folder.FolderReport = field(default_factory=attachment_folder.FolderReport)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+    # The folder held links, special files or paths leading out of it: nothing was imported.
+    refused: bool = False
 
     def summary(self) -> str:
         """One line in Swedish."""
+        if self.refused:
+            return ("Ingenting importerades: mappen innehåller länkar, specialfiler eller sökvägar utanför "
+                    "mappen (se felen ovan).")
         parts = [f"{len(self.created)} nya sidor", f"{len(self.updated)} ändrade",
                  f"{len(self.unchanged)} oförändrade", f"{self.glossary_changed} ordlisteposter ändrade",
                  f"aktivitetsplaner: {len(self.plans.created)} nya, {len(self.plans.updated)} ändrade, "
@@ -221,11 +235,19 @@ def _describe(exc: ValidationError) -> str:
 
 def import_folder(folder: Path, *, author: str = "import",
                   progress: Callable[[str], None] | None = None) -> ImportReport:
-    """Import every page file, the glossary, then the plans; a bad file is reported and skipped whole."""
+    """Import every page file, the glossary, then the plans; a bad file is reported and skipped whole.
+
+    A folder with anything that could make the import read outside it (see kb.services.import_safety)
+    is refused before anything is written: the report lists each such path and `refused` is set.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise FileError(f"mappen {folder} finns inte")
     report = ImportReport()
+    report.errors = unsafe_paths(folder)
+    if report.errors:
+        report.refused = True
+        return report
     # Organisations first: routines name them ("Gäller för").
     organisations_path = folder / ORGANISATIONS_FILE
     if organisations_path.is_file():
@@ -295,6 +317,17 @@ def import_folder(folder: Path, *, author: str = "import",
     report.attachments = attachment_folder.import_folder(folder / ATTACHMENTS_DIR, author=author)
     report.errors += [(f"{ATTACHMENTS_DIR}/{name}", reason) for name, reason in report.attachments.skipped]
     return report
+
+
+def unsafe_paths(folder: Path) -> list[tuple[str, str]]:
+    """The links and special files in `folder`, and the attachment files it names outside itself,
+    as (path relative to `folder`, Swedish reason); empty when the folder is safe to import."""
+    folder = Path(folder)
+    found = import_safety.unsafe_entries(folder)
+    if not found:  # the manifest is only read once no link can lead it elsewhere
+        found = [(f"{ATTACHMENTS_DIR}/{name}", reason)
+                 for name, reason in attachment_folder.outside_paths(folder / ATTACHMENTS_DIR)]
+    return found
 
 
 def _check_relations(parsed: list[tuple[Path, pages.PageData]],
