@@ -76,3 +76,31 @@ def zip_bomb_docx(size: int = 8 * 1024 * 1024) -> bytes:
 def malformed_docx() -> bytes:
     """A zip that says it is a DOCX, with a broken document part."""
     return zip_with({"[Content_Types].xml": DOCX_TYPES, "word/document.xml": b"<w:document><w:body"})
+
+
+def many_entries_docx(count: int = 240_000, declared: int | None = None) -> bytes:
+    """A "DOCX" of `count` empty entries after its manifest (a zip entry bomb: about 86 bytes an
+    entry, 20 MB for 240,000), written by hand because zipfile takes seconds for that many. Its end
+    records state `declared` entries (default: the true number), in ZIP64 records when the number
+    needs them, as zipfile writes them."""
+    import struct
+
+    local, central, offset = [], [], 0
+    for name, data in [(b"[Content_Types].xml", DOCX_TYPES)] + [(f"{n:x}".encode(), b"") for n in range(count)]:
+        crc = zipfile.crc32(data)
+        header = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, len(data), len(data),
+                             len(name), 0) + name + data
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, crc, len(data),
+                                   len(data), len(name), 0, 0, 0, 0, 0, offset) + name)
+        local.append(header)
+        offset += len(header)
+    directory = b"".join(central)
+    entries = count + 1 if declared is None else declared
+    end = b""
+    if entries > 0xFFFF:
+        end = (struct.pack("<4sQ2H2L4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, len(directory),
+                           offset)
+               + struct.pack("<4sLQL", b"PK\x06\x07", 0, offset + len(directory), 1))
+        entries = 0xFFFF
+    end += struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, entries, entries, len(directory), offset, 0)
+    return b"".join(local) + directory + end

@@ -86,7 +86,11 @@ def detect_type(content: bytes) -> MediaType:
 
 
 def _zip_type(content: bytes) -> MediaType:
+    # The entry count comes from the zip's end records before zipfile reads its directory.
     problem = extract.zip_problem(content)
+    if problem == "entries":
+        raise _refuse(f"Filen består av fler än {extract.ZIP_MAX_ENTRIES} delar (ett Word- eller Excel-dokument "
+                      "har några hundra) och liknar en så kallad zip-bomb. Den togs inte emot.")
     if problem == "zip":
         raise _refuse("Filen packas upp till orimligt mycket data (den liknar en så kallad zip-bomb) "
                       "och togs inte emot.")

@@ -18,6 +18,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from kb.constants import ActivityStatus, fold_name
+from kb.extract import zip_entries
 from kb.services.errors import ServiceError
 from kb.services.plans import PLAN_LABELS
 
@@ -39,6 +40,7 @@ MAX_ROWS = 2000
 MAX_COLUMNS = 40
 # An xlsx is a zip; refuse archives that would unpack to more than this (a "zip bomb").
 XLSX_UNPACKED_MAX = 50 * 1024 * 1024
+# A plan workbook has a dozen entries; more than this is refused before zipfile reads the directory.
 XLSX_ENTRIES_MAX = 1000
 
 # Headings used in the paper plans, folded (see `_fold`), and the column they mean.
@@ -192,6 +194,13 @@ def _check_zip(content: bytes) -> None:
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise file_error("Filen är lösenordsskyddad eller sparad i det gamla Excel-formatet (.xls). "
                          "Spara den som .xlsx utan lösenord.")
+    # Counted from the zip's end records, before zipfile builds an object per directory entry.
+    count = zip_entries(content)
+    if count is None:
+        raise file_error(NOT_XLSX)
+    if count > XLSX_ENTRIES_MAX:
+        raise file_error(f"Excel-filen består av för många delar (högst {XLSX_ENTRIES_MAX}). "
+                         "Spara om den i Excel och försök igen.")
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             entries = archive.infolist()
@@ -199,7 +208,7 @@ def _check_zip(content: bytes) -> None:
         raise file_error(NOT_XLSX) from None
     if any(e.flag_bits & 0x1 for e in entries):
         raise file_error("Filen är lösenordsskyddad. Spara den som .xlsx utan lösenord.")
-    if len(entries) > XLSX_ENTRIES_MAX or sum(e.file_size for e in entries) > XLSX_UNPACKED_MAX:
+    if sum(e.file_size for e in entries) > XLSX_UNPACKED_MAX:
         raise file_error(f"Excel-filen är för stor uppackad (högst {XLSX_UNPACKED_MAX // (1024 * 1024)} MB).")
 
 
