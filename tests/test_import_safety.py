@@ -1,10 +1,12 @@
-"""An import folder from outside cannot make `kb import` read outside it."""
+"""An import folder from outside cannot make `kb import` read outside it or blow up on YAML."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
+from factories import make_page
 from sqlalchemy import func, select
 from test_plan_io import seed
 from test_plan_io_folder import PLAN_FILE
@@ -121,3 +123,75 @@ def test_a_plain_folder_with_no_links_still_imports(app, tmp_path):
     with app.app_context():
         report = transfer.import_folder(folder)
         assert not report.errors and report.attachments.stored == 1
+
+
+def alias_bomb(levels: int) -> str:
+    """A glossary entry whose term is nested aliases, nine times bigger per level when expanded.
+
+    Nine levels make a billion strings (the attack); the import test uses three, so a missing
+    guard shows as a wrong answer and not as a machine out of memory.
+    """
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{n}: &a{n} [" + ",".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, levels + 1)]
+    return "- anchors:\n" + "".join(f"    {line}\n" for line in lines) + f"  term: *a{levels}\n  expansion: Bomb\n"
+
+
+def test_an_alias_bomb_in_the_glossary_is_refused_at_once(app, tmp_path):
+    """Is a glossary.yaml with nested aliases refused quickly by name, with no term imported?"""
+    folder = tmp_path / "in"
+    write(folder, "glossary.yaml", "- term: SIP\n  expansion: Samordnad individuell plan\n" + alias_bomb(3))
+    with app.app_context():
+        started = time.monotonic()
+        report = transfer.import_folder(folder)
+        assert time.monotonic() - started < 5
+        [(name, reason)] = report.errors
+        assert name == "glossary.yaml"
+        assert "innehåller YAML-ankare eller alias (& eller *)" in reason and "som inte tas emot vid import" in reason
+        assert count(GlossaryTerm) == 0
+
+
+def test_the_guard_stops_a_full_size_bomb_before_expanding_it():
+    """Is a nine-level bomb (a billion strings if expanded) refused before anything is built?"""
+    with pytest.raises(import_safety.Refused, match="YAML-ankare eller alias"):
+        import_safety.load_yaml(alias_bomb(9))
+
+
+def test_anchors_in_front_matter_refuse_the_page_and_the_rest_is_imported(app, tmp_path):
+    """Is a page whose front matter has an anchor and alias refused with its line, the others imported?"""
+    folder = tmp_path / "in"
+    write(folder, "ankare.md", "---\ntitle: &t Ankare\ntype: article\nsummary: *t\n---\nText\n")
+    write(folder, "mini-maria.md", PAGE)
+    with app.app_context():
+        report = transfer.import_folder(folder)
+        assert report.errors == [("ankare.md", "front matter innehåller YAML-ankare eller alias (& eller *), "
+                                               "som inte tas emot vid import (rad 2)")]
+        assert pages.get("ankare") is None and report.created == ["mini-maria"]
+
+
+@pytest.mark.parametrize("name", ["organisations.yaml", "plans/samverkansplaner.yaml", "plans/plan.yaml"])
+def test_anchors_are_refused_in_every_yaml_file_an_import_reads(app, tmp_path, name):
+    """Are anchors refused by file name in organisations.yaml and plans/ as in the glossary?"""
+    folder = tmp_path / "in"
+    text = {"organisations.yaml": "- key: &k ankare\n  name: *k\n",
+            "plans/samverkansplaner.yaml": COLLABORATION.replace("title:", "title: &t") + "  description: *t\n",
+            "plans/plan.yaml": "title: &t Plan\nstructure: nosam-lerum\nperiod: '2024'\ndescription: *t\n"}[name]
+    write(folder / Path(name).parent, Path(name).name, text)
+    with app.app_context():
+        make_page("NOSAM Lerum", type="structure")
+        report = transfer.import_folder(folder)
+        [(where, reason)] = report.errors
+        assert where == name and "YAML-ankare eller alias" in reason
+        assert organisations.get("ankare") is None and count(CollaborationPlan) == count(ActionPlan) == 0
+
+
+def test_an_oversized_yaml_file_is_refused_unread(app, tmp_path):
+    """Is a glossary.yaml over the size limit refused by name with the limit, and nothing imported from it?"""
+    folder = tmp_path / "in"
+    padding = "#" * (import_safety.MAX_YAML_BYTES + 1) + "\n"
+    write(folder, "glossary.yaml", padding + "- term: SIP\n  expansion: Samordnad individuell plan\n")
+    write(folder, "mini-maria.md", PAGE)
+    with app.app_context():
+        report = transfer.import_folder(folder)
+        [(name, reason)] = report.errors
+        assert name == "glossary.yaml" and "högst 5 MB" in reason and "5,0 MB" in reason
+        assert count(GlossaryTerm) == 0 and report.created == ["mini-maria"]

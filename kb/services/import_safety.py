@@ -1,9 +1,13 @@
-"""What `kb import` refuses in a folder from outside: links and special files.
+"""What `kb import` refuses in a folder from outside: links, special files and unsafe YAML.
 
-An import folder comes from outside, so its tree is never trusted: a symbolic link (to a file or a
-folder) could make the import read something outside the folder, e.g. the instance's secret key as
-an attachment, so every link and every entry that is neither a plain file nor a folder is refused,
-and the import writes nothing (`unsafe_entries`).
+An import folder comes from outside, so two things in it are never trusted:
+
+- its tree: a symbolic link (to a file or a folder) could make the import read something outside the
+  folder, e.g. the instance's secret key as an attachment, so every link and every entry that is
+  neither a plain file nor a folder is refused, and the import writes nothing (`unsafe_entries`);
+- its YAML: anchors and aliases let a few hundred bytes expand to gigabytes (an "alias bomb"), so
+  imported YAML is parsed by a safe loader that refuses them, and only up to MAX_YAML_BYTES
+  (`load_yaml`, `read_yaml`). The export never writes anchors, so its files always pass.
 """
 from __future__ import annotations
 
@@ -11,8 +15,16 @@ import os
 import stat
 from pathlib import Path
 
+import yaml
+
+MB = 1024 * 1024
+MAX_YAML_BYTES = 5 * MB
 LINK_REASON = "symbolisk länk: länkar tas inte emot vid import (kopiera in filen eller mappen i stället)"
 SPECIAL_REASON = "varken en vanlig fil eller en mapp, och tas inte emot vid import"
+
+
+class Refused(Exception):
+    """Something in an import folder that is refused, with the Swedish reason."""
 
 
 # --- the folder ------------------------------------------------------------------------------
@@ -50,3 +62,53 @@ def outside(root: Path, relative: str) -> bool:
     except (OSError, ValueError):  # e.g. a NUL byte or a link loop: not a path to read either
         return True
 
+
+# --- YAML ------------------------------------------------------------------------------------
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors (&) and aliases (*) before anything is expanded."""
+
+    what = "filen"
+    line_offset = 0
+
+    def compose_node(self, parent, index):
+        """Refuse a node that is an alias or carries an anchor; compose the others as usual."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            line = event.start_mark.line + 1 + self.line_offset
+            raise Refused(f"{self.what} innehåller YAML-ankare eller alias (& eller *), som inte tas emot "
+                          f"vid import (rad {line})")
+        return super().compose_node(parent, index)
+
+
+def _too_big(size: int, what: str) -> Refused:
+    megabytes = f"{size / MB:.1f}".replace(".", ",")
+    return Refused(f"{what} är {megabytes} MB; YAML får vara högst {MAX_YAML_BYTES // MB} MB vid import")
+
+
+def load_yaml(text: str, *, what: str = "filen", line_offset: int = 0) -> object:
+    """Parse imported YAML safely: Refused above MAX_YAML_BYTES or with anchors or aliases.
+
+    `what` names the text in the messages ("filen", "front matter"); `line_offset` is added to
+    line numbers when the text starts further down a file. Invalid YAML raises yaml.YAMLError.
+    """
+    size = len(text.encode("utf-8"))
+    if size > MAX_YAML_BYTES:
+        raise _too_big(size, what)
+    loader = _NoAliasLoader(text)
+    loader.what, loader.line_offset = what, line_offset
+    try:
+        return loader.get_single_data()
+    except RecursionError:
+        raise Refused(f"{what} är för djupt nästlad för att läsas") from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml(path: Path, *, encoding: str = "utf-8") -> object:
+    """Read and parse an imported YAML file as `load_yaml` does, checking its size before reading it."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_YAML_BYTES:
+        raise _too_big(size, "filen")
+    return load_yaml(path.read_text(encoding=encoding))

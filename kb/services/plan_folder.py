@@ -108,7 +108,9 @@ def export_plans(folder: Path) -> int:
 
 def _load(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        return import_safety.read_yaml(path, encoding="utf-8-sig")
+    except import_safety.Refused as exc:
+        raise _Refused(str(exc)) from None
     except UnicodeDecodeError:
         raise _Refused("filen är inte kodad i UTF-8") from None
     except yaml.YAMLError as exc:

@@ -148,7 +148,9 @@ def read_page_file(path: Path) -> tuple[pages.PageData, FileApproval]:
     if not match:
         raise FileError("saknar front matter (ett block mellan två rader med ---) överst i filen")
     try:
-        meta = yaml.safe_load(match.group(1) or "") or {}
+        meta = import_safety.load_yaml(match.group(1) or "", what="front matter", line_offset=1) or {}
+    except import_safety.Refused as exc:
+        raise FileError(str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" på rad {mark.line + 2}" if mark is not None else ""
@@ -191,7 +193,9 @@ def read_page_file(path: Path) -> tuple[pages.PageData, FileApproval]:
 def parse_organisations(path: Path) -> list[organisations.FileOrganisation]:
     """Read organisations.yaml, or raise FileError naming the bad entry."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = import_safety.read_yaml(path) or []
+    except import_safety.Refused as exc:
+        raise FileError(str(exc)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise FileError(f"ogiltig YAML: {exc}") from exc
     if not isinstance(data, list):
@@ -211,7 +215,9 @@ def parse_organisations(path: Path) -> list[organisations.FileOrganisation]:
 def parse_glossary(path: Path) -> list[glossary.TermData]:
     """Read glossary.yaml, or raise FileError naming the bad entry."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = import_safety.read_yaml(path) or []
+    except import_safety.Refused as exc:
+        raise FileError(str(exc)) from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise FileError(f"ogiltig YAML: {exc}") from exc
     if not isinstance(data, list):
