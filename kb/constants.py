@@ -183,6 +183,7 @@ class AuditAction(str, enum.Enum):
     USER_PASSWORD = "user.password_changed"  # noqa: S105 - an audit action name
     LOGIN = "auth.login"
     LOGOUT = "auth.logout"
+    SESSIONS_ENDED = "auth.sessions_ended"
     LOGIN_FAILED = "auth.login_failed"
     LOCKOUT = "auth.lockout"
     USER_EMAIL = "user.email_changed"
@@ -226,6 +227,7 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.USER_PASSWORD: "Lösenord bytt",
     AuditAction.LOGIN: "Inloggning",
     AuditAction.LOGOUT: "Utloggning",
+    AuditAction.SESSIONS_ENDED: "Utloggning på alla enheter",
     AuditAction.LOGIN_FAILED: "Misslyckad inloggning",
     AuditAction.LOCKOUT: "Inloggning spärrad",
     AuditAction.USER_EMAIL: "E-postadress eller e-postval ändrat",

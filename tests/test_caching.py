@@ -166,7 +166,8 @@ def test_an_editors_copy_is_never_confirmed_for_a_visitor(app, anon, sip):
 
 
 def test_a_role_change_changes_the_etag(app, sip):
-    """Does an editor who becomes an administrator get a new page (with the admin menu)?"""
+    """Does an editor who becomes an administrator get a new page, never a 304 of the old one: first as
+    a visitor (a role change ends the sessions), then, logged in again, with the admin menu?"""
     from kb.constants import Role
     from kb.services import users
 
@@ -175,6 +176,8 @@ def test_a_role_change_changes_the_etag(app, sip):
     with app.app_context():
         users.set_role("anna", Role.ADMIN)
     resp = revalidate(editor, before)
+    assert resp.status_code == 200 and "Logga in" in resp.get_data(as_text=True)
+    resp = revalidate(signed_in(app, "anna", "administratör"), before)
     assert resp.status_code == 200 and "Administration" in resp.get_data(as_text=True)
 
 

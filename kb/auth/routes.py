@@ -7,16 +7,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from kb.auth.forms import LoginForm, LogoutForm
-from kb.constants import AuditAction
-from kb.extensions import db, login_manager
-from kb.services import audit, users
+from kb.extensions import login_manager
+from kb.services import users
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    """Flask-Login: the user behind a session (None if disabled or password changed)."""
+    """Flask-Login: the user behind a session (None once its sessions have ended: logout, disabled,
+    new password or role)."""
     return users.load(session_id)
 
 
@@ -49,11 +49,10 @@ def login():
 
 @bp.post("/logga-ut")
 def logout():
-    """Log out (a POST with a CSRF token, never a GET)."""
+    """Log out (a POST with a CSRF token, never a GET); a saved copy of the cookie no longer works."""
     form = LogoutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        audit.record(AuditAction.LOGOUT, current_user.username)
-        db.session.commit()
+        users.end_sessions(current_user)
         logout_user()
         flash("Du är utloggad.", "info")
     return redirect(url_for("pages.start"))

@@ -23,7 +23,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.READER.value)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Changes when the password changes or the account is disabled, so old sessions end.
+    # Changes on logout, "Logga ut överallt", a new password or role and disabling, so old sessions
+    # end: a session cookie holds it (get_id) and kb.services.users.load refuses an old one.
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -42,7 +43,7 @@ class User(UserMixin, db.Model):
         return not self.disabled
 
     def get_id(self) -> str:
-        """Session id: user id plus a token that changes with the password."""
+        """Session id: user id plus the token that changes when the account's sessions end."""
         return f"{self.id}:{self.session_token}"
 
     @property

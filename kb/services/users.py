@@ -99,7 +99,7 @@ def create(username: str, password: str, role: Role, *, display_name: str = "", 
         raise ValidationError(errors)
     user = User(username=name, display_name=display_name.strip()[:120], role=role.value,
                 password_hash=generate_password_hash(password, method="scrypt"),
-                session_token=secrets.token_hex(16))
+                session_token=_new_session_token())
     db.session.add(user)
     audit.record(AuditAction.USER_CREATED, name, f"roll: {role.value}", actor=actor)
     db.session.commit()
@@ -113,12 +113,32 @@ def _require(username: str) -> User:
     return user
 
 
+def _new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _end_sessions(user: User) -> None:
+    # Every session cookie holds "id:token" (User.get_id) and `load` refuses a token that is no
+    # longer the account's: a new token ends every session, however many copies of a cookie exist.
+    # There is one token per account, so this ends the account's sessions on every device.
+    user.session_token = _new_session_token()
+
+
+def end_sessions(user: User, *, everywhere: bool = False, actor: str | None = None) -> None:
+    """Log `user` out of every session (a saved copy of this browser's cookie too), audited as a
+    logout or, with `everywhere`, as "Logga ut överallt"."""
+    _end_sessions(user)
+    audit.record(AuditAction.SESSIONS_ENDED if everywhere else AuditAction.LOGOUT, user.username, actor=actor)
+    db.session.commit()
+
+
 def set_role(username: str, role: Role, *, actor: str | None = None) -> User:
-    """Change a user's role."""
+    """Change a user's role; their sessions end, so they log in again with the new role."""
     user = _require(username)
     if user.role != role.value:
         audit.record(AuditAction.USER_ROLE, user.username, f"{user.role} → {role.value}", actor=actor)
         user.role = role.value
+        _end_sessions(user)
         db.session.commit()
     return user
 
@@ -128,7 +148,7 @@ def set_disabled(username: str, disabled: bool, *, actor: str | None = None) -> 
     user = _require(username)
     if user.disabled != disabled:
         user.disabled = disabled
-        user.session_token = secrets.token_hex(16)
+        _end_sessions(user)
         audit.record(AuditAction.USER_DISABLED if disabled else AuditAction.USER_ENABLED, user.username, actor=actor)
         db.session.commit()
     return user
@@ -141,7 +161,7 @@ def set_password(username: str, password: str, *, actor: str | None = None) -> U
     if problem:
         raise ValidationError({"password": problem})
     user.password_hash = generate_password_hash(password, method="scrypt")
-    user.session_token = secrets.token_hex(16)
+    _end_sessions(user)
     audit.record(AuditAction.USER_PASSWORD, user.username, actor=actor)
     db.session.commit()
     return user
