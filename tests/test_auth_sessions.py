@@ -1,13 +1,16 @@
-"""Ending sessions: logout, a new role and a disabled account make a saved session cookie worthless,
-so someone replaying it is an anonymous visitor."""
+"""Ending sessions: logout, "Logga ut överallt", a new role and a disabled account make a saved session
+cookie worthless, so someone replaying it is an anonymous visitor."""
 from __future__ import annotations
 
+import pytest
 from factories import login
 
 from kb.constants import AuditAction, Role
 from kb.extensions import db
 from kb.models import AuditEvent
 from kb.services import users
+
+END_SESSIONS = "/min-sida/logga-ut-overallt"
 
 
 def replay(app, cookie: str):
@@ -82,3 +85,42 @@ def test_an_account_disabled_and_enabled_again_needs_a_new_login(app):
         users.set_disabled("anna", False)
     assert not logged_in(replay(app, saved))
     assert logged_in(login(app, "anna"))
+
+
+def test_min_sida_has_a_logga_ut_overallt_button_with_an_explanation(app):
+    """Does Min sida offer "Logga ut överallt" as a POST form with a CSRF token, described by its help text?"""
+    body = login(app, "anna", "läsare").get("/min-sida").get_data(as_text=True)
+    form = body.split(f'action="{END_SESSIONS}"', 1)[1].split("</form>", 1)[0]
+    assert 'name="csrf_token"' in form
+    assert 'value="Logga ut överallt"' in form and 'aria-describedby="logga-ut-overallt-hjalp"' in form
+    assert 'id="logga-ut-overallt-hjalp"' in body and "alla webbläsare och på alla" in body
+
+
+def test_logga_ut_overallt_ends_the_session_on_every_device(app):
+    """Anna is logged in at work and at home; does "Logga ut överallt" at home end both sessions, say so,
+    and leave an audit event?"""
+    work = login(app, "anna", "läsare")
+    home = login(app, "anna")
+    assert logged_in(work) and logged_in(home)
+    response = home.post(END_SESSIONS, data={})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    start = home.get("/").get_data(as_text=True)
+    assert "Du är utloggad överallt" in start and "Logga in" in start
+    assert not logged_in(home) and not logged_in(work)
+    assert audit_actions(app, "anna")[-1] == AuditAction.SESSIONS_ENDED.value
+    with app.app_context():
+        event = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (event.actor, AuditAction(event.action).label) == ("anna", "Utloggning på alla enheter")
+
+
+@pytest.mark.parametrize("token", [None, "fel"])
+def test_logga_ut_overallt_needs_the_csrf_token(app, token):
+    """Is "Logga ut överallt" without a valid CSRF token (a forged form elsewhere) refused, every session
+    left as it was?"""
+    work = login(app, "anna", "läsare")
+    home = login(app, "anna")
+    data = {} if token is None else {"csrf_token": token}
+    response = home.post(END_SESSIONS, data=data, with_csrf=False)
+    assert response.status_code == 400 and "säkerhetstoken" in response.get_data(as_text=True)
+    assert logged_in(home) and logged_in(work)
+    assert AuditAction.SESSIONS_ENDED.value not in audit_actions(app, "anna")

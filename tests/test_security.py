@@ -90,9 +90,10 @@ ROUTES = [
     ("POST", "/admin/anvandare/redaktor/roll", "admin"),
     ("POST", "/admin/anvandare/redaktor/aktiv", "admin"),
     ("GET", "/admin/logg", "admin"),
+    ("POST", "/min-sida/logga-ut-overallt", "login"),
 ]
 ROLES = {"anonym": 0, "läsare": 1, "redaktör": 2, "administratör": 3}
-NEEDED = {"edit": 2, "admin": 3}
+NEEDED = {"login": 1, "edit": 2, "admin": 3}
 
 
 @pytest.mark.parametrize("role", list(ROLES))

@@ -16,6 +16,12 @@ class ActionForm(FlaskForm):
     submit = SubmitField("OK")
 
 
+class EndSessionsForm(FlaskForm):
+    """"Logga ut överallt": end the user's sessions on every device (the CSRF token and a button)."""
+
+    submit = SubmitField("Logga ut överallt")
+
+
 class PageTypeWatchForm(FlaskForm):
     """Start watching every page of a type."""
 

@@ -1,11 +1,11 @@
-"""Min sida, watches, notifications and e-mail choices: thin views over kb.services.notifications."""
+"""Min sida, watches, notifications, e-mail choices and "Logga ut överallt": thin views over services."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, logout_user
 
 from kb.constants import WatchKind
-from kb.me.forms import ActionForm, EmailForm, PageTypeWatchForm, UnsubscribeForm
+from kb.me.forms import ActionForm, EmailForm, EndSessionsForm, PageTypeWatchForm, UnsubscribeForm
 from kb.pages.routes import load_page
 from kb.services import digests, my_page, notifications, users
 from kb.services.errors import ValidationError
@@ -37,7 +37,19 @@ def _checked(form) -> None:
 def index():
     """Everything that waits for the user: approvals, reviews, flags, activities and notifications."""
     return render_template("me/index.html", mine=my_page.for_user(current_user, today()), today=today(),
-                           action=ActionForm())
+                           action=ActionForm(), end_sessions=EndSessionsForm())
+
+
+@bp.post("/min-sida/logga-ut-overallt")
+@login_required
+def end_sessions():
+    """"Logga ut överallt": end the user's sessions in every browser and on every device, this one too."""
+    _checked(EndSessionsForm())
+    users.end_sessions(current_user, everywhere=True)
+    logout_user()
+    flash("Du är utloggad överallt: i alla webbläsare och på alla enheter där du var inloggad. "
+          "Logga in igen för att fortsätta.", "info")
+    return redirect(url_for("pages.start"))
 
 
 @bp.post("/min-sida/aviseringar/<int:notification_id>/last")
