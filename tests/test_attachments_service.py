@@ -30,7 +30,7 @@ def test_an_upload_is_stored_in_the_database_with_its_checksum(app):
     """Are the bytes, size, SHA-256, detected type, uploader and comment kept in the database?"""
     content = files.pdf()
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         version = attachments.upload(page, "Rutin för SIP.pdf", content, author="anna", comment="Första")
         db.session.expire_all()
         stored = db.session.get(AttachmentVersion, version.id)
@@ -52,7 +52,7 @@ def test_the_same_name_makes_a_new_version_and_keeps_the_old(app):
     """Does uploading a file with the same name (any case) add version 2 and keep version 1's bytes?"""
     first, second = files.pdf("Första utgåvan"), files.pdf("Andra utgåvan")
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         attachments.upload(page, "Rutin.pdf", first, author="anna")
         version = attachments.upload(page, "RUTIN.pdf", second, author="bo", comment="Reviderad")
         attachment = version.attachment
@@ -66,7 +66,7 @@ def test_the_same_name_makes_a_new_version_and_keeps_the_old(app):
 def test_identical_content_is_no_change(app):
     """Is re-uploading the current file reported as "no change" without a new version?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         attachments.upload(page, "Rutin.pdf", files.pdf(), author="anna")
         assert attachments.upload(page, "Rutin.pdf", files.pdf(), author="anna") is None
         assert attachments.get(page, "rutin.pdf").version_number == 1
@@ -75,7 +75,7 @@ def test_identical_content_is_no_change(app):
 def test_a_new_version_may_have_another_file_name_but_not_another_type(app):
     """Can an editor replace "Rutin.pdf" with "rutin-v2.pdf", but not with a Word file?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         attachment = attachments.upload(page, "Rutin.pdf", files.pdf(), author="anna").attachment
         version = attachments.upload(page, "rutin-v2.pdf", files.pdf("Ny text"), author="anna",
                                      replace=attachment)
@@ -88,19 +88,19 @@ def test_a_new_version_may_have_another_file_name_but_not_another_type(app):
 def test_personal_identity_numbers_in_names_and_comments_are_refused(app):
     """Is a personnummer in the file name or comment refused (the knowledge base holds no patient data)?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         with pytest.raises(ValidationError) as info:
             attachments.upload(page, "Remiss 19121212-1212.pdf", files.pdf(), author="anna")
         assert "personnummer" in info.value.errors["file"].lower()
         with pytest.raises(ValidationError):
             attachments.upload(page, "Remiss.pdf", files.pdf(), author="anna", comment="Gäller 19121212-1212")
-        assert attachments.for_page(page, include_deleted=True) == []
+        assert attachments.for_page(page, editor=True, include_deleted=True) == []
 
 
 def test_a_file_whose_text_cannot_be_read_is_still_stored(app, monkeypatch):
     """Is an encrypted PDF kept with status failed and the reason, and is a crashing reader survived?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         version = attachments.upload(page, "Låst.pdf", files.encrypted_pdf(), author="anna")
         assert version.extraction_status is ExtractionStatus.FAILED
         assert version.extraction_message == ("Texten kunde inte läsas: "
@@ -116,7 +116,7 @@ def test_the_time_limit_comes_from_the_config(tmp_path):
     """Does EXTRACT_TIMEOUT bound the reading of an upload (the file is stored anyway)?"""
     app = make_app(tmp_path / "instance", EXTRACT_TIMEOUT=0.01)
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         version = attachments.upload(page, "Rutin.pdf", files.pdf(), author="anna")
         assert version.extraction_status is ExtractionStatus.FAILED
         assert "för lång tid" in version.extraction_message
@@ -125,7 +125,7 @@ def test_the_time_limit_comes_from_the_config(tmp_path):
 def test_a_zip_bomb_is_refused_at_upload(app):
     """Is a DOCX that inflates like a zip bomb refused, not stored?"""
     with app.app_context():
-        page = make_page("Avvikelser", type="routine")
+        page = make_page("Avvikelser", type="article")
         with pytest.raises(ValidationError) as info:
             attachments.upload(page, "bomb.docx", files.zip_bomb_docx(), author="anna")
         assert "zip-bomb" in info.value.errors["file"]
@@ -135,8 +135,8 @@ def test_a_zip_bomb_is_refused_at_upload(app):
 def test_search_finds_text_inside_a_pdf_and_a_docx_with_page_and_name(app):
     """Does a word only in a PDF or a DOCX find the document, with its name and its page's title?"""
     with app.app_context():
-        sip = make_page("SIP – samordnad individuell plan", type="routine", slug="sip")
-        avv = make_page("Avvikelser i samverkan", type="routine")
+        sip = make_page("SIP – samordnad individuell plan", type="article", slug="sip")
+        avv = make_page("Avvikelser i samverkan", type="article")
         attachments.upload(sip, "Rutin för SIP - checklista.pdf",
                            files.pdf("Kallelsen skickas av sammankallande."), author="anna")
         attachments.upload(avv, "Blankettstöd.docx", files.docx(cell="Konsekvensbeskrivning"), author="anna")
@@ -154,7 +154,7 @@ def test_pages_outrank_attachments_with_the_same_match(app):
     """Does a page that mentions a word rank above an attachment that mentions it as well?"""
     with app.app_context():
         page = make_page("Utskrivning", "Hemgångsplanering görs tidigt, innan den planerade utskrivningen.\n",
-                         type="routine")
+                         type="article")
         # The attachment says it more often in fewer words: on its own it would score higher.
         attachments.upload(page, "Rutin.txt", "Hemgångsplanering. Hemgångsplanering.".encode(), author="anna")
         found = hits("hemgångsplanering")
@@ -164,7 +164,7 @@ def test_pages_outrank_attachments_with_the_same_match(app):
 def test_a_new_version_replaces_the_old_text_in_search(app):
     """After a new version, is the old version's text no longer found, and the new one's is?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         attachments.upload(page, "Rutin.pdf", files.pdf("Gammal formulering om telefonkedja."), author="anna")
         attachments.upload(page, "Rutin.pdf", files.pdf("Ny formulering om videomöte."), author="anna")
         assert titles("telefonkedja") == []
@@ -174,12 +174,12 @@ def test_a_new_version_replaces_the_old_text_in_search(app):
 def test_deleting_an_attachment_removes_it_from_search_and_restore_brings_it_back(app):
     """Is a deleted attachment gone from search and the list, and back (with its versions) after restore?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         version = attachments.upload(page, "Rutin.pdf", files.pdf("Ordet kallelsemall."), author="anna")
         attachment = version.attachment
         attachments.delete(attachment, author="anna")
         assert titles("kallelsemall") == [] and attachments.for_page(page) == []
-        assert [a.name for a in attachments.for_page(page, include_deleted=True)] == ["Rutin.pdf"]
+        assert [a.name for a in attachments.for_page(page, editor=True, include_deleted=True)] == ["Rutin.pdf"]
         with pytest.raises(ValidationError):
             attachments.delete(attachment, author="anna")
         attachments.restore(attachment, author="anna")
@@ -191,7 +191,7 @@ def test_deleting_an_attachment_removes_it_from_search_and_restore_brings_it_bac
 def test_uploading_the_name_of_a_deleted_attachment_brings_it_back_as_a_new_version(app):
     """Does uploading "Rutin.pdf" again after deleting it restore it, keeping the old version?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         attachment = attachments.upload(page, "Rutin.pdf", files.pdf("Första"), author="anna").attachment
         attachments.delete(attachment, author="anna")
         version = attachments.upload(page, "Rutin.pdf", files.pdf("Andra"), author="anna")
@@ -201,7 +201,7 @@ def test_uploading_the_name_of_a_deleted_attachment_brings_it_back_as_a_new_vers
 def test_a_deleted_page_takes_its_attachments_out_of_search(app):
     """Are a page's attachments gone from search while the page is deleted, and back when restored?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         attachments.upload(page, "Rutin.pdf", files.pdf("Ordet samtyckesblankett."), author="anna")
         pages.delete_page(page, author="anna")
         assert titles("samtyckesblankett") == []
@@ -214,7 +214,7 @@ def test_a_deleted_page_takes_its_attachments_out_of_search(app):
 def test_hits_follow_the_page_title_and_the_rebuilt_index(app):
     """Does a renamed page show in its attachments' hits, also after a full rebuild of the index?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         attachments.upload(page, "Rutin.pdf", files.pdf("Ordet nätverksträff."), author="anna")
         edit_page(page, "Text.\n", title="SIP för barn")
         assert [h.context for h in hits("nätverksträff")] == ["SIP för barn"]
@@ -226,7 +226,7 @@ def test_hits_follow_the_page_title_and_the_rebuilt_index(app):
 def test_attachments_can_be_filtered_by_kind(app):
     """Does kinds=("attachment",) give only attachments, and kinds=("page",) none?"""
     with app.app_context():
-        page = make_page("Sammankallande", type="routine")
+        page = make_page("Sammankallande", type="article")
         attachments.upload(page, "Rutin.pdf", files.pdf(), author="anna")
         assert [h.kind for h in hits("sammankallande", kinds=("attachment",))] == ["attachment"]
         assert [h.kind for h in hits("sammankallande", kinds=("page",))] == ["page"]
@@ -238,7 +238,7 @@ def test_attachments_can_be_filtered_by_kind(app):
 def test_export_and_import_keep_every_version(app, tmp_path):
     """Does an export carry every version's bytes and metadata, and an import rebuild them elsewhere?"""
     with app.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         attachments.upload(page, "Rutin.pdf", files.pdf("Version ett."), author="anna", comment="Ny")
         attachments.upload(page, "Rutin.pdf", files.pdf("Version två."), author="bo", comment="Reviderad")
         gone = attachments.upload(page, "Gammal.txt", b"Borttagen text", author="anna").attachment
@@ -255,7 +255,7 @@ def test_export_and_import_keep_every_version(app, tmp_path):
 
     other = make_app(tmp_path / "other")
     with other.app_context():
-        page = make_page("SIP", type="routine")
+        page = make_page("SIP", type="article")
         for version in rutin.versions:
             attachments.import_version(page, rutin.name, version.content, uploader=version.uploader,
                                        comment=version.comment, created_at=version.created_at,
@@ -280,7 +280,7 @@ def test_a_folder_export_holds_every_version_and_imports_into_another_instance(a
     does import_folder rebuild the same versions (and deletions) elsewhere, once?"""
     out = tmp_path / "export" / "attachments"
     with app.app_context():
-        page = make_page("SIP", type="routine", slug="sip")
+        page = make_page("SIP", type="article", slug="sip")
         attachments.upload(page, "Rutin.pdf", files.pdf("Version ett."), author="anna", comment="Ny")
         attachments.upload(page, "Rutin.pdf", files.pdf("Version två."), author="bo", comment="Reviderad")
         gone = attachments.upload(page, "Gammal.txt", b"Borttagen text", author="anna").attachment
@@ -293,7 +293,7 @@ def test_a_folder_export_holds_every_version_and_imports_into_another_instance(a
 
     other = make_app(tmp_path / "other")
     with other.app_context():
-        page = make_page("SIP", type="routine", slug="sip")
+        page = make_page("SIP", type="article", slug="sip")
         report = attachment_folder.import_folder(tmp_path / "backup")
         assert (report.stored, report.skipped) == (3, [])
         rutin = attachments.get(page, "Rutin.pdf")
@@ -312,10 +312,10 @@ def test_a_manifest_cannot_point_outside_its_folder(app, tmp_path):
     (folder / "bilagor.json").write_text(json.dumps({"format": 1, "attachments": [
         {"page": "sip", "name": "secret.txt", "versions": [{"file": "../secret.txt"}]}]}))
     with app.app_context():
-        make_page("SIP", type="routine", slug="sip")
+        make_page("SIP", type="article", slug="sip")
         report = attachment_folder.import_folder(folder)
         assert report.stored == 0
-        assert report.skipped == [("sip/secret.txt", "filen ../secret.txt saknas i mappen")]
+        assert report.skipped == [("bilagor.json", "bilagefilen ”../secret.txt” ligger utanför importmappen och tas inte emot")]
 
 
 def test_the_demo_documents_are_attached_to_routine_pages_and_searchable(demo_app):

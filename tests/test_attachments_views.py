@@ -20,7 +20,7 @@ LIST = "/sida/sip/bilagor"
 def sip(app):
     """A routine page "SIP" (slug sip)."""
     with app.app_context():
-        make_page("SIP", "Samordnad individuell plan.\n", type="routine", slug="sip")
+        make_page("SIP", "Samordnad individuell plan.\n", type="article", slug="sip")
     return "sip"
 
 
@@ -143,7 +143,7 @@ def test_a_file_over_the_attachment_limit_gets_the_limit_in_swedish(tmp_path):
     """With ATTACHMENT_MAX at 1 kB, is a 2 kB upload refused with both sizes?"""
     app = make_app(tmp_path / "instance", ATTACHMENT_MAX=1024)
     with app.app_context():
-        make_page("SIP", type="routine", slug="sip")
+        make_page("SIP", type="article", slug="sip")
     response = upload(login(app, "redaktor"), b"x" * 2048, "stor.txt")
     assert response.status_code == 422 and "Största tillåtna storlek är 1 kB" in text(response)
 
@@ -152,7 +152,7 @@ def test_a_request_over_the_request_limit_gets_a_swedish_413_page(tmp_path):
     """Is a request larger than MAX_CONTENT_LENGTH answered 413 with the file limit, in Swedish?"""
     app = make_app(tmp_path / "instance", ATTACHMENT_MAX=1024 * 1024, MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     with app.app_context():
-        make_page("SIP", type="routine", slug="sip")
+        make_page("SIP", type="article", slug="sip")
     response = upload_large(login(app, "redaktor"), b"x" * (3 * 1024 * 1024), "stor.txt")
     assert response.status_code == 413
     assert "Filen är för stor. Största tillåtna storlek är 1 MB." in text(response)
@@ -248,7 +248,7 @@ def test_files_need_a_login_when_reading_is_not_public(tmp_path):
     """With PUBLIC_READ off, are the list, the file and the stable link closed to anonymous visitors?"""
     app = make_app(tmp_path / "instance", PUBLIC_READ=False)
     with app.app_context():
-        page = make_page("SIP", type="routine", slug="sip")
+        page = make_page("SIP", type="article", slug="sip")
         attachment_id = attachments.upload(page, "Rutin.pdf", files.pdf(), author="anna").attachment_id
     anon = app.test_client()
     for path in (LIST, LIST + "/Rutin.pdf", LIST + "/Rutin.pdf/version/1", f"/bilagor/{attachment_id}",

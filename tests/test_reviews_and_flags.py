@@ -17,9 +17,11 @@ def test_a_review_moves_the_validity_forward_and_is_recorded(app, client, anon):
     """Does "Granskad utan ändring" move valid-until one interval on, with who, when and why shown?"""
     today = structure.today()
     with app.app_context():
-        routine("Gammal rutin", slug="gammal", review_interval=12,
+        account("anna", Role.APPROVER)
+        routine("Gammal rutin", slug="gammal", review_interval=12, approver="anna",
                 valid_until=(today - timedelta(days=40)).isoformat())
     assert "Giltighetstiden gick ut" in anon.get("/sida/gammal").get_data(as_text=True)
+    client = login(app, "anna", "fastställare")
     resp = client.post("/sida/gammal/granskad", data={"comment": "Läst med NOSAM, stämmer."})
     assert resp.status_code == 302
     expected = typed.add_months(today, 12)
@@ -27,7 +29,7 @@ def test_a_review_moves_the_validity_forward_and_is_recorded(app, client, anon):
         page = pages.get("gammal")
         assert page.fields["valid_until"] == expected.isoformat() and page.revision_number == 1
         [review] = governance.reviews_for(page)
-        assert review.reviewed_by == "redaktor" and review.valid_until == expected
+        assert review.reviewed_by == "anna" and review.valid_until == expected
         assert ChangeOp.REVIEW.value in [c.op for c in db.session.scalars(db.select(Change))]
         event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "page.reviewed"))
         assert "Läst med NOSAM" in event.detail
@@ -37,13 +39,49 @@ def test_a_review_moves_the_validity_forward_and_is_recorded(app, client, anon):
     assert "Granskad utan ändring" in anon.get("/sida/gammal/historik").get_data(as_text=True)
 
 
-def test_a_review_of_a_routine_still_valid_extends_it_from_its_date(app):
-    """Reviewed before it expires, does the routine gain a whole interval after its current date?"""
+def test_reviews_move_the_validity_to_at_most_today_plus_the_interval(app):
+    """Do five reviews in a row move valid-until to today + the interval once, never years ahead, and
+    never cut short a date that was already later?"""
+    today = structure.today()
     with app.app_context():
-        page = routine("Giltig", valid_until="2099-01-31", review_interval=1)
-        review = governance.record_review(page, actor="redaktor")
-        assert review.valid_until.isoformat() == "2099-02-28"
-        assert review.valid_until_before.isoformat() == "2099-01-31"
+        account("admin2", Role.ADMIN)
+        page = routine("Giltig", valid_until=(today + timedelta(days=10)).isoformat(), review_interval=24)
+        for _ in range(5):
+            review = governance.record_review(page, actor="admin2")
+        assert page.fields["valid_until"] == typed.add_months(today, 24).isoformat()
+        assert review.valid_until == typed.add_months(today, 24)
+        later = routine("Lång", valid_until="2099-01-31", review_interval=1)
+        assert governance.record_review(later, actor="admin2").valid_until.isoformat() == "2099-01-31"
+
+
+def test_only_the_named_approver_owner_watchers_and_admins_may_review(app):
+    """May an editor who neither is the named approver nor watches the owner structure record a review,
+    in the view or the service? And may the approver, a watcher of the owner and an administrator?"""
+    from kb.constants import WatchKind
+    from kb.services import notifications
+    from kb.services.errors import ValidationError
+
+    with app.app_context():
+        for name, role in (("anna", Role.APPROVER), ("bertil", Role.APPROVER), ("ed", Role.EDITOR),
+                           ("vera", Role.EDITOR), ("admin2", Role.ADMIN)):
+            account(name, role)
+        owner = pages.create_page(pages.PageData(title="NOSAM Lerum", type="structure", source="x\n"))
+        notifications.watch(users.get("vera"), WatchKind.STRUCTURE, owner)
+        routine("Ägd rutin", slug="agd", approver="anna", owner="nosam-lerum")
+    for name, role, allowed in (("bertil", "fastställare", False), ("ed", "redaktör", False),
+                                ("anna", "fastställare", True), ("vera", "redaktör", True),
+                                ("admin2", "administratör", True)):
+        client = login(app, name, role)
+        html = client.get("/sida/agd").get_data(as_text=True)
+        assert ('action="/sida/agd/granskad"' in html) is allowed, name
+        status = client.post("/sida/agd/granskad", data={"comment": ""}).status_code
+        assert status == (302 if allowed else 403), name
+    with app.app_context():
+        import pytest
+
+        with pytest.raises(ValidationError):
+            governance.record_review(pages.get("agd"), actor="ed")
+        assert sorted(r.reviewed_by for r in governance.reviews_for(pages.get("agd"))) == ["admin2", "anna", "vera"]
 
 
 def test_only_published_routines_can_be_reviewed(app):

@@ -46,7 +46,7 @@ def load_page(slug: str) -> Page:
 
 
 def load_attachment(page: Page, name: str) -> Attachment:
-    """A page's attachment by name, or 404 (deleted ones are shown to editors only)."""
+    """A page's attachment by name, or 404 (deleted and unapproved ones are shown to editors only)."""
     attachment = attachments.get(page, name)
     if not attachments.visible(attachment, editor=_is_editor(), admin=_is_admin()):
         abort(404)
@@ -91,7 +91,7 @@ def _flash_saved(version: AttachmentVersion, name: str) -> None:
 
 def _render_list(page: Page, form: UploadForm, status: int = 200):
     editor = _is_editor()
-    items = attachments.for_page(page, include_deleted=editor)
+    items = attachments.for_page(page, editor=editor, include_deleted=editor)
     return render_template("attachments/list.html", page=page, form=form, action_form=ActionForm(),
                            live=[a for a in items if not a.deleted], deleted=[a for a in items if a.deleted],
                            editor=editor and not page.deleted), status
@@ -128,9 +128,14 @@ def upload(slug: str):
 
 
 def _render_versions(page: Page, attachment: Attachment, form: UploadForm, status: int = 200):
+    editor = _is_editor()
     return render_template("attachments/versions.html", page=page, attachment=attachment, form=form,
-                           action_form=ActionForm(), versions=attachments.versions(attachment),
-                           editor=_is_editor() and not page.deleted), status
+                           action_form=ActionForm(),
+                           versions=[v for v in attachments.versions(attachment)
+                                     if attachments.may_open(v, editor=editor)],
+                           current_number=attachments.shown_number(attachment, editor=editor),
+                           pending=attachments.pending_change(attachment) if editor else "",
+                           editor=editor and not page.deleted), status
 
 
 @bp.get("/sida/<slug>/bilagor/<name>/versioner")
@@ -204,7 +209,7 @@ def send_version(attachment: Attachment, version: AttachmentVersion):
     except ValueError:  # not a type we accept (cannot happen through upload): never let a browser render it
         media_type = None
     name = attachment.name
-    if version.number != attachment.version_number:
+    if version.number != attachments.shown_number(attachment, editor=_is_editor()):
         name = attachments.versioned_name(name, version.number)
     response = send_file(
         io.BytesIO(version.content),
@@ -224,20 +229,27 @@ def send_version(attachment: Attachment, version: AttachmentVersion):
     return response
 
 
+def _send_current(attachment: Attachment):
+    """The version this viewer gets: editors the current one, readers the approved one."""
+    return send_version(attachment, attachments.get_version(
+        attachment, attachments.shown_number(attachment, editor=_is_editor())))
+
+
 @bp.get("/sida/<slug>/bilagor/<name>")
 def download(slug: str, name: str):
-    """The current version of an attachment."""
-    attachment = load_attachment(load_page(slug), name)
-    return send_version(attachment, attachments.get_version(attachment))
+    """The current version of an attachment (for readers: the approved one)."""
+    return _send_current(load_attachment(load_page(slug), name))
 
 
 @bp.get("/sida/<slug>/bilagor/<name>/version/<int:number>")
 def download_version(slug: str, name: str, number: int):
-    """An older (or the current) version of an attachment."""
+    """An older (or the current) version of an attachment; readers only get approved versions."""
     attachment = load_attachment(load_page(slug), name)
     try:
         version = attachments.get_version(attachment, number)
     except NotFoundError:
+        abort(404)
+    if not attachments.may_open(version, editor=_is_editor()):
         abort(404)
     return send_version(attachment, version)
 
@@ -249,7 +261,7 @@ def by_id(attachment_id: int):
     if not attachments.visible(attachment, editor=_is_editor(), admin=_is_admin()) \
             or not can_read_page(current_user, attachment.page):
         abort(404)
-    return send_version(attachment, attachments.get_version(attachment))
+    return _send_current(attachment)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

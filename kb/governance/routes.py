@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.routes import load_page
-from kb.permissions import Permission, actor_name, can_approve, can_flag, can_govern, require
+from kb.permissions import Permission, actor_name, can_approve, can_flag, require
 from kb.services import governance, structure
 from kb.services.errors import ConflictError, ValidationError
 
@@ -79,7 +79,7 @@ def send_back(slug: str):
 def review(slug: str):
     """Record that a routine was reviewed without changes; its validity moves forward."""
     page = load_page(slug)
-    if not can_govern(current_user):
+    if not governance.may_review(current_user, page):
         abort(403)
     form = ReviewForm()
     if not form.validate_on_submit():

@@ -544,12 +544,13 @@ def _live_activities():
 
 
 def _live_attachments():
-    """(Attachment, its current AttachmentVersion with the text) of live attachments on live pages."""
-    current = and_(AttachmentVersion.attachment_id == Attachment.id,
-                   AttachmentVersion.number == Attachment.version_number)
+    """(Attachment, its approved AttachmentVersion with the text) of attachments readers see, on live
+    pages: a version waiting in a page's draft is not searchable until the draft is approved."""
+    published = and_(AttachmentVersion.attachment_id == Attachment.id,
+                     AttachmentVersion.number == Attachment.published_version)
     return (select(Attachment, AttachmentVersion).join(Page, Attachment.page_id == Page.id)
-            .join(AttachmentVersion, current)
-            .where(Attachment.deleted.is_(False), Page.deleted.is_(False)).order_by(Attachment.id)
+            .join(AttachmentVersion, published)
+            .where(Attachment.published_version.is_not(None), Page.deleted.is_(False)).order_by(Attachment.id)
             .options(undefer(AttachmentVersion.text)))
 
 
@@ -562,7 +563,7 @@ def _count_sources(session: Session) -> int:
     plans = session.scalar(select(func.count()).select_from(_live_plans().subquery())) or 0
     activities = session.scalar(select(func.count()).select_from(_live_activities().subquery())) or 0
     attachments = session.scalar(select(func.count(Attachment.id)).join(Page, Attachment.page_id == Page.id)
-                                 .where(Attachment.deleted.is_(False), Page.deleted.is_(False))) or 0
+                                 .where(Attachment.published_version.is_not(None), Page.deleted.is_(False))) or 0
     return pages + terms + plans + activities + attachments
 
 

@@ -36,6 +36,10 @@ class Attachment(db.Model):
     version_number: Mapped[int] = mapped_column(Integer, default=0)
     # Soft delete: versions stay; restoring (or uploading the same name again) brings it back.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The version readers (and search) get; None: readers do not see the attachment. On a page
+    # under approval, uploads, deletions and restores wait in the page's draft until approved;
+    # elsewhere this follows `version_number` and `deleted` at once.
+    published_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -47,7 +51,7 @@ class Attachment(db.Model):
 
     @property
     def current(self) -> AttachmentVersion | None:
-        """The newest version."""
+        """The current version (what editors see; readers get `published_version`)."""
         return db.session.scalar(
             db.select(AttachmentVersion).where(AttachmentVersion.attachment_id == self.id,
                                                AttachmentVersion.number == self.version_number)
@@ -80,6 +84,9 @@ class AttachmentVersion(db.Model):
     extraction: Mapped[str] = mapped_column(String(10), default=ExtractionStatus.NONE.value)
     # Why the text could not be read, in Swedish ("Texten kunde inte läsas: filen är krypterad.").
     extraction_message: Mapped[str] = mapped_column(String(300), default="")
+    # Whether readers may open this version: False while it waits in a draft of a page under
+    # approval (and for good if the draft is sent back), True once approved.
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
 
     attachment: Mapped[Attachment] = relationship(back_populates="versions")
 

@@ -108,6 +108,9 @@ class Revision(db.Model):
     returned_by: Mapped[str] = mapped_column(String(120), default="")
     returned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    # The address a draft proposes for an approved page (None: the page's address stays). A new
+    # address of a page under approval takes effect when the draft is approved, like its text.
+    slug: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
     page: Mapped[Page] = relationship(back_populates="revisions", foreign_keys=[page_id])
 

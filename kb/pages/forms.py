@@ -16,7 +16,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb import typed
-from kb.constants import TARGET_GROUPS, PageType
+from kb.constants import TARGET_GROUPS, PageType, RevisionState
 from kb.services.pages import PageData
 
 
@@ -64,7 +64,10 @@ class PageForm(FlaskForm):
     def fill_from(self, page) -> None:
         """Load a page's newest revision (a draft waiting for approval, if there is one)."""
         current = page.current or page
-        self.title.data, self.type.data, self.slug.data = current.title, current.type, page.slug
+        # A draft's proposed address, if it has one (it takes effect when the draft is approved).
+        pending_slug = getattr(current, "slug", None) if getattr(current, "state", "") == RevisionState.DRAFT.value \
+            else None
+        self.title.data, self.type.data, self.slug.data = current.title, current.type, pending_slug or page.slug
         self.summary.data = current.summary
         self.tags.data = ", ".join(current.tags or [])
         self.target_groups.data = list(current.target_groups or [])

@@ -106,7 +106,8 @@ def view(slug: str):
                "children": structure.children(page, published_only=only),
                "owned": structure.owned_routines(page, published_only=only),
                "activities": plan_service.activities_for_page(page),
-               "structure_plans": [], "page_attachments": attachments.for_page(page),
+               "structure_plans": [],
+               "page_attachments": attachments.for_page(page, editor=not only),
                "gov": governance.page_governance(page, current_user)}
     if current_user.is_authenticated:  # a form starts a session (its CSRF token): not for every visitor
         context.update(approve_form=ApproveForm(), return_form=ReturnForm(), review_form=ReviewForm(),
@@ -352,7 +353,10 @@ def delete(slug: str):
     if form.validate_on_submit():
         try:
             pages.delete_page(page, author=actor_name(), comment=form.comment.data or "")
-        except (ConflictError, ValidationError):
+        except (ConflictError, ValidationError) as exc:
+            if isinstance(exc, ValidationError) and "comment" in exc.errors:  # e.g. a personnummer
+                form.comment.errors = [*form.comment.errors, exc.errors["comment"]]
+                return render_template("pages/delete.html", page=page, form=form), 422
             flash("Sidan kunde inte tas bort eftersom den ändrades samtidigt. Försök igen.", "error")
             return redirect(url_for("pages.view", slug=page.slug))
         flash(f"Sidan ”{page.title}” togs bort. Den kan återskapas.", "success")
@@ -371,7 +375,7 @@ def restore(slug: str):
     try:
         pages.restore_page(page, author=actor_name(), comment=form.comment.data or "")
     except (ConflictError, ValidationError) as exc:
-        flash(str(exc), "error")
+        flash(" ".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc), "error")
     else:
         flash(f"Sidan ”{page.title}” återskapades.", "success")
     return redirect(url_for("pages.view", slug=page.slug))

@@ -20,7 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from kb.services import attachments, import_safety
+from sqlalchemy.exc import IntegrityError
+
+from kb.extensions import db
+from kb.services import attachments, changes, import_safety
 from kb.services.errors import ServiceError, ValidationError
 
 MANIFEST = "bilagor.json"
@@ -110,9 +113,11 @@ def _import_plain(folder: Path, author: str, comment: str) -> FolderReport:
             continue
         for path in sorted(p for p in page_dir.iterdir() if p.is_file()):
             try:
+                # An import publishes what it brings, as it approves the pages it imports.
                 version = attachments.upload(page, path.name, path.read_bytes(), author=author,
-                                             comment=comment)
+                                             comment=comment, approved=True)
             except ValidationError as exc:
+                db.session.rollback()  # nothing of a refused file stays behind for the next one's commit
                 report.skipped.append((f"{page_dir.name}/{path.name}", "; ".join(exc.errors.values())))
                 continue
             if version is not None:
@@ -135,24 +140,30 @@ def _import_manifest(folder: Path, author: str) -> FolderReport:
         if page is None:
             report.skipped.append((where, "sidan finns inte"))
             continue
+        # One attachment with all its versions is one transaction: a refused version (say, one whose
+        # text holds a personnummer) leaves none of them stored.
+        stored = 0
         try:
             for version in entry.get("versions", []):
                 path = (folder / str(version["file"])).resolve()
                 if not path.is_relative_to(root) or not path.is_file():
                     raise ValidationError({"file": f"filen {version['file']} saknas i mappen"})
-                stored = attachments.import_version(
+                stored += attachments.import_version(
                     page, str(entry["name"]), path.read_bytes(), uploader=str(version.get("uploader", "")),
                     comment=str(version.get("comment", "")), created_at=_time(version.get("created_at")),
-                    sha256=version.get("sha256"), author=author)
-                report.stored += stored is not None
+                    sha256=version.get("sha256"), author=author, commit=False) is not None
             attachment = attachments.get(page, str(entry["name"]))
             if attachment is not None and bool(entry.get("deleted")) != attachment.deleted:
                 # The folder's word goes, as for pages: a deleted one is deleted, a live one restored.
                 change = attachments.delete if entry.get("deleted") else attachments.restore
-                change(attachment, author=author, comment="Importerad")
-        except (ServiceError, KeyError, TypeError, OSError) as exc:
+                change(attachment, author=author, comment="Importerad", commit=False, approved=True)
+            changes.commit()
+        except (ServiceError, KeyError, TypeError, OSError, IntegrityError) as exc:
+            db.session.rollback()
             reason = "; ".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)
             report.skipped.append((where, reason))
+        else:
+            report.stored += stored
     return report
 
 

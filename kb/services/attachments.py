@@ -9,6 +9,12 @@ with that content, it is not empty and not larger than ATTACHMENT_MAX. Its text 
 search in a bounded child process (kb.extract); a file whose text cannot be read is still stored,
 with the reason. Every write adds a `Change` row for the search index and an audit event in the
 same transaction, as for pages.
+
+Approval: on a page under approval (kb.services.pages.under_approval) a new file, a new version, a
+deletion or a restore is part of the page's draft: it adds a draft revision to the page, readers
+(and search) keep the approved state (`Attachment.published_version`, `AttachmentVersion.public`)
+until kb.services.governance approves the draft (`publish_pending`), and sending the draft back
+discards it (`discard_pending`). Elsewhere a change is published at once.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload, undefer
 
@@ -31,7 +37,7 @@ from kb.constants import AuditAction, ChangeOp, Entity, ExtractionStatus, MediaT
 from kb.extensions import db
 from kb.models import Attachment, AttachmentVersion, Page
 from kb.models.base import utcnow
-from kb.services import audit, changes
+from kb.services import audit, changes, pages
 from kb.services.errors import NotFoundError, ValidationError
 
 # Longest file name kept (characters, extension included).
@@ -219,15 +225,128 @@ def _clean_comment(comment: str, name: str) -> str:
     return comment
 
 
+def _refuse_personal_numbers(page: Page, name: str, text: str) -> None:
+    """Refuse a file whose text holds a personal number, naming the page, the file and the lines."""
+    findings = pii.find_personal_numbers(text or "")
+    if findings:
+        raise _refuse(f"Filen togs inte emot på sidan ”{page.title}”. "
+                      + pii.describe(findings, name, then="ladda upp filen igen")
+                      + " Radnumren gäller texten som lästes ur filen.")
+
+
 # --- lookups ------------------------------------------------------------------------------------
 
-def for_page(page: Page, *, include_deleted: bool = False) -> list[Attachment]:
-    """A page's attachments by name, with their versions loaded (never their bytes)."""
+@dataclass
+class Shown:
+    """An attachment as one viewer sees it: readers the approved state, editors the newest."""
+
+    attachment: Attachment
+    current: AttachmentVersion
+    versions: list[AttachmentVersion]  # the versions this viewer may open, oldest first
+    deleted: bool
+    pending: str = ""  # for editors: the change that waits for approval, in Swedish
+
+    @property
+    def id(self) -> int:
+        """The attachment's id."""
+        return self.attachment.id
+
+    @property
+    def name(self) -> str:
+        """The attachment's file name."""
+        return self.attachment.name
+
+    @property
+    def updated_at(self) -> datetime:
+        """When the attachment last changed."""
+        return self.attachment.updated_at
+
+    @property
+    def version_number(self) -> int:
+        """The number of the version this viewer gets."""
+        return self.current.number
+
+
+def reader_visible(attachment: Attachment) -> bool:
+    """Whether readers see the attachment at all (an approved, live version)."""
+    return attachment.published_version is not None
+
+
+def shown_number(attachment: Attachment, *, editor: bool) -> int | None:
+    """The version a viewer gets: editors the current one, readers the approved one (None: none)."""
+    return attachment.version_number if editor else attachment.published_version
+
+
+def may_open(version: AttachmentVersion, *, editor: bool) -> bool:
+    """Whether a viewer may download this version (readers: approved versions only)."""
+    return editor or version.public
+
+
+def pending_change(attachment: Attachment) -> str:
+    """What about the attachment waits for approval, in Swedish ("" when nothing does)."""
+    if attachment.deleted:
+        return "" if attachment.published_version is None else "Borttagningen väntar på fastställelse."
+    if attachment.published_version is None:
+        return "Ny bilaga som väntar på fastställelse."
+    if attachment.published_version != attachment.version_number:
+        return f"Version {attachment.version_number} väntar på fastställelse."
+    return ""
+
+
+def _shown(attachment: Attachment, editor: bool) -> Shown | None:
+    number = shown_number(attachment, editor=editor)
+    versions = [v for v in attachment.versions if may_open(v, editor=editor)]
+    current = next((v for v in versions if v.number == number), None)
+    if current is None:
+        return None
+    return Shown(attachment=attachment, current=current, versions=versions,
+                 deleted=attachment.deleted if editor else False,
+                 pending=pending_change(attachment) if editor else "")
+
+
+def for_page(page: Page, *, editor: bool = False, include_deleted: bool = False) -> list[Shown]:
+    """A page's attachments by name as a viewer sees them (readers: the approved ones), with their
+    versions loaded (never their bytes); deleted ones too for an editor with `include_deleted`."""
     query = (select(Attachment).where(Attachment.page_id == page.id)
              .options(selectinload(Attachment.versions)))
-    if not include_deleted:
+    if not editor:
+        query = query.where(Attachment.published_version.is_not(None))
+    elif not include_deleted:
         query = query.where(Attachment.deleted.is_(False))
-    return sorted(db.session.scalars(query), key=lambda a: (a.name_key, a.id))
+    found = (_shown(a, editor) for a in sorted(db.session.scalars(query), key=lambda a: (a.name_key, a.id)))
+    return [item for item in found if item is not None]
+
+
+@dataclass
+class PendingChange:
+    """An attachment change waiting in a page's draft, for the draft box."""
+
+    attachment: Attachment
+    what: str
+    diff: list = field(default_factory=list)  # the text's changes (kb.services.diff lines)
+
+
+def pending_changes(page: Page) -> list[PendingChange]:
+    """The page's attachment changes that wait for approval, with the change in their text."""
+    from kb.services import diff as diffs
+
+    out = []
+    for attachment in db.session.scalars(select(Attachment).where(Attachment.page_id == page.id)
+                                         .order_by(Attachment.name_key)):
+        what = pending_change(attachment)
+        if not what:
+            continue
+        before = _text_of(attachment, attachment.published_version)
+        after = "" if attachment.deleted else _text_of(attachment, attachment.version_number)
+        out.append(PendingChange(attachment, what, diffs.diff_text(before, after) if before != after else []))
+    return out
+
+
+def _text_of(attachment: Attachment, number: int | None) -> str:
+    if number is None:
+        return ""
+    return db.session.scalar(select(AttachmentVersion.text).where(
+        AttachmentVersion.attachment_id == attachment.id, AttachmentVersion.number == number)) or ""
 
 
 def get(page: Page, name: str) -> Attachment | None:
@@ -257,21 +376,23 @@ def get_version(attachment: Attachment, number: int | None = None) -> Attachment
 
 
 def visible(attachment: Attachment | None, *, editor: bool, admin: bool) -> bool:
-    """Whether a user may see an attachment: live ones on live pages for readers; deleted
-    attachments for editors (to restore them); anything on a deleted page for admins only."""
+    """Whether a user may see an attachment: approved, live ones on live pages for readers; deleted
+    and waiting ones for editors (to restore or check them); anything on a deleted page for admins only."""
     if attachment is None:
         return False
     if attachment.page.deleted:
         return admin
-    return editor or not attachment.deleted
+    return editor or reader_visible(attachment)
 
 
 # --- writes -------------------------------------------------------------------------------------
 
 def upload(page: Page, filename: str, content: bytes, *, author: str = "", comment: str = "",
-           replace: Attachment | None = None, commit: bool = True) -> AttachmentVersion | None:
+           replace: Attachment | None = None, commit: bool = True,
+           approved: bool = False) -> AttachmentVersion | None:
     """Store a file on a page: a new attachment, or a new version of the one with the same name
-    (or of `replace`). None when the file is identical to the current version ("ingen ändring")."""
+    (or of `replace`). None when the file is identical to the current version ("ingen ändring").
+    On a page under approval the file waits in the page's draft (unless `approved`: an import)."""
     if page.deleted:
         raise _refuse("Sidan är borttagen. Återskapa sidan innan du laddar upp filer.")
     name, media_type = check_file(filename, content)
@@ -292,11 +413,11 @@ def upload(page: Page, filename: str, content: bytes, *, author: str = "", comme
             if not attachment.deleted:
                 return None
             restore(attachment, author=author, comment=comment or "Samma fil laddades upp igen",
-                    commit=commit)
+                    commit=commit, approved=approved)
             return current
     found = extract.extract_with(current_app.config, content, media_type.value)
     version = _add_version(page, attachment, name, content, digest, media_type, found, uploader=author,
-                           comment=comment)
+                           comment=comment, gated=not approved and pages.under_approval(page))
     if commit:
         _commit()
     return version
@@ -304,30 +425,48 @@ def upload(page: Page, filename: str, content: bytes, *, author: str = "", comme
 
 def _add_version(page: Page, attachment: Attachment | None, name: str, content: bytes, digest: str,
                  media_type: MediaType, found: extract.Extracted, *, uploader: str, comment: str,
-                 created_at: datetime | None = None, actor: str | None = None) -> AttachmentVersion:
-    """Add a version (and the attachment, if new), its change-log row and its audit event."""
+                 created_at: datetime | None = None, actor: str | None = None,
+                 gated: bool = False) -> AttachmentVersion:
+    """Add a version (and the attachment, if new), its change-log row and its audit event.
+
+    `gated`: the page is under approval, so the version waits in a new draft of the page."""
+    _refuse_personal_numbers(page, name, found.text)
     now = utcnow()
+    new = attachment is None
     if attachment is None:
         attachment = Attachment(page_id=page.id, name=name, name_key=name_key(name), version_number=0,
                                 created_at=created_at or now)
         db.session.add(attachment)
         db.session.flush()
-    attachment.version_number = (attachment.version_number or 0) + 1
+    # After a discarded draft the current version can be older than the newest one.
+    newest = db.session.scalar(select(func.max(AttachmentVersion.number))
+                               .where(AttachmentVersion.attachment_id == attachment.id)) or 0
+    attachment.version_number = newest + 1
     attachment.deleted = False
     attachment.updated_at = now
+    if not gated:
+        attachment.published_version = attachment.version_number
     version = AttachmentVersion(attachment_id=attachment.id, number=attachment.version_number,
                                 content=content, size=len(content), sha256=digest,
                                 media_type=media_type.value, uploader=uploader or "", comment=comment,
                                 created_at=created_at or now,
                                 text=found.text, extraction=found.status.value,
-                                extraction_message=found.message[:300])
+                                extraction_message=found.message[:300], public=not gated)
     db.session.add(version)
     db.session.flush()
     changes.record(Entity.ATTACHMENT, attachment.id, ChangeOp.UPSERT, actor or uploader)
     detail = f"version {version.number}, {version.size} byte, sha256 {digest}"
     audit.record(AuditAction.ATTACHMENT_UPLOADED, _target(page, name),
                  detail + (f": {comment}" if comment else ""), actor=(actor or uploader) or None)
+    if gated:
+        what = f"ny bilaga ”{name}”" if new else f"ny version av bilagan ”{name}” (version {version.number})"
+        pages.attachment_draft(page, author=actor or uploader, comment=_draft_comment(what, comment))
     return version
+
+
+def _draft_comment(what: str, comment: str) -> str:
+    """The comment of the draft revision an attachment change adds: what changed, and why."""
+    return _one_line(f"Bilaga: {what}" + (f" – {comment}" if comment else ""))
 
 
 def versioned_name(name: str, number: int) -> str:
@@ -348,41 +487,89 @@ def _commit() -> None:
         raise _refuse("Någon annan laddade upp en fil med samma namn samtidigt. Försök igen.") from exc
 
 
-def delete(attachment: Attachment, *, author: str = "", comment: str = "", commit: bool = True) -> None:
-    """Mark an attachment deleted: it leaves search and the list, its versions stay for a restore."""
+def delete(attachment: Attachment, *, author: str = "", comment: str = "", commit: bool = True,
+           approved: bool = False) -> None:
+    """Mark an attachment deleted: it leaves search and the list, its versions stay for a restore.
+    On a page under approval readers keep it until the draft is approved (unless `approved`: an import)."""
     if attachment.deleted:
         raise ValidationError({"attachment": "Bilagan är redan borttagen."})
-    _set_deleted(attachment, True, author, comment, commit)
+    _set_deleted(attachment, True, author, comment, commit, approved)
 
 
-def restore(attachment: Attachment, *, author: str = "", comment: str = "", commit: bool = True) -> None:
-    """Bring a deleted attachment back (with all its versions)."""
+def restore(attachment: Attachment, *, author: str = "", comment: str = "", commit: bool = True,
+            approved: bool = False) -> None:
+    """Bring a deleted attachment back (with all its versions); on a page under approval, once approved."""
     if not attachment.deleted:
         raise ValidationError({"attachment": "Bilagan är inte borttagen."})
     if attachment.page.deleted:
         raise ValidationError({"attachment": "Sidan är borttagen. Återskapa sidan först."})
-    _set_deleted(attachment, False, author, comment, commit)
+    _set_deleted(attachment, False, author, comment, commit, approved)
 
 
-def _set_deleted(attachment: Attachment, deleted: bool, author: str, comment: str, commit: bool) -> None:
-    """Delete or restore, with its change-log row and audit event."""
+def _set_deleted(attachment: Attachment, deleted: bool, author: str, comment: str, commit: bool,
+                 approved: bool = False) -> None:
+    """Delete or restore, with its change-log row and audit event (and a draft, under approval)."""
+    comment = _one_line(comment)
+    page = attachment.page
+    gated = not approved and pages.under_approval(page)
     attachment.deleted = deleted
     attachment.updated_at = utcnow()
+    if not gated:
+        attachment.published_version = None if deleted else attachment.version_number
+        if not deleted:
+            _make_public(attachment)
     op = ChangeOp.DELETE if deleted else ChangeOp.UPSERT
     changes.record(Entity.ATTACHMENT, attachment.id, op, author)
     audit.record(AuditAction.ATTACHMENT_DELETED if deleted else AuditAction.ATTACHMENT_RESTORED,
-                 _target(attachment.page, attachment.name), _one_line(comment), actor=author or None)
+                 _target(page, attachment.name), comment, actor=author or None)
+    if gated:
+        what = f"”{attachment.name}” tas bort" if deleted else f"”{attachment.name}” återskapas"
+        pages.attachment_draft(page, author=author, comment=_draft_comment(what, comment))
     if commit:
         _commit()
 
 
-def record_page_change(page: Page, author: str = "") -> int:
-    """Queue a page's attachments for the search index (the page was saved, renamed, deleted or
-    restored: their hits show its title and vanish with it). Returns how many were queued."""
-    ids = list(db.session.scalars(select(Attachment.id).where(Attachment.page_id == page.id)))
-    for attachment_id in ids:
-        changes.record(Entity.ATTACHMENT, attachment_id, ChangeOp.UPSERT, author)
-    return len(ids)
+def _make_public(attachment: Attachment) -> None:
+    """Let readers open the attachment's current version."""
+    version = get_version(attachment)
+    version.public = True
+
+
+def publish_pending(page: Page, actor: str = "") -> int:
+    """The page's draft was approved: readers now get its attachments as they are. Returns how many
+    attachments changed for readers."""
+    changed = 0
+    for attachment in db.session.scalars(select(Attachment).where(Attachment.page_id == page.id)):
+        if not pending_change(attachment):
+            continue
+        if attachment.deleted:
+            attachment.published_version = None
+        else:
+            attachment.published_version = attachment.version_number
+            _make_public(attachment)
+        changes.record(Entity.ATTACHMENT, attachment.id, ChangeOp.UPSERT, actor)
+        changed += 1
+    return changed
+
+
+def discard_pending(page: Page, actor: str = "") -> int:
+    """The page's draft was sent back: its attachments return to their approved state (the files
+    uploaded for it stay in the history, never shown to readers). Returns how many changed back."""
+    changed = 0
+    for attachment in db.session.scalars(select(Attachment).where(Attachment.page_id == page.id)):
+        if not pending_change(attachment):
+            continue
+        if attachment.published_version is None:
+            attachment.deleted = True  # a new attachment of the draft: gone with it
+        else:
+            attachment.deleted = False
+            attachment.version_number = attachment.published_version
+        attachment.updated_at = utcnow()
+        changes.record(Entity.ATTACHMENT, attachment.id, ChangeOp.UPSERT, actor)
+        audit.record(AuditAction.ATTACHMENT_RESTORED if not attachment.deleted else AuditAction.ATTACHMENT_DELETED,
+                     _target(page, attachment.name), "utkastet skickades tillbaka", actor=actor or None)
+        changed += 1
+    return changed
 
 
 # --- export, import, demo -----------------------------------------------------------------------

@@ -5,7 +5,8 @@ from flask import current_app
 
 from kb.constants import ChangeOp, Entity
 from kb.extensions import db
-from kb.models import Change
+from kb.models import Attachment, Change
+from kb.models.guard import PersonalDataError
 
 
 def record(entity: Entity, entity_id: int, op: ChangeOp, actor: str = "") -> Change:
@@ -15,9 +16,22 @@ def record(entity: Entity, entity_id: int, op: ChangeOp, actor: str = "") -> Cha
     return change
 
 
+def record_attachments_of(page_id: int, actor: str = "") -> int:
+    """Queue a page's attachments for the search index (the page was saved, renamed, approved,
+    deleted or restored: their hits show its title and follow it). Returns how many were queued."""
+    ids = list(db.session.scalars(db.select(Attachment.id).where(Attachment.page_id == page_id)))
+    for attachment_id in ids:
+        record(Entity.ATTACHMENT, attachment_id, ChangeOp.UPSERT, actor)
+    return len(ids)
+
+
 def commit() -> None:
     """Commit the session, then let the search index catch up (best effort, never raises)."""
-    db.session.commit()
+    try:
+        db.session.commit()
+    except PersonalDataError:  # refused inside commit(), where the guard cannot roll back itself
+        db.session.rollback()
+        raise
     from kb import index
 
     try:

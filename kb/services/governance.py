@@ -23,9 +23,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from kb import pii, typed
-from kb.constants import AuditAction, ChangeOp, Entity, PageType, RevisionState, Role
+from kb.constants import AuditAction, ChangeOp, Entity, PageType, RevisionState, Role, WatchKind
 from kb.extensions import db
-from kb.models import Flag, Page, Review, Revision, User
+from kb.models import Flag, Page, Review, Revision, User, Watch
 from kb.models.base import utcnow
 from kb.permissions import can_approve, can_flag, can_govern, sees_unpublished
 from kb.services import attachments, audit, changes, organisations, pages, structure, users
@@ -64,21 +64,65 @@ def approver_accounts() -> dict[str, User]:
     return {user.username: user for user in db.session.scalars(query)}
 
 
+def _named_in(rev: Revision) -> str:
+    """The user name a revision names in its approver field ('' when none)."""
+    for spec in typed.specs_for(rev.type):
+        if spec.kind == typed.USER and (rev.fields or {}).get(spec.name):
+            return str(rev.fields[spec.name]).strip().lower()
+    return ""
+
+
+def _waiting(page: Page) -> list[Revision]:
+    """The revisions written since the one readers see (all of them for a page never approved)."""
+    query = select(Revision).where(Revision.page_id == page.id)
+    if page.published is not None:
+        query = query.where(Revision.number > page.published.number)
+    return list(db.session.scalars(query.order_by(Revision.number.desc())))
+
+
+def pending_authors(page: Page) -> set[str]:
+    """Who wrote the changes waiting for approval (user names, lower case): none of them may approve."""
+    return {(rev.author or "").strip().lower() for rev in _waiting(page)} - {""}
+
+
 def named_approver(page: Page, people: dict[str, User] | None = None) -> User | None:
     """The page's named approver if that is an active fastställare or administrator, else None.
 
-    The published version's `approver` field counts (a draft may not pick its own approver); a page
-    never approved uses its draft's. `people`: approver_accounts(), when a list asks for many pages.
+    The last approved version's `approver` field counts (a draft may not pick its own approver). A page
+    never approved uses the approver named by the newest draft that someone other than the named person
+    submitted: a fastställare cannot take a routine over by naming themselves in it.
+    `people`: approver_accounts(), when a list asks for many pages.
     """
-    shown = page.shown
-    fields = (shown.fields if shown is not None else page.fields) or {}
-    for spec in typed.specs_for(page.type):
-        if spec.kind == typed.USER and fields.get(spec.name):
-            name = str(fields[spec.name])
-            user = people.get(name.strip().lower()) if people is not None else users.get(name)
-            if user is not None and not user.disabled and Role(user.role).rank >= Role.APPROVER.rank:
-                return user
+    if page.published is not None:
+        name = _named_in(page.published)
+    else:
+        name = next((n for rev in _waiting(page)
+                     if (n := _named_in(rev)) and n != (rev.author or "").strip().lower()), "")
+    if not name:
+        return None
+    user = people.get(name) if people is not None else users.get(name)
+    if user is not None and not user.disabled and Role(user.role).rank >= Role.APPROVER.rank:
+        return user
     return None
+
+
+def may_approve(user, page: Page, people: dict[str, User] | None = None) -> bool:
+    """Whether an active fastställare or administrator `user` may approve the page's draft: never their
+    own change; administrators always otherwise; else the named approver, any fastställare when none
+    is named, and another fastställare when the change is the named approver's own."""
+    authors = pending_authors(page)
+    if user.username.lower() in authors:
+        return False
+    if Role(user.role) is Role.ADMIN:
+        return True
+    named = named_approver(page, people)
+    return named is None or named.id == user.id or named.username.lower() in authors
+
+
+def can_approve_as(actor: str, page: Page) -> bool:
+    """Whether the account named `actor` may approve the page's draft (the service's own check)."""
+    user = users.get(actor) if actor else None
+    return user is not None and can_approve(user, page)
 
 
 def responsible(user, page: Page, people: dict[str, User] | None = None) -> bool:
@@ -113,14 +157,19 @@ def approve(page: Page, *, actor: str, comment: str, revision: int | None = None
     draft = _pending_or_fail(page, revision)
     comment = _text(comment, "comment", "Förändringar sedan föregående version", APPROVAL_COMMENT_MAX,
                     required=True)
+    if not can_approve_as(actor, page):
+        raise ValidationError({"page": "Du får inte fastställa den här ändringen: ingen fastställer sin egen "
+                                       "ändring, och en rutin fastställs av sin namngivna fastställare."})
     first = not page.is_published
     draft.state, draft.approved_by = RevisionState.APPROVED.value, actor
     draft.approved_at, draft.approval_comment = at or utcnow(), comment
+    pages.apply_pending_slug(page, draft)  # a new address takes effect with the approved text
     pages.publish(page, draft)
     if first:
         pages.refresh_linkers({page.slug}, skip={page.slug})  # links to it were rendered as missing
+    attachments.publish_pending(page, actor)
     changes.record(Entity.PAGE, page.id, ChangeOp.APPROVE, actor)
-    attachments.record_page_change(page, actor)
+    changes.record_attachments_of(page.id, actor)
     audit.record(AuditAction.PAGE_APPROVED, page.slug, f"version {draft.number}: {comment}",
                  actor=actor or None)
     if commit:
@@ -135,6 +184,7 @@ def send_back(page: Page, *, actor: str, reason: str, revision: int | None = Non
     reason = _text(reason, "reason", "Anledning", RETURN_REASON_MAX, required=True)
     draft.state, draft.returned_by = RevisionState.RETURNED.value, actor
     draft.returned_at, draft.return_reason = utcnow(), reason
+    attachments.discard_pending(page, actor)  # readers keep the approved files; the draft's go
     changes.record(Entity.PAGE, page.id, ChangeOp.RETURN, actor)
     audit.record(AuditAction.PAGE_RETURNED, page.slug, f"version {draft.number}: {reason}",
                  actor=actor or None)
@@ -173,16 +223,41 @@ def is_expired(page: Page, today: date | None = None) -> bool:
             and until < (today or structure.today()))
 
 
+def watches_owner(user, page: Page) -> bool:
+    """Whether `user` watches the structure named as the routine's owner."""
+    owner = structure.pages_by_slug({str(page.fields["owner"])}).get(str(page.fields["owner"])) \
+        if (page.fields or {}).get("owner") else None
+    if owner is None or owner.type != PageType.STRUCTURE.value:
+        return False
+    return db.session.scalar(select(Watch.id).where(
+        Watch.user_id == user.id, Watch.kind == WatchKind.STRUCTURE.value, Watch.target == str(owner.id))) is not None
+
+
+def may_review(user, page: Page) -> bool:
+    """Whether `user` may record "Granskad utan ändring": an administrator, the routine's named approver,
+    or an editor who watches its owner structure (the structure that answers for it)."""
+    if not can_govern(user):
+        return False
+    if Role(user.role) is Role.ADMIN:
+        return True
+    named = named_approver(page)
+    return (named is not None and named.id == user.id) or watches_owner(user, page)
+
+
 def record_review(page: Page, *, actor: str, comment: str = "", on: date | None = None,
                   commit: bool = True) -> Review:
-    """Record "Granskad utan ändring": the valid-until date moves one interval forward from today (or
-    from the old date, if that is later)."""
+    """Record "Granskad utan ändring" by the account `actor`: the valid-until date becomes today plus the
+    review interval (never later: reviewing again the same day changes nothing; never earlier than it was)."""
     if page.deleted or not page.is_published or not has_validity(page.type):
         raise ValidationError({"page": "Bara publicerade rutiner med giltighetstid kan granskas."})
+    user = users.get(actor) if actor else None
+    if user is None or not may_review(user, page):
+        raise ValidationError({"page": "Bara rutinens fastställare, de som bevakar den ägande strukturen och "
+                                       "administratörer kan registrera en granskning."})
     comment = _text(comment, "comment", "Kommentar", REVIEW_COMMENT_MAX, required=False)
     on = on or structure.today()
     before = valid_until(page)
-    after = typed.add_months(max(before or on, on), interval_months(page))
+    after = max(typed.add_months(on, interval_months(page)), before or on)
     review = Review(page_id=page.id, reviewed_by=actor, comment=comment, valid_until_before=before,
                     valid_until=after, revision_number=page.published.number)
     db.session.add(review)
@@ -308,6 +383,8 @@ class PageGovernance:
     meta: list = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     organisation_names: dict[str, str] = field(default_factory=dict)
+    attachment_changes: list = field(default_factory=list)  # attachments.PendingChange
+    own_change: bool = False  # the viewer wrote part of the waiting change, so someone else approves it
     may_approve: bool = False
     may_review: bool = False
     may_flag: bool = False
@@ -331,13 +408,17 @@ def page_governance(page: Page, user) -> PageGovernance:
     if current is not None and current.state == RevisionState.DRAFT.value:
         info.pending = current
         info.may_approve = can_approve(user, page)
+        info.own_change = user.username.lower() in pending_authors(page)
+        info.attachment_changes = attachments.pending_changes(page)
         if page.published is not None:
             info.diff = diffs.diff_text(page.published.source, current.source)
             info.meta = diffs.metadata_changes(page.published, current)
+            if current.slug and current.slug != page.slug:
+                info.meta.append(diffs.FieldChange("Adress", page.slug, current.slug))
     elif current is not None and current.state == RevisionState.RETURNED.value:
         info.returned = current
     info.flags = flags_for(page)
-    info.may_review = can_govern(user) and page.is_published and has_validity(page.type)
+    info.may_review = page.is_published and has_validity(page.type) and may_review(user, page)
     return info
 
 

@@ -2,7 +2,8 @@
 
 - `inputs`: a page as a form, an import or the API supplies it, and its checks;
 - `lookups`: pages and revisions by address, history, lists, counts and backlinks;
-- `rendering`: Markdown to the stored HTML, and keeping it current when links or the glossary change;
+- `rendering`: Markdown to the stored HTML, keeping it current when links or the glossary change, and
+  the stored HTML as it is shown;
 - `writes`: create, edit (with conflict detection), revert, delete, restore, rename; approval drafts.
 
 Callers use the names below (`pages.get(...)`); the modules import each other directly.
@@ -19,6 +20,7 @@ from kb.services.pages.inputs import (  # noqa: F401
     page_path,
     requires_approval,
     structure_parents,
+    under_approval,
 )
 from kb.services.pages.lookups import (  # noqa: F401
     PUBLIC_STATES,
@@ -44,9 +46,12 @@ from kb.services.pages.rendering import (  # noqa: F401
     refresh_html_for_terms,
     refresh_linkers,
     render,
+    shown_html,
 )
 from kb.services.pages.writes import (  # noqa: F401
     AUDIT_OF_OP,
+    apply_pending_slug,
+    attachment_draft,
     create_page,
     delete_page,
     publish,

@@ -16,7 +16,7 @@ from kb.constants import (
     Role,
 )
 from kb.extensions import db
-from kb.models import Page, SlugAlias
+from kb.models import Page, Revision, SlugAlias
 from kb.services import organisations, users
 from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
@@ -74,10 +74,23 @@ def requires_approval(page_type: str) -> bool:
     return page_type in (current_app.config.get("APPROVAL_TYPES") or ())
 
 
+def under_approval(page: Page) -> bool:
+    """Whether the page's changes wait for approval whatever type the next save gives it: its shown
+    type needs approval, or it has never been approved and was ever of a type that does (a new
+    routine saved as an article stays a draft until approved)."""
+    if requires_approval(page.type):
+        return True
+    if page.is_published or page.id is None:
+        return False
+    types = tuple(current_app.config.get("APPROVAL_TYPES") or ())
+    return bool(types) and db.session.scalar(
+        select(Revision.id).where(Revision.page_id == page.id, Revision.type.in_(types)).limit(1)) is not None
+
+
 def _needs_approval(page: Page, new_type: str) -> bool:
-    """A save is a draft when the new type needs approval, or the published type does (no escape by
-    changing the type)."""
-    return requires_approval(new_type) or (page.is_published and requires_approval(page.type))
+    """A save is a draft when the new type needs approval, or the page is under approval (no escape
+    by changing the type)."""
+    return requires_approval(new_type) or under_approval(page)
 
 
 def normalize_source(source: str) -> str:
@@ -96,8 +109,9 @@ def _clean_list(values: Iterable[str]) -> list[str]:
     return out
 
 
-def clean(data: PageData) -> PageData:
-    """Normalise and validate page data; raise ValidationError with Swedish messages per field."""
+def clean(data: PageData, *, comment: str = "") -> PageData:
+    """Normalise and validate page data (and the change's `comment`); raise ValidationError with
+    Swedish messages per field."""
     cfg = current_app.config
     errors: dict[str, str] = {}
     title = " ".join((data.title or "").split())
@@ -136,6 +150,7 @@ def clean(data: PageData) -> PageData:
     errors.update({k: v for k, v in org_errors.items() if k not in errors})
     pnr = pii.field_errors((("title", "Titel", title), ("summary", "Sammanfattning", summary),
                             ("source", "Text", source), ("tags", "Etiketter", ", ".join(tags)),
+                            ("slug", "Adress", slug or ""), ("comment", "Kommentar", comment or ""),
                             *((f"fields.{s.name}", s.label, _field_text(fields.get(s.name)))
                               for s in typed.specs_for(data.type))))
     errors.update({k: v for k, v in pnr.items() if k not in errors})  # other errors come first
@@ -143,6 +158,13 @@ def clean(data: PageData) -> PageData:
         raise ValidationError(errors)
     return PageData(title=title, type=data.type, source=source, summary=summary, tags=tags,
                     target_groups=groups, fields=fields, slug=slug)
+
+
+def check_comment(comment: str) -> None:
+    """Refuse a change comment that holds a personal number (they are shown to every visitor)."""
+    errors = pii.field_errors((("comment", "Kommentar", comment or ""),))
+    if errors:
+        raise ValidationError(errors)
 
 
 def _field_text(value: object) -> str:

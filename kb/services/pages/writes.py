@@ -20,12 +20,13 @@ from kb.constants import (
 from kb.extensions import db
 from kb.models import Page, Revision, SlugAlias
 from kb.models.base import utcnow
-from kb.services import attachments, audit, changes, structure
+from kb.services import audit, changes, structure
 from kb.services.errors import ConflictError, ValidationError
 from kb.services.pages.inputs import (
     Approval,
     PageData,
     _needs_approval,
+    check_comment,
     check_relations,
     clean,
 )
@@ -73,25 +74,27 @@ def publish(page: Page, rev: Revision, rendered: markup.Rendered | None = None, 
 
 def _apply(page: Page, data: PageData, op: RevisionOp, author: str, comment: str,
            exists: SlugChecker | None = None, *, approval: Approval | None = None,
-           carry: Revision | None = None) -> Revision:
+           carry: Revision | None = None, slug: str | None = None) -> Revision:
     """Write `data` as the page's newest revision and record the change.
 
     The revision is published at once, approved (`approval`, from an import), a draft (a type
     that needs approval), or repeats `carry`'s content with its state and approval (delete, restore).
+    `slug`: the new address a draft proposes (applied when it is approved).
     """
     rendered = render(data.source, exists)
+    draft = carry is None and approval is None and _needs_approval(page, data.type)  # before the new row
     number = page.revision_number + 1
     rev = Revision(page=page, number=number, op=op.value, title=data.title, type=data.type,
                    summary=data.summary, tags=list(data.tags), target_groups=list(data.target_groups),
                    fields=dict(data.fields), source=data.source, html=rendered.html,
-                   author=author or "", comment=(comment or "").strip()[:300])
+                   author=author or "", comment=(comment or "").strip()[:300], slug=slug)
     if carry is not None:
         rev.state, rev.approved_by, rev.approved_at = carry.state, carry.approved_by, carry.approved_at
         rev.approval_comment = carry.approval_comment
     elif approval is not None:
         rev.state, rev.approved_by = RevisionState.APPROVED.value, approval.by or author or ""
         rev.approved_at, rev.approval_comment = approval.at or utcnow(), (approval.comment or "").strip()
-    elif _needs_approval(page, data.type):
+    elif draft:
         rev.state = RevisionState.DRAFT.value
     page.revision_number = number
     db.session.add(rev)
@@ -112,7 +115,7 @@ def _apply(page: Page, data: PageData, op: RevisionOp, author: str, comment: str
             detail += f" (fastställd av {rev.approved_by})"
         audit.record(AUDIT_OF_OP[op], page.slug, detail, actor=author or None)
     # Attachment hits show the page's title and leave search with the page.
-    attachments.record_page_change(page, author)
+    changes.record_attachments_of(page.id, author)
     return rev
 
 
@@ -134,7 +137,7 @@ def create_page(data: PageData, *, author: str = "", comment: str = "",
                 exists: SlugChecker | None = None, commit: bool = True, check: bool = True,
                 refresh: bool = True, approval: Approval | None = None) -> Page:
     """Create a page with its first revision (a draft for a type that needs approval, unless `approval`)."""
-    data = clean(data)
+    data = clean(data, comment=comment)
     slug = data.slug or slugify(data.title)
     if not slug:
         raise ValidationError({"title": "Titeln måste innehålla minst en bokstav eller siffra."})
@@ -164,24 +167,57 @@ def update_page(page: Page, data: PageData, *, base_revision: int, author: str =
     """
     if page.deleted:
         raise ValidationError({"source": "Sidan är borttagen. Återskapa den innan du ändrar den."})
-    data = clean(data)
+    data = clean(data, comment=comment)
     if base_revision != page.revision_number:
         raise ConflictError(base_revision, page.revision_number)
     current = page.current
     base = (shown_data(page) if approval is not None else _data_of(current, page.slug)) if current else None
     new_slug = data.slug or page.slug
-    if base is not None and data.same_content(base) and new_slug == page.slug:
+    proposed = pending_slug(page) if approval is None else page.slug
+    if base is not None and data.same_content(base) and new_slug == proposed:
         return None
     if check:
         check_relations(page.slug, data, current.fields if current else None)
+    draft_slug = None
     if new_slug != page.slug:
-        _rename(page, new_slug)
+        if approval is None and page.is_published and _needs_approval(page, data.type):
+            # Readers keep the approved address (and no redirect) until the draft is approved.
+            if _slug_taken(new_slug, except_page=page):
+                raise ValidationError({"slug": f"Det finns redan en sida med adressen ”{new_slug}”."})
+            draft_slug = new_slug
+        else:
+            _rename(page, new_slug)
     was_published = page.is_published
-    rev = _apply(page, data, RevisionOp.EDIT, author, comment, exists, approval=approval)
+    rev = _apply(page, data, RevisionOp.EDIT, author, comment, exists, approval=approval, slug=draft_slug)
     if page.is_published and not was_published:
         refresh_linkers({page.slug}, skip={page.slug})  # links to it were rendered as missing
     if commit:
         _commit_or_conflict(page, base_revision)
+    return rev
+
+
+def pending_slug(page: Page) -> str:
+    """The address the page's pending draft proposes, else its address."""
+    current = page.current
+    if current is not None and current.state == RevisionState.DRAFT.value and current.slug:
+        return current.slug
+    return page.slug
+
+
+def apply_pending_slug(page: Page, rev: Revision) -> None:
+    """Give the page the address its approved draft `rev` proposed (ValidationError if taken since)."""
+    if rev.slug and rev.slug != page.slug:
+        _rename(page, rev.slug)
+
+
+def attachment_draft(page: Page, *, author: str, comment: str) -> Revision:
+    """A new draft that carries an attachment change of a page under approval: the newest draft's
+    content (or, with none waiting, what readers see), so the change waits for an approver with it."""
+    current = page.current
+    pending = current is not None and current.state == RevisionState.DRAFT.value
+    source = current if pending or page.published is None else page.published
+    rev = _apply(page, _data_of(source, page.slug), RevisionOp.EDIT, author, comment,
+                 slug=current.slug if pending else None)
     return rev
 
 
@@ -215,6 +251,7 @@ def revert_page(page: Page, number: int, *, author: str = "", comment: str = "")
     """Make an earlier revision's content current again, as a new revision (a draft if approval is needed)."""
     if page.deleted:
         raise ValidationError({"source": "Sidan är borttagen. Återskapa den först."})
+    check_comment(comment)
     old = get_revision(page, number)
     data = _data_of(old, page.slug)
     current = page.current
@@ -233,6 +270,7 @@ def delete_page(page: Page, *, author: str = "", comment: str = "") -> Revision:
     """
     if page.deleted:
         raise ValidationError({"page": "Sidan är redan borttagen."})
+    check_comment(comment)
     base = page.revision_number
     shown = page.shown
     rev = _apply(page, _data_of(shown, page.slug), RevisionOp.DELETE, author, comment or "Sidan togs bort",
@@ -248,6 +286,7 @@ def restore_page(page: Page, *, author: str = "", comment: str = "", commit: boo
     """Bring a deleted page back, as a new revision."""
     if not page.deleted:
         raise ValidationError({"page": "Sidan är inte borttagen."})
+    check_comment(comment)
     base = page.revision_number
     page.deleted = False
     rev = _apply(page, _data_of(page.shown, page.slug), RevisionOp.RESTORE, author,
