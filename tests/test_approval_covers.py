@@ -265,3 +265,34 @@ def test_approval_paths_for_each_role(app, sip, role):
         "/sida/sip/faststall", data={"revision": str(number), "comment": "OK"}).status_code == 302
     assert anon.get("/sida/annan-adress").status_code == 200
     assert anon.get("/sida/annan-adress/bilagor/Rutin.pdf").status_code == 404  # its deletion was approved
+
+
+# --- 11. titles of pages readers may not see -------------------------------------------------------
+
+def test_activity_history_and_plan_exports_hide_a_never_approved_routine(app, client, anon):
+    """Does a reader see neither the title nor the address of a never-approved routine that an activity
+    links to, in the activity's history or the plan's CSV and XLSX, while an editor sees both?"""
+    from factories import make_page
+
+    from kb.services import plans
+
+    with app.app_context():
+        make_page("NOSAM Lerum", type="structure")
+        routine("Hemlig avvikelserutin", approved=False, slug="hemlig-avvikelserutin")
+        plan = plans.create_plan(plans.PlanData("NOSAM Lerums plan 2026", "nosam-lerum", "2026"), author="anna")
+        activity = plans.create_activity(plan, plans.ActivityData(
+            goal="Färre avvikelser", what="Ny rutin", status="Pågår", pages=["hemlig-avvikelserutin"]),
+            author="anna")
+        activity_id, plan_slug = activity.id, plan.slug
+    for path in (f"/aktiviteter/{activity_id}", f"/planer/{plan_slug}/export.csv"):
+        text = anon.get(path).get_data(as_text=True)
+        assert "Hemlig avvikelserutin" not in text and "hemlig-avvikelserutin" not in text, path
+    assert "(en sida som inte är fastställd)" in anon.get(f"/aktiviteter/{activity_id}").get_data(as_text=True)
+    xlsx = anon.get(f"/planer/{plan_slug}/export.xlsx").data
+    with app.app_context():
+        from kb.services import plan_table
+
+        cells = [str(c) for _, row in plan_table.read_table("plan.xlsx", xlsx).rows for c in row.values()]
+    assert not any("hemlig" in c for c in cells)
+    assert "Hemlig avvikelserutin" in client.get(f"/aktiviteter/{activity_id}").get_data(as_text=True)
+    assert "hemlig-avvikelserutin" in client.get(f"/planer/{plan_slug}/export.csv").get_data(as_text=True)

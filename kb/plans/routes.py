@@ -15,7 +15,7 @@ from flask_login import current_user
 from kb import caching
 from kb.constants import ActivityStatus, PageType
 from kb.models import ActionPlan, Activity
-from kb.permissions import Permission, actor_name, can, require
+from kb.permissions import Permission, actor_name, can, require, sees_unpublished
 from kb.plans import chart
 from kb.plans.forms import (
     ActivityForm,
@@ -142,7 +142,7 @@ def plan_history(slug: str):
     plan = load_plan(slug, allow_deleted=True)
     if (unchanged := caching.not_modified(*plan_state(plan))) is not None:
         return unchanged
-    entries = plans.history_entries(plans.PLAN, plan.id)
+    entries = plans.history_entries(plans.PLAN, plan.id, published_only=_reader())
     return render_template("plans/history.html", plan=plan, entries=entries)
 
 
@@ -216,7 +216,7 @@ def collaboration_history(slug: str):
     if (unchanged := caching.not_modified(plans.collaboration_state())) is not None:
         return unchanged
     return render_template("plans/collaboration_history.html", row=row,
-                           entries=plans.history_entries(plans.COLLABORATION, row.id))
+                           entries=plans.history_entries(plans.COLLABORATION, row.id, published_only=_reader()))
 
 
 @bp.get("/aktiviteter/<int:activity_id>")
@@ -233,8 +233,14 @@ def _activity_page(item: Activity, form: StatusForm, code: int = 200, **extra):
     if gone and code == 200:
         code = 410
     return render_template("plans/activity.html", activity=item, plan=item.plan, form=form,
-                           restore_form=RestoreForm(), entries=plans.history_entries(plans.ACTIVITY, item.id),
-                           status_entries=plans.status_history(item), **extra), code
+                           restore_form=RestoreForm(),
+                           entries=plans.history_entries(plans.ACTIVITY, item.id, published_only=_reader()),
+                           status_entries=plans.status_history(item, published_only=_reader()), **extra), code
+
+
+def _reader() -> bool:
+    """Whether the viewer sees only approved pages (names of others are hidden in history and exports)."""
+    return not sees_unpublished(current_user)
 
 
 # --- plans: create, edit, delete, restore ------------------------------------------------------
@@ -331,7 +337,11 @@ def _delete(row, delete, *, what: str, title: str, note: str, back: str, after: 
         try:
             delete(row, author=actor_name(), comment=form.comment.data or "",
                    base_revision=base_revision(form))
-        except (ConflictError, ValidationError):
+        except (ConflictError, ValidationError) as exc:
+            if isinstance(exc, ValidationError) and "comment" in exc.errors:  # e.g. a personnummer
+                form.comment.errors = [*form.comment.errors, exc.errors["comment"]]
+                return render_template("plans/delete.html", form=form, title=title, what=what, back=back,
+                                       note=note), 422
             flash(f"{what.capitalize()} ändrades av någon annan medan du tittade på den och togs inte bort. "
                   "Se den nya versionen och försök igen.", "error")
             return redirect(back)
@@ -508,13 +518,13 @@ def import_plan():
 def export_xlsx(slug: str):
     """The plan as an Excel file (a Plan sheet and an Aktiviteter sheet)."""
     plan = load_plan(slug)
-    return send_file(BytesIO(plan_io.export_xlsx(plan)), mimetype=XLSX_TYPE, as_attachment=True,
-                     download_name=f"{plan.slug}.xlsx")
+    return send_file(BytesIO(plan_io.export_xlsx(plan, published_only=_reader())), mimetype=XLSX_TYPE,
+                     as_attachment=True, download_name=f"{plan.slug}.xlsx")
 
 
 @bp.get("/planer/<slug>/export.csv")
 def export_csv(slug: str):
     """The plan's activities as CSV."""
     plan = load_plan(slug)
-    return send_file(BytesIO(plan_io.export_csv(plan)), mimetype=CSV_TYPE, as_attachment=True,
+    return send_file(BytesIO(plan_io.export_csv(plan, published_only=_reader())), mimetype=CSV_TYPE, as_attachment=True,
                      download_name=f"{plan.slug}.csv")

@@ -331,8 +331,9 @@ def import_new_plan(filename: str, content: bytes, *, plan_data: PlanData | None
 
 # --- exporting ---------------------------------------------------------------------------------
 
-def activity_row(activity: Activity, names: Names) -> dict[str, object]:
-    """An activity by column (Målgrupper and Sidor as lists, dates canonical, Id last)."""
+def activity_row(activity: Activity, names: Names, *, published_only: bool = False) -> dict[str, object]:
+    """An activity by column (Målgrupper and Sidor as lists, dates canonical, Id last); with
+    `published_only` (a reader's download), pages never approved are left out."""
     responsible = [names.structure_label(activity.responsible)] if activity.responsible is not None else []
     if activity.responsible_text:
         responsible.append(activity.responsible_text)
@@ -341,26 +342,28 @@ def activity_row(activity: Activity, names: Names) -> dict[str, object]:
         "Beslut": activity.decision, "Ansvarig": "; ".join(responsible), "Start": activity.start,
         "Deadline": activity.deadline, "Uppföljning": activity.follow_up,
         "Status": activity.activity_status.label, "Målgrupper": list(activity.target_groups or []),
-        "Sidor": [p.slug for p in activity.pages], ID_COLUMN: activity.id,
+        "Sidor": [p.slug for p in activity.pages if p.is_published or not published_only],
+        ID_COLUMN: activity.id,
     }
 
 
-def _flat_rows(plan: ActionPlan) -> list[list[object]]:
+def _flat_rows(plan: ActionPlan, published_only: bool) -> list[list[object]]:
     names = Names.load()
-    return [[", ".join(v) if isinstance(v, list) else v for v in activity_row(a, names).values()]
+    return [[", ".join(v) if isinstance(v, list) else v
+             for v in activity_row(a, names, published_only=published_only).values()]
             for a in plans.plan_activities(plan)]
 
 
-def export_csv(plan: ActionPlan) -> bytes:
-    """The plan's live activities as CSV (see plan_table.write_csv)."""
-    return write_csv(_flat_rows(plan))
+def export_csv(plan: ActionPlan, *, published_only: bool = False) -> bytes:
+    """The plan's live activities as CSV (see plan_table.write_csv); `published_only` for readers."""
+    return write_csv(_flat_rows(plan, published_only))
 
 
-def export_xlsx(plan: ActionPlan) -> bytes:
+def export_xlsx(plan: ActionPlan, *, published_only: bool = False) -> bytes:
     """The plan as an Excel file: sheet Aktiviteter (the table) and sheet Plan (its fields)."""
     names = Names.load()
     collaboration = plan.collaboration_plan
-    return write_xlsx(_flat_rows(plan), {
+    return write_xlsx(_flat_rows(plan, published_only), {
         "title": plan.title, "slug": plan.slug, "structure": names.structure_label(plan.structure),
         "period": plan.period, "adopted": plan.adopted,
         "collaboration_plan": names.collaboration_label(collaboration) if collaboration else "",

@@ -85,10 +85,16 @@ class FieldChange:
     new: str
 
 
-def reference_titles(snapshots: Iterable[Mapping]) -> dict[tuple[str, str], str]:
+# How history names a page a reader may not see (never approved): neither its title nor its address.
+HIDDEN_PAGE = "(en sida som inte är fastställd)"
+
+
+def reference_titles(snapshots: Iterable[Mapping], *,
+                     published_only: bool = False) -> dict[tuple[str, str], str]:
     """Titles for the page and collaboration-plan addresses in snapshots (two queries at most).
 
     An address whose page or plan is gone has no title; history shows the address itself.
+    `published_only` (a reader): a page never approved is named HIDDEN_PAGE, not by title or address.
     """
     wanted: dict[str, set[str]] = {"page": set(), "plan": set()}
     for data in snapshots:
@@ -96,7 +102,8 @@ def reference_titles(snapshots: Iterable[Mapping]) -> dict[tuple[str, str], str]
             kind = _reference(key)
             if kind:
                 wanted[kind].update(str(v) for v in _as_list(value) if v)
-    titles = {("page", slug): page.title for slug, page in pages_by_slug(wanted["page"]).items()}
+    titles = {("page", slug): page.title if page.is_published or not published_only else HIDDEN_PAGE
+              for slug, page in pages_by_slug(wanted["page"]).items()}
     if wanted["plan"]:
         titles.update({("plan", slug): title for slug, title in db.session.execute(
             select(CollaborationPlan.slug, CollaborationPlan.title)
@@ -132,10 +139,11 @@ class HistoryEntry:
         return next((c for c in self.changes if c.key == "status"), None)
 
 
-def history_entries(entity: str, entity_id: int) -> list[HistoryEntry]:
-    """Revisions newest first, each with the fields it changed."""
+def history_entries(entity: str, entity_id: int, *, published_only: bool = False) -> list[HistoryEntry]:
+    """Revisions newest first, each with the fields it changed (pages a reader may not see unnamed,
+    with `published_only`)."""
     revs = list(reversed(history(entity, entity_id)))
-    titles = reference_titles(rev.data or {} for rev in revs)
+    titles = reference_titles((rev.data or {} for rev in revs), published_only=published_only)
     out: list[HistoryEntry] = []
     previous: dict | None = None
     for rev in revs:
@@ -144,7 +152,7 @@ def history_entries(entity: str, entity_id: int) -> list[HistoryEntry]:
     return list(reversed(out))
 
 
-def status_history(activity: Activity) -> list[HistoryEntry]:
+def status_history(activity: Activity, *, published_only: bool = False) -> list[HistoryEntry]:
     """The revisions that set or changed the status, or were quick status updates, newest first."""
-    return [e for e in history_entries(ACTIVITY, activity.id)
+    return [e for e in history_entries(ACTIVITY, activity.id, published_only=published_only)
             if e.status_change is not None or e.revision.op == RevisionOp.STATUS.value]
