@@ -2,7 +2,7 @@
 
 Pure functions (no Flask, no I/O). A match must look like a personnummer or samordningsnummer
 in every respect that can be checked without a register: shape (10 or 12 digits, optional
-separator before the last four), a real calendar date (samordningsnummer: day + 60) and a
+separator before the last four: "-", "+" or one space), a real calendar date (samordningsnummer: day + 60) and a
 valid Luhn check digit. Requiring all three keeps phone numbers, dates, organisation numbers
 and other digit runs from being reported; a number that passes all three is treated as
 personal data even if it happens to be something else (e.g. an unseparated mobile number
@@ -36,11 +36,30 @@ _CANDIDATE = re.compile(
     re.VERBOSE,
 )
 
+# The same with one space (or no-break space) before the last four digits: "121212 1212",
+# "19121212 1212". Digits grouped by spaces are common in other numbers (phone numbers,
+# amounts), so a spaced number must stand alone: no digit, and no space, "-" or "+" joined to a
+# digit, on either side ("031 121212 1212" and "121212 1212 55" are left alone).
+_SPACED = re.compile(
+    r"""
+    (?<![0-9])(?<![0-9][-+  ])
+    (?P<century>[0-9]{2})?
+    (?P<yy>[0-9]{2})(?P<mm>[0-9]{2})(?P<dd>[0-9]{2})
+    (?P<sep>[  ])
+    (?P<serial>[0-9]{3})(?P<check>[0-9])
+    (?![0-9])(?![-+  ][0-9])
+    """,
+    re.VERBOSE,
+)
+
 # Samordningsnummer add 60 to the day of birth, so days 61–91 stand for 1–31.
 _SAMORDNING_OFFSET = 60
 
 # Centuries a 12-digit number may start with: people alive, or recently dead, in the records.
 _CENTURIES = (18, 19, 20)
+
+# What `mask` puts in place of each digit of a number.
+MASK = "X"
 
 # Cap on how many numbers `describe` quotes: a pasted patient list should not produce a
 # message as long as the list itself.
@@ -60,7 +79,11 @@ class Finding:
 def find_personal_numbers(text: str) -> list[Finding]:
     """Return every valid personnummer or samordningsnummer in `text`, in order of appearance."""
     findings: list[Finding] = []
-    for match in _CANDIDATE.finditer(text):
+    # Two patterns rather than one optional space: with a space in the separator, a valid
+    # unseparated number followed by " 2024" would be read (and refused) as one 12-digit number.
+    # A spaced match never overlaps an unspaced one (neither may touch a digit).
+    candidates = sorted((*_CANDIDATE.finditer(text), *_SPACED.finditer(text)), key=lambda m: m.start())
+    for match in candidates:
         kind = _classify(match)
         if kind is None:
             continue
@@ -71,8 +94,9 @@ def find_personal_numbers(text: str) -> list[Finding]:
     return findings
 
 
-def describe(findings: list[Finding], where: str) -> str:
-    """Return a Swedish message telling the user that the text in `where` holds personal numbers."""
+def describe(findings: list[Finding], where: str, *, then: str = "spara igen") -> str:
+    """Return a Swedish message telling the user that the text in `where` holds personal numbers
+    (`then`: what to do after removing them, e.g. "ladda upp filen igen")."""
     if not findings:
         raise ValueError("describe() needs at least one finding")
     kinds = {f.kind for f in findings}
@@ -89,7 +113,7 @@ def describe(findings: list[Finding], where: str) -> str:
         places.append(f"och {len(findings) - _MAX_QUOTED} till")
     return (
         f"Texten i ”{where}” innehåller {what} ({'; '.join(places)}). "
-        f"Kunskapsbanken får inte innehålla patientuppgifter – ta bort {it} och spara igen."
+        f"Kunskapsbanken får inte innehålla patientuppgifter – ta bort {it} och {then}."
     )
 
 
@@ -101,6 +125,24 @@ def field_errors(texts: Iterable[tuple[str, str, str]]) -> dict[str, str]:
         if findings:
             errors[name] = describe(findings, label)
     return errors
+
+
+def mask(text: str) -> str:
+    """`text` with the digits of every personnummer and samordningsnummer in it replaced by X.
+
+    For records written automatically from what someone typed (the audit log, login attempts),
+    which must be kept without the number. The length stays the same, so a value that fitted its
+    column still does.
+    """
+    findings = find_personal_numbers(text)
+    if not findings:
+        return text
+    out = list(text)
+    for finding in findings:
+        for i in range(finding.start, finding.start + len(finding.text)):
+            if out[i].isdigit():
+                out[i] = MASK
+    return "".join(out)
 
 
 def _classify(match: re.Match[str]) -> str | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.pii import Finding, describe, find_personal_numbers
+from kb.pii import Finding, describe, find_personal_numbers, mask
 
 
 def luhn(nine: str) -> str:
@@ -355,10 +355,108 @@ def test_separator_without_digit_does_not_block() -> None:
 
 
 def test_other_separators_are_not_part_of_the_format() -> None:
-    """Are forms with other separators (space, en dash, dots) left alone, as the rules say?"""
-    assert found("121212 1212") == []
+    """Are forms with other separators (en dash, dots, two spaces, a tab) left alone?"""
     assert found("121212–1212") == []
     assert found("12.12.12-1212") == []
+    assert found("121212  1212") == []
+    assert found("121212\t1212") == []
+
+
+# --- a space as separator ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "number, kind",
+    [
+        ("121212 1212", "personnummer"),
+        ("19121212 1212", "personnummer"),
+        ("121212\u00a01212", "personnummer"),  # no-break space, as word processors write it
+        ("19121212\u00a01212", "personnummer"),
+        ("701063 2391", "samordningsnummer"),
+        ("19701063 2391", "samordningsnummer"),
+    ],
+)
+def test_space_separator_is_found(number: str, kind: str) -> None:
+    """Is a number written with a space (or no-break space) before the last four digits found?"""
+    assert find_personal_numbers(number) == [Finding(text=number, start=0, line=1, kind=kind)]
+
+
+def test_space_separator_in_running_text() -> None:
+    """Is a spaced number found in a sentence, a table cell and after a label, with its line?"""
+    text = "Remiss\nPatient 121212 1212 har kallats.\n| Tolvan | 19121212 1212 |\nPnr: 701063 2391."
+    assert [(f.line, f.text) for f in find_personal_numbers(text)] == [
+        (2, "121212 1212"), (3, "19121212 1212"), (4, "701063 2391")]
+
+
+def test_space_separator_has_the_same_checks() -> None:
+    """Is a spaced number with a wrong check digit, an impossible date or an odd century left alone?"""
+    assert found("121212 1213") == []
+    assert found("19121212 1213") == []
+    bad_date = valid("850230123")  # 30 February
+    assert found(f"{bad_date[:6]} {bad_date[6:]}") == []
+    assert found("17121212 1212") == []
+    number = valid("850101432")
+    assert found(f"Pnr {number[:6]} {number[6:]}.") == [f"{number[:6]} {number[6:]}"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "031 121212 1212",  # a spaced group right after another group of digits
+        "121212 1212 55",  # … or right before one
+        "1 121212 1212",
+        "12 121212 1212",
+        "0701-121212 1212",
+        "121212 1212-5",
+        "08 121 212 1212",  # phone numbers and amounts grouped by spaces
+        "121 212 1212",
+        "1 212 121 212 kr",
+        "2024-12-31 1430",
+        "556036 0793",  # organisation number (month 60)
+        "232100 0164",
+        "411 05 Göteborg",
+    ],
+)
+def test_spaced_look_alikes_are_not_flagged(text: str) -> None:
+    """Are spaced digit groups that are part of something longer, or no valid date, left alone?"""
+    assert found(text) == []
+
+
+def test_unseparated_number_followed_by_a_spaced_number_is_still_found() -> None:
+    """Is "1212121212 2024" still read as a personnummer followed by a year (not one 14-digit group)?"""
+    assert found("1212121212 2024") == ["1212121212"]
+    assert found("191212121212 2024") == ["191212121212"]
+
+
+def test_spaced_and_hyphenated_numbers_together_in_order() -> None:
+    """Are spaced and hyphenated numbers in one text all reported, in order of appearance?"""
+    assert found("121212 1212, 19121212-1212 och 701063 2391") == ["121212 1212", "19121212-1212",
+                                                                   "701063 2391"]
+
+
+# --- masking -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("19121212-1212", "XXXXXXXX-XXXX"),
+        ("121212 1212", "XXXXXX XXXX"),
+        ("pnr1212121212", "pnrXXXXXXXXXX"),
+        ("Inlogg som 121212-1212 och 701063-2391.", "Inlogg som XXXXXX-XXXX och XXXXXX-XXXX."),
+    ],
+)
+def test_mask_replaces_the_digits_of_every_number(text: str, masked: str) -> None:
+    """Does mask() hide each number's digits, keep the rest and keep the length?"""
+    assert mask(text) == masked
+    assert len(mask(text)) == len(text)
+    assert find_personal_numbers(mask(text)) == []
+
+
+def test_mask_leaves_other_digits_alone() -> None:
+    """Does mask() leave phone numbers, dates and text without numbers unchanged?"""
+    for text in ("", "Ring 031-123 45 67", "2024-12-31", "version 12 av rutinen", "121212-1213"):
+        assert mask(text) == text
 
 
 def test_non_ascii_digits_are_ignored() -> None:
