@@ -1,8 +1,15 @@
-"""Error pages in Swedish; JSON for the API."""
+"""Error pages in Swedish; JSON for the API. Also the base of the user-facing exceptions.
+
+`ServiceError` and `ValidationError` live here, below models and services, so that the models'
+personal-data guard (kb.models.guard) can raise a ValidationError too; kb.services.errors
+re-exports them with the services' other exceptions.
+"""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from kb.extensions import db
 
 MESSAGES = {
     400: ("Felaktig begäran", "Begäran kunde inte behandlas. Ladda om sidan och försök igen."),
@@ -13,6 +20,21 @@ MESSAGES = {
     429: ("För många försök", "Vänta en stund och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel inträffade. Försök igen om en stund."),
 }
+
+
+class ServiceError(Exception):
+    """Base class for expected, user-facing failures."""
+
+
+class ValidationError(ServiceError):
+    """Input was refused; `errors` maps a field name to a Swedish message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+REFUSED_TITLE = "Uppgifterna kunde inte sparas"
 
 
 def _wants_json() -> bool:
@@ -30,6 +52,17 @@ def handle_http(exc: HTTPException):
     return render_template("errors/error.html", code=code, title=title, text=text), code
 
 
+def handle_refused(exc: ValidationError):
+    """A refusal no view turned into a field error (e.g. the personal-data guard behind a form that
+    did not expect it): undo the unfinished writes and say why, as a page or as JSON under /api/."""
+    db.session.rollback()
+    text = " ".join(exc.errors.values())
+    if _wants_json():
+        return jsonify(error=REFUSED_TITLE, message=text, errors=exc.errors, status=422), 422
+    return render_template("errors/error.html", code=422, title=REFUSED_TITLE, text=text), 422
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(ValidationError, handle_refused)

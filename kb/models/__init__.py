@@ -1,6 +1,10 @@
-"""Database models: one module per aggregate, all on the shared declarative Base."""
+"""Database models: one module per aggregate, all on the shared declarative Base.
+
+Importing the models installs kb.models.guard, which refuses to store a personnummer anywhere.
+"""
 from __future__ import annotations
 
+from kb.models import guard  # noqa: F401 - registers the personal-data guard on every session
 from kb.models.attachments import Attachment, AttachmentVersion
 from kb.models.changes import Change
 from kb.models.glossary import GlossaryRevision, GlossaryTerm

@@ -1,17 +1,10 @@
 """Exceptions raised by services, carrying Swedish messages for the user."""
 from __future__ import annotations
 
+# Defined below the models (their personal-data guard raises a ValidationError); used from here.
+from kb.errors import ServiceError, ValidationError
 
-class ServiceError(Exception):
-    """Base class for expected, user-facing failures."""
-
-
-class ValidationError(ServiceError):
-    """Input was refused; `errors` maps a field name to a Swedish message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+__all__ = ["ConflictError", "NotFoundError", "ServiceError", "ValidationError"]
 
 
 class ConflictError(ServiceError):
