@@ -117,6 +117,9 @@ def delete(term_id: int):
         flash("Posten ändrades av någon annan medan du tittade på den och togs inte bort. "
               "Se den nya versionen och försök igen.", "error")
         return redirect(url_for("glossary.edit", term_id=row.id))
+    except ValidationError as exc:  # e.g. a personnummer in the reason
+        flash(" ".join(exc.errors.values()), "error")
+        return redirect(url_for("glossary.edit", term_id=row.id))
     flash(f"”{row.term}” togs bort ur ordlistan. Historiken finns kvar och posten kan skapas igen.",
           "success")
     return redirect(url_for("glossary.index"))

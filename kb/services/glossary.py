@@ -197,9 +197,17 @@ def upsert(data: TermData, *, author: str = "", commit: bool = True) -> tuple[Gl
     return row, True
 
 
+def _check_comment(comment: str) -> None:
+    """Refuse a change comment that holds a personal number (the history is public)."""
+    errors = pii.field_errors((("comment", "Kommentar", comment or ""),))
+    if errors:
+        raise ValidationError(errors)
+
+
 def create(data: TermData, *, author: str = "", comment: str = "", commit: bool = True) -> GlossaryTerm:
     """Add a new term; a deleted term with the same text is restored with the new values."""
     data = clean(data)
+    _check_comment(comment)
     row = get(data.term)
     if row is not None and not row.deleted:
         raise ValidationError({"term": f"”{data.term}” finns redan i ordlistan. "
@@ -221,6 +229,7 @@ def update(row: GlossaryTerm, data: TermData, *, base_revision: int, author: str
     if row.deleted:
         raise ValidationError({"term": "Posten är borttagen. Skapa den på nytt för att ändra den."})
     data = clean(data)
+    _check_comment(comment)
     if base_revision != row.revision_number:
         raise ConflictError(base_revision, row.revision_number)
     if (row.term, row.expansion, row.description) == (data.term, data.expansion, data.description):
@@ -244,6 +253,7 @@ def delete(term: GlossaryTerm | str, *, author: str = "", comment: str = "", bas
         raise NotFoundError(f"”{term}” finns inte i ordlistan.")
     if row.deleted:
         raise ValidationError({"term": "Posten är redan borttagen."})
+    _check_comment(comment)
     base = row.revision_number
     if base_revision is not None and base_revision != base:
         raise ConflictError(base_revision, base)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from kb import typed
+from kb import pii, typed
 from kb.constants import AuditAction, ChangeOp, Entity, fold_name
 from kb.extensions import db
 from kb.models import Organisation, Page
@@ -113,6 +113,9 @@ def _check_name(name: str, *, except_id: int | None = None) -> str:
         raise ValidationError({"name": "Ange organisationens namn."})
     if len(name) > NAME_MAX:
         raise ValidationError({"name": f"Namnet får vara högst {NAME_MAX} tecken."})
+    errors = pii.field_errors((("name", "Namn", name),))
+    if errors:
+        raise ValidationError(errors)
     for other in all_organisations():
         if other.id != except_id and fold_name(other.name) == fold_name(name):
             raise ValidationError({"name": f"Det finns redan en organisation som heter ”{other.name}”."})

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from kb import typed
+from kb import pii, typed
 from kb.constants import PageType, RevisionState
 from kb.extensions import db
 from kb.models import Page
@@ -113,6 +113,9 @@ def _approval_keys(meta: dict) -> FileApproval:
             raise FileError(f"{key} måste vara text")
     out.approved_by = " ".join(str(meta.get("approved_by") or "").split())[:120]
     out.comment = str(meta.get("approval_comment") or "").strip()
+    for key, text in (("approved_by", out.approved_by), ("approval_comment", out.comment)):
+        if findings := pii.find_personal_numbers(text):
+            raise FileError(pii.describe(findings, key))
     value = meta.get("approved_at")
     if isinstance(value, datetime):
         value = value.date()

@@ -10,6 +10,7 @@ from importlib import resources
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from kb import pii
 from kb.constants import AuditAction, Role
 from kb.extensions import db
 from kb.models import LoginAttempt, User
@@ -95,9 +96,12 @@ def create(username: str, password: str, role: Role, *, display_name: str = "", 
     problem = password_problem(password, name)
     if problem:
         errors["password"] = problem
+    display_name = display_name.strip()[:120]
+    pnr = pii.field_errors((("username", "Användarnamnet", name), ("display_name", "Namn som visas", display_name)))
+    errors.update({k: v for k, v in pnr.items() if k not in errors})
     if errors:
         raise ValidationError(errors)
-    user = User(username=name, display_name=display_name.strip()[:120], role=role.value,
+    user = User(username=name, display_name=display_name, role=role.value,
                 password_hash=generate_password_hash(password, method="scrypt"),
                 session_token=_new_session_token())
     db.session.add(user)
@@ -227,6 +231,9 @@ def clean_email(value: str) -> str:
         return ""
     if len(text) > EMAIL_MAX or not EMAIL_RE.match(text) or ".." in text:
         raise ValidationError({"email": "Ange en giltig e-postadress, t.ex. anna.svensson@lerum.se."})
+    errors = pii.field_errors((("email", "E-postadress", text),))
+    if errors:
+        raise ValidationError(errors)
     local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
 

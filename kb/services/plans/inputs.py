@@ -262,7 +262,7 @@ def _clean_plan(data: PlanData, *, current: ActionPlan | None = None) -> tuple[P
     if any(len(f) > SHORT_MAX for f in focus):
         errors["focus_areas"] = f"Ett fokusområde får vara högst {SHORT_MAX} tecken."
     pnr = pii.field_errors((("title", "Titel", title), ("description", "Beskrivning", description),
-                            ("focus_areas", "Fokusområden", "\n".join(focus))))
+                            ("focus_areas", "Fokusområden", "\n".join(focus)), ("slug", "Adress", slug)))
     errors.update({k: v for k, v in pnr.items() if k not in errors})
     if errors:
         raise ValidationError(errors)
@@ -303,6 +303,9 @@ def _clean_collaboration(data: CollaborationData, *, current: CollaborationPlan 
         errors["goals"] = f"Ett mål får vara högst {SHORT_MAX} tecken."
     description = _text(data.description)
     _length(errors, "description", description, DESCRIPTION_MAX, "Beskrivningen")
+    pnr = pii.field_errors((("title", "Titel", title), ("slug", "Adress", slug), ("goals", "Mål", "\n".join(goals)),
+                            ("description", "Beskrivning", description)))
+    errors.update({k: v for k, v in pnr.items() if k not in errors})
     if errors:
         raise ValidationError(errors)
     return CollaborationData(title, period_label(start, end), goals, description, slug), start, end

@@ -4,7 +4,9 @@ one transaction. Edits carry the revision they were based on; a stale one raises
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +34,8 @@ from kb.services.plans.inputs import (
     _line,
     clean_activity,
 )
+
+T = TypeVar("T")
 
 
 def _add_revision(entity: str, row, snapshot: dict, op: RevisionOp, author: str, comment: str) -> PlanRevision:
@@ -61,6 +65,19 @@ def _commit(row, base: int) -> None:
 def _check_base(row, base_revision: int | None) -> None:
     if base_revision is not None and base_revision != row.revision_number:
         raise ConflictError(base_revision, row.revision_number)
+
+
+def _check_comment(comment: str, clean: Callable[[], T] | None = None) -> T | None:
+    """Refuse a change comment that holds a personal number (plan history is public); with `clean`,
+    return its result, and refuse the comment together with the errors it raises."""
+    errors = pii.field_errors((("comment", "Kommentar", _line(comment)),))
+    try:
+        result = clean() if clean is not None else None
+    except ValidationError as exc:
+        raise ValidationError({**exc.errors, **errors}) from None
+    if errors:
+        raise ValidationError(errors)
+    return result
 
 
 def _detail(rev: PlanRevision) -> str:
@@ -123,7 +140,7 @@ def create_activity(plan: ActionPlan, data: ActivityData | CleanActivity, *, aut
     """Add an activity at the end of the plan (or at `position`)."""
     if plan.deleted:
         raise ValidationError({"plan": "Planen är borttagen. Återskapa den först."})
-    clean = data if isinstance(data, CleanActivity) else clean_activity(data)
+    clean = _check_comment(comment, lambda: data if isinstance(data, CleanActivity) else clean_activity(data))
     if position is None:
         db.session.flush()
         position = (db.session.scalar(select(func.max(Activity.position)).where(Activity.plan_id == plan.id))
@@ -143,7 +160,7 @@ def update_activity(activity: Activity, data: ActivityData | CleanActivity, *, b
     """Save an edit based on `base_revision` (None: no check); None when nothing changed."""
     if activity.deleted:
         raise ValidationError({"what": "Aktiviteten är borttagen. Återskapa den för att ändra den."})
-    clean = data if isinstance(data, CleanActivity) else clean_activity(data)
+    clean = _check_comment(comment, lambda: data if isinstance(data, CleanActivity) else clean_activity(data))
     _check_base(activity, base_revision)
     if same_activity(activity, clean):
         return None
@@ -192,6 +209,7 @@ def delete_activity(activity: Activity, *, author: str = "", comment: str = "", 
     """Mark an activity deleted; it and its history stay, and it can be restored."""
     if activity.deleted:
         raise ValidationError({"what": "Aktiviteten är redan borttagen."})
+    _check_comment(comment)
     _check_base(activity, base_revision)
     base = activity.revision_number
     activity.deleted = True
@@ -207,6 +225,7 @@ def restore_activity(activity: Activity, *, author: str = "", comment: str = "",
     """Bring a deleted activity back."""
     if not activity.deleted:
         raise ValidationError({"what": "Aktiviteten är inte borttagen."})
+    _check_comment(comment)
     base = activity.revision_number
     activity.deleted = False
     rev = _record_activity(activity, RevisionOp.RESTORE, author, comment or "Återskapad")
@@ -251,7 +270,7 @@ def _record_plan(plan: ActionPlan, op: RevisionOp, author: str, comment: str, *,
 
 def create_plan(data: PlanData, *, author: str = "", comment: str = "", commit: bool = True) -> ActionPlan:
     """Add an action plan (without activities)."""
-    clean, structure, collaboration, start, end = _clean_plan(data)
+    clean, structure, collaboration, start, end = _check_comment(comment, lambda: _clean_plan(data))
     plan = ActionPlan(revision_number=0)
     _apply_plan(plan, clean, structure, collaboration, start, end)
     db.session.add(plan)
@@ -273,7 +292,7 @@ def update_plan(plan: ActionPlan, data: PlanData, *, base_revision: int | None, 
     """Save an edit of the plan's own fields; None when nothing changed."""
     if plan.deleted:
         raise ValidationError({"title": "Planen är borttagen. Återskapa den för att ändra den."})
-    clean, structure, collaboration, start, end = _clean_plan(data, current=plan)
+    clean, structure, collaboration, start, end = _check_comment(comment, lambda: _clean_plan(data, current=plan))
     _check_base(plan, base_revision)
     if same_plan(plan, clean):
         return None
@@ -291,6 +310,7 @@ def delete_plan(plan: ActionPlan, *, author: str = "", comment: str = "", base_r
     """Mark a plan deleted (its activities leave lists and search); restorable."""
     if plan.deleted:
         raise ValidationError({"title": "Planen är redan borttagen."})
+    _check_comment(comment)
     _check_base(plan, base_revision)
     base = plan.revision_number
     plan.deleted = True
@@ -305,6 +325,7 @@ def restore_plan(plan: ActionPlan, *, author: str = "", comment: str = "", commi
     """Bring a deleted plan back with its activities."""
     if not plan.deleted:
         raise ValidationError({"title": "Planen är inte borttagen."})
+    _check_comment(comment)
     base = plan.revision_number
     plan.deleted = False
     rev = _record_plan(plan, RevisionOp.RESTORE, author, comment or "Återskapad", touch_activities=True)
@@ -330,7 +351,7 @@ def save_collaboration_plan(data: CollaborationData, *, current: CollaborationPl
                             base_revision: int | None = None, author: str = "", comment: str = "",
                             commit: bool = True) -> CollaborationPlan:
     """Create a collaboration plan, or update `current`; nothing is written when nothing changed."""
-    clean, start, end = _clean_collaboration(data, current=current)
+    clean, start, end = _check_comment(comment, lambda: _clean_collaboration(data, current=current))
     row = current or CollaborationPlan(revision_number=0)
     if current is not None:
         _check_base(current, base_revision)
