@@ -41,6 +41,7 @@ class Rendered:
 
     html: str
     links: tuple[str, ...]
+    # (level, text, anchor); in `html` the heading's id is the anchor with kb.sanitize's user-content- prefix.
     headings: tuple[tuple[int, str, str], ...]
     text: str
 
@@ -82,7 +83,8 @@ def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, options: Any,
     slug, anchor = token.meta["slug"], token.meta["anchor"]
     text = escape(token.content)
     if env["exists"](slug):
-        href = env["url_for_slug"](slug) + (f"#{anchor}" if anchor else "")
+        # A heading's id carries kb.sanitize's user-content- prefix (kb.sanitize.user_id).
+        href = env["url_for_slug"](slug) + (f"#{sanitize.user_id(anchor)}" if anchor else "")
         return f'<a class="wikilink" href="{escape(href)}">{text}</a>'
     href = env["url_for_new"](slug, token.content)
     return f'<a class="wikilink missing" href="{escape(href)}" title="{MISSING_TITLE}">{text}</a>'

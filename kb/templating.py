@@ -151,8 +151,10 @@ def reject_key(mapping: dict, key: str) -> dict:
 
 
 def prose(html: str | None) -> Markup:
-    """Stored, sanitised page HTML for a template, with tables in scroll boxes (kb.markup)."""
-    return Markup(markup.scroll_tables(html or ""))  # noqa: S704 - kb.sanitize cleaned it when it was saved
+    """Stored page HTML for a template: cleaned under today's rules, tables in scroll boxes (kb.markup)."""
+    from kb.services import pages
+
+    return Markup(markup.scroll_tables(pages.shown_html(html)))  # noqa: S704 - kb.sanitize cleaned it just now
 
 
 def init_app(app: Flask) -> None:

@@ -87,9 +87,10 @@ def test_wikilink_with_text():
 
 
 def test_wikilink_anchor_is_kept():
-    """Does [[sip#kallelse]] keep the anchor on an existing page?"""
+    """Does [[sip#kallelse]] keep the anchor on an existing page, as the id that page's heading has?"""
     result = render("[[sip#Kallelse]]")
-    assert 'href="/sida/sip#kallelse"' in result.html
+    assert 'href="/sida/sip#user-content-kallelse"' in result.html
+    assert '<h2 id="user-content-kallelse">' in render("## Kallelse").html
     assert result.links == ("sip",)
 
 
@@ -136,12 +137,13 @@ def test_escaped_wikilink_is_not_a_link():
 
 
 def test_heading_ids_and_duplicates():
-    """Do headings get slug ids, with -2, -3 for duplicates?"""
+    """Do headings get slug ids (with the user-content- prefix of all ids in page text), with -2, -3 for
+    duplicates?"""
     result = render("# Översikt\n\n## Kontakt\n\n## Kontakt\n\n## Kontakt\n\nText")
-    assert '<h1 id="oversikt">Översikt</h1>' in result.html
-    assert '<h2 id="kontakt">' in result.html
-    assert '<h2 id="kontakt-2">' in result.html
-    assert '<h2 id="kontakt-3">' in result.html
+    assert '<h1 id="user-content-oversikt">Översikt</h1>' in result.html
+    assert '<h2 id="user-content-kontakt">' in result.html
+    assert '<h2 id="user-content-kontakt-2">' in result.html
+    assert '<h2 id="user-content-kontakt-3">' in result.html
     assert result.headings == (
         (1, "Översikt", "oversikt"),
         (2, "Kontakt", "kontakt"),
@@ -166,10 +168,10 @@ def test_toc_at_three_headings():
     html = render("## Ett\n\n### Ett a\n\n## Två\n\ntext").html
     assert html.startswith('<nav class="toc" aria-label="Innehåll"><p class="toc-title">Innehåll</p><ol>')
     assert (
-        '<ol><li><a href="#ett">Ett</a><ol><li><a href="#ett-a">Ett a</a></li></ol></li>'
-        '<li><a href="#tva">Två</a></li></ol></nav>'
+        '<ol><li><a href="#user-content-ett">Ett</a><ol><li><a href="#user-content-ett-a">Ett a</a></li></ol></li>'
+        '<li><a href="#user-content-tva">Två</a></li></ol></nav>'
     ) in html
-    assert html.index("</nav>") < html.index('<h2 id="ett">')
+    assert html.index("</nav>") < html.index('<h2 id="user-content-ett">')
 
 
 def test_toc_handles_skipped_levels():

@@ -71,7 +71,7 @@ def test_create_page_through_the_form(client, app):
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/sida/socialmedicinsk-mottagning-i-lerum")
     html = client.get("/sida/socialmedicinsk-mottagning-i-lerum").get_data(as_text=True)
-    assert "<h2 id=\"oppet\">Öppet</h2>" in html and "Mottagning" in html
+    assert "<h2 id=\"user-content-oppet\">Öppet</h2>" in html and "Mottagning" in html
 
 
 def test_form_errors_are_swedish_and_keep_the_text(client):

@@ -308,9 +308,40 @@ def test_mailto_and_tel_links_kept():
 
 def test_disallowed_attributes_dropped_but_element_kept():
     """Are unknown attributes dropped from allowed elements?"""
-    assert sanitize.clean('<p class="x" data-x="1" onclick="a()">t</p>') == '<p class="x">t</p>'
+    assert sanitize.clean('<p class="toc-title" data-x="1" onclick="a()">t</p>') == '<p class="toc-title">t</p>'
 
 
 def test_empty_input():
     """Does cleaning an empty string give an empty string?"""
     assert sanitize.clean("") == ""
+
+
+# --- user markup kept apart from kb's page (see also test_user_content) ---------------------------
+
+def test_only_the_renderers_classes_survive():
+    """Is every class dropped except those kb's renderer writes where it writes them (wiki links, the
+    table of contents, a code block's language), so no text can dress up as kb's badges?"""
+    html = sanitize.clean(
+        '<span class="badge badge-ok">Fastställd</span><div class="notice">x</div>'
+        '<a class="wikilink missing badge" href="/x">a</a><nav class="toc"><p class="toc-title">I</p></nav>'
+        '<p class="wikilink">p</p><code class="language-python language-x;y">c</code>')
+    assert html == ('<span>Fastställd</span><div>x</div><a class="wikilink missing" href="/x">a</a>'
+                    '<nav class="toc"><p class="toc-title">I</p></nav><p>p</p><code class="language-python">c</code>')
+
+
+def test_ids_get_the_user_content_prefix_once():
+    """Does every id get the user-content- prefix, once (HTML cleaned again keeps its ids), with empty ids dropped?"""
+    html = sanitize.clean('<h2 id="innehall">a</h2><sup id="fnref1">1</sup><li id="user-content-fn1">f</li><h3 id=" ">b</h3>')
+    assert html == ('<h2 id="user-content-innehall">a</h2><sup id="user-content-fnref1">1</sup>'
+                    '<li id="user-content-fn1">f</li><h3>b</h3>')
+    assert sanitize.clean(html) == html
+
+
+def test_in_page_links_follow_the_ids_they_point_to():
+    """Does a link to an id in the same text ("#avsnitt", even before the heading, or written with %-escapes)
+    follow it to "#user-content-avsnitt", while links to other ids, other pages and the top stay?"""
+    html = sanitize.clean('<a href="#avsnitt">1</a><a href="#%C3%B6ver">2</a><a href="#main">3</a>'
+                          '<a href="/sida/x#avsnitt">4</a><a href="#">5</a><h2 id="avsnitt">A</h2><h2 id="över">Ö</h2>')
+    assert html.startswith('<a href="#user-content-avsnitt">1</a><a href="#user-content-%C3%B6ver">2</a>'
+                           '<a href="#main">3</a><a href="/sida/x#avsnitt">4</a><a href="#">5</a>')
+

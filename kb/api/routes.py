@@ -26,7 +26,7 @@ def page_json(page) -> dict:
         "url": url_for("pages.view", slug=page.slug, _external=True),
         "revision": published.number if published is not None else page.revision_number,
         "updated": page.updated_at.isoformat() + "Z",
-        "html": page.html,
+        "html": pages.shown_html(page.html),
     }
     if page.fields:
         out["fields"] = dict(page.fields)

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import or_, select
 
-from kb import markup
+from kb import markup, sanitize
 from kb.extensions import db
 from kb.models import Page, PageLink
 from kb.services import glossary
@@ -41,6 +41,15 @@ def render(source: str, exists: SlugChecker | None = None,
     return markup.render(source, page_exists=exists or SlugChecker(), url_for_slug=page_path,
                          url_for_new=new_page_path,
                          glossary=glossary.expansions() if expansions is None else expansions)
+
+
+def shown_html(html: str | None) -> str:
+    """Stored page or version HTML as readers get it: cleaned again under today's rules.
+
+    HTML saved earlier was cleaned under the rules of its time (user classes, bare ids); HTML saved
+    under today's rules comes out as it is. Every view of stored HTML (page, version, API) uses this.
+    """
+    return sanitize.clean_shown(html or "")
 
 
 def _uses_term(text: str, term: str) -> bool:

@@ -73,3 +73,20 @@
   window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(sync, 150); });
   sync();
 })();
+
+// Ids in page text carry kb.sanitize's "user-content-" prefix, so that a heading never takes the id
+// of an element of the page around it. A link or bookmark with the bare name (/sida/x#avsnitt,
+// written before the prefix or by hand) still scrolls to the heading; without this script the page
+// opens at the top.
+(function () {
+  "use strict";
+  var follow = function () {
+    var name;
+    try { name = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return; }
+    if (!name || document.getElementById(name)) { return; }
+    var target = document.getElementById("user-content-" + name);
+    if (target) { target.scrollIntoView(); }
+  };
+  window.addEventListener("hashchange", follow);
+  follow();
+})();
