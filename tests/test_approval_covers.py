@@ -296,3 +296,19 @@ def test_activity_history_and_plan_exports_hide_a_never_approved_routine(app, cl
     assert not any("hemlig" in c for c in cells)
     assert "Hemlig avvikelserutin" in client.get(f"/aktiviteter/{activity_id}").get_data(as_text=True)
     assert "hemlig-avvikelserutin" in client.get(f"/planer/{plan_slug}/export.csv").get_data(as_text=True)
+
+
+def test_kb_export_writes_the_approved_attachments_only(app, sip, client, tmp_path):
+    """Does `kb export` leave out an attachment version and a new attachment that wait for approval, so
+    that an import elsewhere cannot publish what no approver approved?"""
+    from kb.services import transfer
+
+    upload(client, "/sida/sip/bilagor/Rutin.pdf/versioner", NEW_PDF)
+    upload(client, "/sida/sip/bilagor", files.pdf("Ej fastställd."), name="Ny.pdf")
+    with app.app_context():
+        transfer.export_folder(tmp_path / "ut")
+    folder = tmp_path / "ut" / "attachments"
+    assert (folder / "sip" / "Rutin.pdf").read_bytes() == OLD_PDF
+    assert not (folder / "sip" / "Ny.pdf").exists()
+    assert "Ny.pdf" not in (folder / "bilagor.json").read_text(encoding="utf-8")
+    assert not (folder / "sip" / "_versioner").exists()

@@ -131,12 +131,12 @@ def test_export_and_import_carry_attachments_with_every_version(app, tmp_path):
 
     from kb.services import attachments
 
-    with app.app_context():
+    with app.app_context():  # approved attachments (an upload to a routine waits in its draft otherwise)
         sip = make_page("SIP", type="routine", slug="sip")
-        attachments.upload(sip, "Checklista.pdf", files.pdf("Första versionen"), author="anna", comment="Ny")
-        attachments.upload(sip, "Checklista.pdf", files.pdf("Andra versionen"), author="bo", comment="Rättad")
-        gone = attachments.upload(sip, "Gammal.txt", b"Inaktuell rutin", author="anna").attachment
-        attachments.delete(gone, author="anna")
+        attachments.upload(sip, "Checklista.pdf", files.pdf("Första versionen"), author="anna", comment="Ny", approved=True)
+        attachments.upload(sip, "Checklista.pdf", files.pdf("Andra versionen"), author="bo", comment="Rättad", approved=True)
+        gone = attachments.upload(sip, "Gammal.txt", b"Inaktuell rutin", author="anna", approved=True).attachment
+        attachments.delete(gone, author="anna", approved=True)
         exported = transfer.export_folder(tmp_path / "e1")
     assert exported.attachment_files == 2
     folder = tmp_path / "e1" / "attachments"
@@ -161,7 +161,7 @@ def test_an_attachment_for_a_missing_page_is_reported_and_the_rest_imported(app,
 
     with app.app_context():
         sip = make_page("SIP", type="routine", slug="sip")
-        attachments.upload(sip, "Checklista.txt", b"Kalla till SIP inom fem dagar.", author="anna")
+        attachments.upload(sip, "Checklista.txt", b"Kalla till SIP inom fem dagar.", author="anna", approved=True)
         make_page("Mini-Maria", type="reception", slug="mini-maria")
         transfer.export_folder(tmp_path / "e1")
     (tmp_path / "e1" / "sip.md").unlink()

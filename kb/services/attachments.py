@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload, undefer
 
@@ -606,19 +606,29 @@ class ExportedAttachment:
 def iter_for_export(*, include_deleted: bool = True) -> Iterator[ExportedAttachment]:
     """Every attachment with its versions' bytes and metadata, by page slug and name; one
     attachment's bytes in memory at a time. Deleted attachments (and those of deleted pages)
-    come too unless `include_deleted` is False."""
+    come too unless `include_deleted` is False: then the state the export writes of each page, the
+    approved one (a page never approved travels as its draft, with its attachments as they are)."""
     query = (select(Attachment.id).join(Page, Attachment.page_id == Page.id)
              .order_by(Page.slug, Attachment.name_key))
     if not include_deleted:
-        query = query.where(Attachment.deleted.is_(False), Page.deleted.is_(False))
+        never_approved = and_(Page.published_revision_id.is_(None), Attachment.deleted.is_(False))
+        query = query.where(or_(Attachment.published_version.is_not(None), never_approved),
+                            Page.deleted.is_(False))
     for attachment_id in list(db.session.scalars(query)):
         attachment = db.session.get(Attachment, attachment_id)
+        shown = select(AttachmentVersion).where(AttachmentVersion.attachment_id == attachment_id)
+        if not include_deleted:
+            approved = attachment.page.is_published
+            shown = shown.where(AttachmentVersion.number <= (attachment.published_version if approved
+                                                             else attachment.version_number))
+            if approved:
+                shown = shown.where(AttachmentVersion.public.is_(True))
         rows = list(db.session.scalars(
-            select(AttachmentVersion).where(AttachmentVersion.attachment_id == attachment_id)
-            .order_by(AttachmentVersion.number)
+            shown.order_by(AttachmentVersion.number)
             .options(undefer(AttachmentVersion.content), undefer(AttachmentVersion.text))))
         yield ExportedAttachment(
-            page_slug=attachment.page.slug, name=attachment.name, deleted=attachment.deleted,
+            page_slug=attachment.page.slug, name=attachment.name,
+            deleted=attachment.deleted if include_deleted else False,
             page_deleted=attachment.page.deleted, created_at=attachment.created_at,
             versions=[ExportedVersion(v.number, v.content, v.size, v.sha256, v.media_type, v.uploader,
                                       v.comment, v.created_at, v.text or "", v.extraction,
