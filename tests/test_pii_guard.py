@@ -211,35 +211,31 @@ def test_a_new_row_with_a_personnummer_in_any_text_column_is_refused(rows, name:
     assert db.session.scalar(count) == before
 
 
+def stored_after_commit(rows, name: str, value: str) -> str:
+    """Write `value` into the column "table.column" of its row and commit; what the database then
+    holds (the row gets its old value back afterwards)."""
+    column = column_of(name)
+    row = load(column.table.name, rows)
+    key = attribute_of(model_of(column.table.name), column)
+    before = getattr(row, key)
+    setattr(row, key, value)
+    db.session.commit()
+    stored = db.session.execute(select(column)).scalar_one()
+    setattr(row, key, before)
+    db.session.commit()
+    return stored
+
+
 @pytest.mark.parametrize("name", sorted(guard.MASKED))
 def test_masked_columns_keep_the_record_without_the_number(rows, name: str) -> None:
     """Is a personnummer in an automatic record (audit log, login attempts) masked, not refused?"""
-    column = column_of(name)
-    model = model_of(column.table.name)
-    row = load(column.table.name, rows)
-    key = attribute_of(model, column)
-    before = getattr(row, key)
-    setattr(row, key, "19121212-1212")
-    db.session.commit()
-    stored = db.session.execute(select(column)).scalar_one()
-    assert stored == pii.mask("19121212-1212") == "XXXXXXXX-XXXX"
-    setattr(row, key, before)
-    db.session.commit()
+    assert stored_after_commit(rows, name, "19121212-1212") == pii.mask("19121212-1212") == "XXXXXXXX-XXXX"
 
 
 @pytest.mark.parametrize("name", sorted(guard.EXEMPT))
 def test_exempt_columns_are_not_searched(rows, name: str) -> None:
     """Are the exempt columns (hashes, tokens, checksums, detected types) left alone?"""
-    column = column_of(name)
-    model = model_of(column.table.name)
-    row = load(column.table.name, rows)
-    key = attribute_of(model, column)
-    before = getattr(row, key)
-    setattr(row, key, "1212121212")
-    db.session.commit()
-    assert db.session.execute(select(column)).scalar_one() == "1212121212"
-    setattr(row, key, before)
-    db.session.commit()
+    assert stored_after_commit(rows, name, "1212121212") == "1212121212"
 
 
 def test_a_row_stored_before_the_guard_can_still_be_changed(own_rows) -> None:
