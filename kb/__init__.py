@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(kbconfig.env_overrides(dict(os.environ)))
     app.config.update(config)
     kbconfig.fit_upload_limit(app.config)
+    kbconfig.check_image_hosts(app.config)
     if not app.config.get("SECRET_KEY"):
         # Generated on `kb init`; created lazily here so a first `kb serve` still works.
         app.config["SECRET_KEY"] = kbconfig.load_or_create_secret_key(app.instance_path, create=True)

@@ -154,8 +154,9 @@ def validator(*parts: object, last_modified: datetime | None = None) -> tuple[st
     code, built = build(app)
     top, count, changed = change_state()
     day = today()
-    public = bool(app.config.get("PUBLIC_READ", True))
-    parts_text = repr((code, static_signature(app), public, day.isoformat(), top, count, _viewer(),
+    # The settings that change what a page shows: who may read, and whose images it shows.
+    settings = (bool(app.config.get("PUBLIC_READ", True)), tuple(app.config.get("IMAGE_HOSTS") or ()))
+    parts_text = repr((code, static_signature(app), settings, day.isoformat(), top, count, _viewer(),
                        request.full_path, parts))
     tag = hashlib.sha256(parts_text.encode()).hexdigest()[:32]
     if current_user.is_authenticated:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -10,6 +11,8 @@ DEFAULTS: dict[str, object] = {
     "SUMMARY_MAX": 500,
     "BODY_MAX": 1_000_000,
     "COMMENT_MAX": 300,
+    # A page saved from the edit form must have a change comment (KB_REQUIRE_COMMENT; off: optional).
+    "REQUIRE_COMMENT": False,
     "TAGS_MAX": 30,
     "PER_PAGE": 20,
     "RECENT_CHANGES": 50,
@@ -46,6 +49,9 @@ DEFAULTS: dict[str, object] = {
     "BASE_URL": "",
     # Reverse proxies in front of kb whose X-Forwarded-For/-Proto/-Host headers are trusted (0: none).
     "PROXY_HOPS": 0,
+    # Hosts whose images pages may show (over https); any other external image is shown as a link
+    # (kb.sanitize) and the CSP's img-src lists only these besides kb itself (kb.security).
+    "IMAGE_HOSTS": [],
 }
 
 # KB_* variables that are read, with a converter each.
@@ -60,6 +66,7 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_BODY_MAX": ("BODY_MAX", int),
     "KB_TITLE_MAX": ("TITLE_MAX", int),
     "KB_PUBLIC_READ": ("PUBLIC_READ", _BOOL),
+    "KB_REQUIRE_COMMENT": ("REQUIRE_COMMENT", _BOOL),
     "KB_ATTACHMENT_MAX": ("ATTACHMENT_MAX", int),
     "KB_EXTRACT_TIMEOUT": ("EXTRACT_TIMEOUT", float),
     "KB_HTTPS": ("HTTPS", _BOOL),
@@ -73,6 +80,7 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_SMTP_STARTTLS": ("SMTP_STARTTLS", _BOOL),
     "KB_BASE_URL": ("BASE_URL", str),
     "KB_PROXY_HOPS": ("PROXY_HOPS", int),
+    "KB_IMAGE_HOSTS": ("IMAGE_HOSTS", _LIST),
 }
 
 
@@ -100,6 +108,26 @@ def fit_upload_limit(config: dict) -> None:
     needed = int(config.get("ATTACHMENT_MAX") or 0) + UPLOAD_OVERHEAD
     if config.get("MAX_CONTENT_LENGTH") is not None and config["MAX_CONTENT_LENGTH"] < needed:
         config["MAX_CONTENT_LENGTH"] = needed
+
+
+# A host name, optionally with a port: what goes into the CSP as https://<host>.
+_HOST_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?")
+
+
+def check_image_hosts(config: dict) -> None:
+    """Make IMAGE_HOSTS a tuple of lower-case host names (a string is split at commas).
+
+    Anything else (a scheme, a path, a wildcard, a space) is refused at start: each name is also
+    written into the Content-Security-Policy header.
+    """
+    value = config.get("IMAGE_HOSTS") or ()
+    names = value.split(",") if isinstance(value, str) else value
+    hosts = tuple(dict.fromkeys(h.strip().lower() for h in names if h.strip()))
+    for host in hosts:
+        if not _HOST_RE.fullmatch(host):
+            raise ValueError(f"KB_IMAGE_HOSTS: ”{host}” är inget värdnamn (skriv t.ex. bilder.example.se, "
+                             "utan https:// och /)")
+    config["IMAGE_HOSTS"] = hosts
 
 
 def secret_key_file(instance_path: str) -> Path:

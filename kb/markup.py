@@ -8,7 +8,7 @@ abbreviations, and passes the result through :func:`kb.sanitize.clean`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -317,8 +317,12 @@ def render(
     url_for_slug: Callable[[str], str] = lambda s: f"/sida/{s}",
     url_for_new: Callable[[str, str], str] = _default_url_for_new,
     glossary: Mapping[str, str] | None = None,
+    image_hosts: Collection[str] = (),
 ) -> Rendered:
-    """Render Markdown source to sanitised HTML plus links, headings and text."""
+    """Render Markdown source to sanitised HTML plus links, headings and text.
+
+    `image_hosts` are the hosts images may load from besides kb itself (see kb.sanitize.clean).
+    """
     known: dict[str, bool] = {}
 
     def exists(slug: str) -> bool:
@@ -331,7 +335,7 @@ def render(
     matcher = _compile_glossary(tuple(glossary.items())) if glossary else None
     links, headings, text = _walk(tokens, matcher)
     body = _MD.renderer.render(tokens, _MD.options, env)
-    html = sanitize.clean(_toc(headings) + body)
+    html = sanitize.clean(_toc(headings) + body, image_hosts=image_hosts)
     return Rendered(html=html, links=tuple(links), headings=tuple(headings), text=text)
 
 

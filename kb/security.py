@@ -1,16 +1,23 @@
 """HTTP security headers and cookie settings."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from collections.abc import Iterable
+
+from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+def content_security_policy(image_hosts: Iterable[str] = ()) -> str:
+    """The CSP: everything from kb itself only, images also over https from the hosts in KB_IMAGE_HOSTS
+    (the same hosts kb.sanitize lets page images load from)."""
+    images = " ".join(["'self'", *(f"https://{host}" for host in image_hosts)])
+    return (f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def set_headers(response: Response) -> Response:
     """Add the security headers to every response."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Content-Security-Policy", current_app.extensions["kb_csp"])
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -19,7 +26,8 @@ def set_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Register the header hook and harden cookies."""
+    """Register the header hook (with this app's CSP) and harden cookies."""
+    app.extensions["kb_csp"] = content_security_policy(app.config.get("IMAGE_HOSTS") or ())
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
     if app.config.get("HTTPS"):

@@ -285,9 +285,9 @@ def test_user_rel_is_dropped():
     assert "opener" not in sanitize.clean('<a href="/x" rel="opener">x</a>')
 
 
-def test_https_image_survives():
-    """Is an image with an https src kept together with alt and title?"""
-    html = markup.render('![Karta](https://example.org/karta.png "Karta")').html
+def test_https_image_from_an_allowed_host_survives():
+    """Is an image with an https src on an allowed image host kept together with alt and title?"""
+    html = markup.render('![Karta](https://example.org/karta.png "Karta")', image_hosts=["example.org"]).html
     assert 'src="https://example.org/karta.png"' in html
     assert 'alt="Karta"' in html
     assert 'title="Karta"' in html
@@ -345,3 +345,30 @@ def test_in_page_links_follow_the_ids_they_point_to():
     assert html.startswith('<a href="#user-content-avsnitt">1</a><a href="#user-content-%C3%B6ver">2</a>'
                            '<a href="#main">3</a><a href="/sida/x#avsnitt">4</a><a href="#">5</a>')
 
+
+@pytest.mark.parametrize("hosts", [(), ("bilder.lerum.se",)])
+def test_images_load_only_from_kb_and_the_allowed_hosts(hosts):
+    """Are images from kb itself always kept, those over https from an allowed host kept only while it is
+    allowed, and all others (plain http, another host or port, a user name, tricks a browser reads as
+    another host) never loaded?"""
+    kept = ["/sida/x/bilagor/karta.png", "bilder/karta.png", "?v=1"]
+    allowed = ["https://bilder.lerum.se/karta.png", "HTTPS://Bilder.Lerum.se/k.png", "//bilder.lerum.se/k.png"]
+    never = ["http://bilder.lerum.se/k.png", "https://tracker.example/p.png", "https://bilder.lerum.se:8443/k.png",
+             "https://x@bilder.lerum.se/k.png", "https://bilder.lerum.se.tracker.example/p.png",
+             "\\\\tracker.example/p.png", "/\\tracker.example/p.png", " //tracker.example/p.png",
+             "https:tracker.example/p.png", "//tracker.example/p.png"]
+    for src in kept + allowed + never:
+        html = sanitize.clean(f'<img src="{src}" alt="Bild">', image_hosts=hosts)
+        shown = html.startswith("<img")
+        assert shown == (src in kept or (bool(hosts) and src in allowed)), (src, html)
+        assert shown or "Bild" in html, (src, html)
+
+
+def test_an_image_that_may_not_load_leaves_its_alt_text():
+    """Does an image that may not load become a link to it named by its alt text (plain text inside a
+    link, where a link cannot go), and vanish without alt text (a tracking pixel has none)?"""
+    pixel = "https://tracker.example/p.png"
+    assert sanitize.clean(f'<p><img src="{pixel}" alt="Karta &amp; väg"></p>') == (
+        f'<p><a href="{pixel}" rel="nofollow noopener">Karta &amp; väg</a></p>')
+    assert sanitize.clean(f'<a href="/sida/x"><img src="{pixel}" alt="Karta"></a>') == '<a href="/sida/x">Karta</a>'
+    assert sanitize.clean(f'<p>a<img src="{pixel}">b</p>') == "<p>ab</p>"

@@ -1,7 +1,7 @@
-"""User HTML kept apart from kb's own page: no borrowed classes or ids.
+"""User HTML kept apart from kb's own page: no borrowed classes or ids, images only from allowed hosts.
 
-A page's text may not look like kb's own markup (a "Fastställd" badge) or take the id of an element of
-the page around it.
+A page's text may not look like kb's own markup (a "Fastställd" badge), take the id of an element of
+the page around it, or load images from anywhere (a tracking pixel); the CSP agrees with the sanitiser.
 """
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from factories import make_page
+from factories import make_app, make_page
 
+from kb import config as kbconfig
 from kb import sanitize
 from kb.extensions import db
 from kb.services import pages
 
 FAKE_BADGE = '<span class="badge badge-ok">✓ Fastställd</span>'
+TRACKER = "https://tracker.example/p.png"
 
 
 class _Anchors(HTMLParser):
@@ -123,9 +125,10 @@ def test_a_wiki_link_to_a_section_leads_to_that_heading(app, anon):
 
 
 def test_html_saved_under_the_old_rules_is_shown_under_the_new(app, anon):
-    """A page and version saved before these rules have a fake badge and a kb id in their stored HTML:
-    are the page, the version and the API shown without them?"""
-    old = f'<p>{FAKE_BADGE}</p>\n<h2 id="innehall">Innehåll</h2>\n<p><a href="#innehall">Upp</a></p>\n'
+    """A page and version saved before these rules have a fake badge, a kb id and a tracking pixel in
+    their stored HTML: are the page, the version and the API shown without them?"""
+    old = (f'<p>{FAKE_BADGE}</p>\n<h2 id="innehall">Innehåll</h2>\n<p><a href="#innehall">Upp</a></p>\n'
+           f'<p><img src="{TRACKER}"></p>\n')
     with app.app_context():
         page = make_page("Gammal", "Ny text.\n", slug="gammal")
         page.html = page.current.html = old
@@ -136,8 +139,83 @@ def test_html_saved_under_the_old_rules_is_shown_under_the_new(app, anon):
         assert "✓ Fastställd" in text and "badge" not in text, path
         assert anchors(html).ids.count("innehall") == 1, path
         assert '<a href="#user-content-innehall">Upp</a>' in text, path
+        assert "tracker.example" not in html, path
     api = anon.get("/api/pages/gammal").get_json()["html"]
-    assert "badge" not in api and 'id="user-content-innehall"' in api
+    assert "badge" not in api and 'id="user-content-innehall"' in api and "tracker.example" not in api
+
+
+# --- images ---------------------------------------------------------------------------------------
+
+IMAGES = (f"![Karta]({TRACKER})\n\n<img src=\"{TRACKER}\">\n\n"
+          "![Egen bild](/sida/bilder/bilagor/karta.png)\n")
+
+
+def test_external_images_are_not_loaded_by_default(app, anon):
+    """With no image hosts set, is an image from another site (a tracking pixel) never loaded: shown as
+    a link labelled with its alt text, or left out without one, while kb's own images stay?"""
+    with app.app_context():
+        make_page("Bilder", IMAGES, slug="bilder")
+    text = prose(anon.get("/sida/bilder").get_data(as_text=True))
+    assert f'src="{TRACKER}"' not in text
+    assert f'<a href="{TRACKER}" rel="nofollow noopener">Karta</a>' in text
+    assert '<img src="/sida/bilder/bilagor/karta.png" alt="Egen bild">' in text
+
+
+def test_images_from_a_host_in_kb_image_hosts_are_shown(tmp_path):
+    """With the host in KB_IMAGE_HOSTS, is its image shown (and other hosts' images still not)?"""
+    app = make_app(tmp_path / "instance", IMAGE_HOSTS=["tracker.example"])
+    with app.app_context():
+        make_page("Bilder", IMAGES + "\n![Annan](https://annan.example/a.png)\n", slug="bilder")
+    text = prose(app.test_client().get("/sida/bilder").get_data(as_text=True))
+    assert f'<img src="{TRACKER}" alt="Karta">' in text and f'<img src="{TRACKER}">' in text
+    assert 'src="https://annan.example/a.png"' not in text
+
+
+def test_kb_image_hosts_is_read_as_a_list_of_host_names(tmp_path):
+    """Is KB_IMAGE_HOSTS read as comma-separated host names, and a value that is not a host name
+    (a scheme, a path, something that would change the CSP) refused at start?"""
+    assert kbconfig.env_overrides({"KB_IMAGE_HOSTS": "bilder.lerum.se, Karta.Example:8443"}) == {
+        "IMAGE_HOSTS": ["bilder.lerum.se", "Karta.Example:8443"]}
+    app = make_app(tmp_path / "a", init=False, IMAGE_HOSTS="bilder.lerum.se, Karta.Example:8443,,")
+    assert app.config["IMAGE_HOSTS"] == ("bilder.lerum.se", "karta.example:8443")
+    for bad in ("https://bilder.lerum.se/", "bilder.lerum.se; script-src *", "*.lerum.se"):
+        with pytest.raises(ValueError, match="KB_IMAGE_HOSTS"):
+            make_app(tmp_path / "b", init=False, IMAGE_HOSTS=[bad])
+
+
+# --- the CSP agrees ---------------------------------------------------------------------------------
+
+def img_src(resp) -> list[str]:
+    """The sources of the CSP's img-src directive."""
+    directives = dict(d.strip().split(" ", 1) for d in resp.headers["Content-Security-Policy"].split(";"))
+    return directives["img-src"].split()
+
+
+def test_csp_allows_images_from_kb_only_by_default(anon):
+    """Does the CSP let pages load images from kb itself only: no https: (or data:) wildcard?"""
+    assert img_src(anon.get("/logga-in")) == ["'self'"]
+
+
+def test_csp_allows_images_from_the_configured_hosts(tmp_path):
+    """With KB_IMAGE_HOSTS set, does the CSP's img-src list exactly those hosts over https, besides kb?"""
+    app = make_app(tmp_path / "instance", IMAGE_HOSTS=["bilder.lerum.se", "karta.example"])
+    resp = app.test_client().get("/logga-in")
+    assert img_src(resp) == ["'self'", "https://bilder.lerum.se", "https://karta.example"]
+
+
+def test_a_host_taken_off_kb_image_hosts_no_longer_shows_its_images(tmp_path):
+    """When a host is taken off KB_IMAGE_HOSTS (and kb restarted), do pages saved while it was listed stop
+    showing its images, and is a browser's copy with the image sent again rather than confirmed by a 304?"""
+    instance = tmp_path / "instance"
+    before = make_app(instance, IMAGE_HOSTS=["tracker.example"])
+    with before.app_context():
+        make_page("Bilder", IMAGES, slug="bilder")
+    resp = before.test_client().get("/sida/bilder")
+    assert f'<img src="{TRACKER}" alt="Karta">' in resp.get_data(as_text=True)
+    after = make_app(instance, init=False)
+    resp = after.test_client().get("/sida/bilder", headers={"If-None-Match": resp.headers["ETag"]})
+    assert resp.status_code == 200 and f'src="{TRACKER}"' not in resp.get_data(as_text=True)
+    assert f'<a href="{TRACKER}" rel="nofollow noopener">Karta</a>' in resp.get_data(as_text=True)
 
 
 def test_page_text_is_cleaned_once_per_content_when_shown(app, monkeypatch):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from flask import current_app
 from sqlalchemy import or_, select
 
 from kb import markup, sanitize
@@ -37,19 +38,21 @@ class SlugChecker:
 
 def render(source: str, exists: SlugChecker | None = None,
            expansions: Mapping[str, str] | None = None) -> markup.Rendered:
-    """Render Markdown to sanitised HTML with this knowledge base's link rules and glossary <abbr>s."""
+    """Render Markdown to sanitised HTML with this knowledge base's link rules, glossary <abbr>s and image hosts."""
     return markup.render(source, page_exists=exists or SlugChecker(), url_for_slug=page_path,
                          url_for_new=new_page_path,
-                         glossary=glossary.expansions() if expansions is None else expansions)
+                         glossary=glossary.expansions() if expansions is None else expansions,
+                         image_hosts=current_app.config["IMAGE_HOSTS"])
 
 
 def shown_html(html: str | None) -> str:
     """Stored page or version HTML as readers get it: cleaned again under today's rules.
 
-    HTML saved earlier was cleaned under the rules of its time (user classes, bare ids); HTML saved
+    HTML saved earlier was cleaned under the rules of its time (user classes and ids, images from
+    any host), and KB_IMAGE_HOSTS may have changed since; cleaning is idempotent, so HTML saved
     under today's rules comes out as it is. Every view of stored HTML (page, version, API) uses this.
     """
-    return sanitize.clean_shown(html or "")
+    return sanitize.clean_shown(html or "", image_hosts=current_app.config["IMAGE_HOSTS"])
 
 
 def _uses_term(text: str, term: str) -> bool:
