@@ -53,6 +53,8 @@ class RevisionOp(str, enum.Enum):
     # Plans and activities only: a quick status change, and a write made by a file import.
     STATUS = "status"
     IMPORT = "import"
+    # A draft sent back and withdrawn: the page returns to its approved version.
+    WITHDRAW = "withdraw"
 
     @property
     def label(self) -> str:
@@ -65,6 +67,7 @@ class RevisionOp(str, enum.Enum):
             "restore": "Återskapad",
             "status": "Status ändrad",
             "import": "Importerad",
+            "withdraw": "Utkastet drogs tillbaka",
         }[self.value]
 
 
@@ -170,6 +173,7 @@ class AuditAction(str, enum.Enum):
     PAGE_DRAFT = "page.draft"
     PAGE_APPROVED = "page.approved"
     PAGE_RETURNED = "page.returned"
+    DRAFT_WITHDRAWN = "page.draft_withdrawn"
     PAGE_REVIEWED = "page.reviewed"
     PAGE_FLAGGED = "page.flagged"
     FLAG_RESOLVED = "flag.resolved"
@@ -214,6 +218,7 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.PAGE_DRAFT: "Utkast sparat (väntar på fastställelse)",
     AuditAction.PAGE_APPROVED: "Sida fastställd",
     AuditAction.PAGE_RETURNED: "Utkast skickat tillbaka",
+    AuditAction.DRAFT_WITHDRAWN: "Tillbakaskickat utkast tillbakadraget",
     AuditAction.PAGE_REVIEWED: "Rutin granskad utan ändring",
     AuditAction.PAGE_FLAGGED: "Fel rapporterat på sida",
     AuditAction.FLAG_RESOLVED: "Felrapport åtgärdad",

@@ -315,7 +315,8 @@ def test_a_manifest_cannot_point_outside_its_folder(app, tmp_path):
         make_page("SIP", type="article", slug="sip")
         report = attachment_folder.import_folder(folder)
         assert report.stored == 0
-        assert report.skipped == [("bilagor.json", "bilagefilen ”../secret.txt” ligger utanför importmappen och tas inte emot")]
+        assert report.skipped == [
+            ("bilagor.json", "bilagefilen ”../secret.txt” ligger utanför importmappen och tas inte emot")]
 
 
 def test_the_demo_documents_are_attached_to_routine_pages_and_searchable(demo_app):

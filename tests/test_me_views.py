@@ -165,7 +165,7 @@ def test_min_sida_shows_drafts_reviews_and_flags_from_the_governance_service(sit
         page = db.session.get(Page, routine_id)
         return types.SimpleNamespace(drafts_awaiting=lambda user: [page],
                                      reviews_due=lambda user, within_days=30: [page],
-                                     open_flags=lambda user: [flag])
+                                     open_flags=lambda user: [flag], returned_drafts=lambda user: [])
 
     monkeypatch.setattr(my_page, "governance", fake_governance)
     text = html(anna.get("/min-sida"))

@@ -133,8 +133,10 @@ def test_export_and_import_carry_attachments_with_every_version(app, tmp_path):
 
     with app.app_context():  # approved attachments (an upload to a routine waits in its draft otherwise)
         sip = make_page("SIP", type="routine", slug="sip")
-        attachments.upload(sip, "Checklista.pdf", files.pdf("Första versionen"), author="anna", comment="Ny", approved=True)
-        attachments.upload(sip, "Checklista.pdf", files.pdf("Andra versionen"), author="bo", comment="Rättad", approved=True)
+        attachments.upload(sip, "Checklista.pdf", files.pdf("Första versionen"), author="anna", comment="Ny",
+                           approved=True)
+        attachments.upload(sip, "Checklista.pdf", files.pdf("Andra versionen"), author="bo", comment="Rättad",
+                           approved=True)
         gone = attachments.upload(sip, "Gammal.txt", b"Inaktuell rutin", author="anna", approved=True).attachment
         attachments.delete(gone, author="anna", approved=True)
         exported = transfer.export_folder(tmp_path / "e1")

@@ -74,6 +74,22 @@ def send_back(slug: str):
                    "Utkastet (version {number}) skickades tillbaka till redaktörerna.")
 
 
+@bp.post("/sida/<slug>/dra-tillbaka-utkast")
+@require(Permission.EDIT)
+def withdraw(slug: str):
+    """Withdraw a draft that was sent back: the page returns to its approved version."""
+    page = load_page(slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        governance.withdraw(page, actor=actor_name())
+    except ValidationError as exc:
+        flash(" ".join(exc.errors.values()), "error")
+    else:
+        flash("Utkastet drogs tillbaka. Sidan är som den senast fastställda versionen.", "success")
+    return redirect(url_for("pages.view", slug=page.slug))
+
+
 @bp.post("/sida/<slug>/granskad")
 @require(Permission.EDIT)
 def review(slug: str):
@@ -145,7 +161,7 @@ def resolve(flag_id: int):
 def overview():
     """The review list: routines by valid-until date (expired first), drafts waiting, open reports."""
     return render_template("governance/overview.html", overview=governance.overview(),
-                           today=structure.today())
+                           returned=governance.returned_drafts(), today=structure.today())
 
 
 def _number(value: str | None) -> int | None:

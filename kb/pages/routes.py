@@ -7,12 +7,20 @@ from flask_login import current_user, login_required
 from kb import caching, markup, pagecache, typed
 from kb.constants import PageType, RevisionState, Role
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
-from kb.pages.forms import CommentForm, PageForm, facts_form, facts_values
+from kb.pages.forms import (
+    CommentForm,
+    PageForm,
+    conflict_choices,
+    conflicts_form,
+    facts_form,
+    facts_values,
+)
 from kb.permissions import Permission, actor_name, can_read_page, require, sees_unpublished
 from kb.services import attachments, governance, organisations, pages, structure, users
 from kb.services import diff as diffs
 from kb.services import plans as plan_service
-from kb.services.errors import ConflictError, NotFoundError, ValidationError
+from kb.services.errors import ConflictError, EditConflict, NotFoundError, ValidationError
+from kb.services.pages import merging
 from kb.slugs import is_valid_slug, slugify
 
 bp = Blueprint("pages", __name__)
@@ -33,12 +41,13 @@ def load_page(slug: str, *, allow_deleted: bool = False):
     return page
 
 
-def facts_forms(formdata=None, page=None) -> dict:
-    """One structured-fields form per page type that has fields (filled from the newest revision)."""
+def facts_forms(formdata=None, page=None, values: tuple[str, dict] | None = None) -> dict:
+    """One structured-fields form per page type that has fields (filled from `values`, a type and its
+    fields, else from the newest revision)."""
     structures = [(p.slug, p.title) for p in structure.live_of_type(PageType.STRUCTURE)
                   if page is None or p.id != page.id]
     current = page.current if page is not None else None
-    own = (current.type, current.fields) if current is not None else (None, None)
+    own = values or ((current.type, current.fields) if current is not None else (None, None))
     approvers = [(u.username, u.name) for u in users.all_users()
                  if not u.disabled and Role(u.role).rank >= Role.APPROVER.rank]
     orgs = [(o.key, o.name, o.retired) for o in organisations.all_organisations()]
@@ -53,8 +62,8 @@ def page_data(form: PageForm, facts: dict):
     return data
 
 
-def _attach_errors(form: PageForm, exc: ValidationError, facts: dict | None = None) -> None:
-    for name, message in exc.errors.items():
+def _attach_errors(form: PageForm, errors: dict[str, str], facts: dict | None = None) -> None:
+    for name, message in errors.items():
         if name.startswith("fields.") and facts and form.type.data in facts:
             field = getattr(facts[form.type.data], name.split(".", 1)[1], None)
             if field is not None:
@@ -112,6 +121,9 @@ def view(slug: str):
     if current_user.is_authenticated:  # a form starts a session (its CSRF token): not for every visitor
         context.update(approve_form=ApproveForm(), return_form=ReturnForm(), review_form=ReviewForm(),
                        flag_form=FlagForm(), resolve_form=ResolveFlagForm())
+        if not page.is_published:  # a first approval has no earlier version to describe changes from
+            context["approve_form"].comment.description = ("Valfritt för en ny rutin: det finns ingen tidigare "
+                                                           "version. Visas för läsarna.")
     if page.type == PageType.STRUCTURE.value:
         context["structure_plans"] = plan_service.live_plans(structure=page)
     if page.type == PageType.ORIENTATION.value:
@@ -187,7 +199,7 @@ def create():
             try:
                 page = pages.create_page(data, author=actor_name(), comment=form.comment.data or "")
             except ValidationError as exc:
-                _attach_errors(form, exc, facts)
+                _attach_errors(form, exc.errors, facts)
                 failed = True
             else:
                 if page.is_published:
@@ -203,17 +215,21 @@ def create():
 @bp.route("/sida/<slug>/redigera", methods=["GET", "POST"])
 @require(Permission.EDIT)
 def edit(slug: str):
-    """Edit a page; an edit based on an old revision leads to the conflict page."""
+    """Edit a page. An edit based on an old revision is merged with the changes saved since; where both
+    changed the same part, the conflict page shows both, marked, until the user chooses."""
     page = load_page(slug)
     form = PageForm()
     if request.method == "GET":
         form.fill_from(page)
         return render_template("pages/edit.html", form=form, page=page, facts=facts_forms(page=page))
     facts = facts_forms(request.form, page)
+    # Conflicts still marked in the text (a save from the conflict page) and the choices made for them.
+    choices = conflicts_form(merging.conflict_numbers(form.source.data or ""), request.form)
     preview = None
     failed = False
     if form.validate_on_submit():
         data = page_data(form, facts)
+        data.source = merging.resolve(data.source, conflict_choices(choices))
         try:
             base = int(form.base_revision.data or "0")
         except ValueError:
@@ -227,31 +243,65 @@ def edit(slug: str):
             except ConflictError as exc:
                 return _conflict(page, form, exc, facts)
             except ValidationError as exc:
-                _attach_errors(form, exc, facts)
+                _attach_errors(form, exc.errors, facts)
                 failed = True
             else:
-                if rev is None:
-                    flash("Inga ändringar att spara.", "info")
-                elif rev.state == RevisionState.DRAFT.value:
-                    flash(f"Sidan sparades som utkast (version {rev.number}). Läsarna ser den fastställda "
-                          "versionen tills utkastet har fastställts.", "success")
-                else:
-                    flash(f"Sidan sparades (version {rev.number}).", "success")
+                _flash_saved(rev, merged_with=rev.number - 1 if rev is not None and base != rev.number - 1 else None)
                 return redirect(url_for("pages.view", slug=page.slug))
-    return render_template("pages/edit.html", form=form, page=page, preview=preview, facts=facts), (
-        422 if failed or form.errors else 200)
+    status = 422 if failed or form.errors else 200
+    if choices._fields:  # still resolving a conflict: keep its choices and explanations
+        return _conflict_page(page, form, facts, choices, status, preview=preview)
+    return render_template("pages/edit.html", form=form, page=page, preview=preview, facts=facts), status
+
+
+def _flash_saved(rev, *, merged_with: int | None) -> None:
+    if rev is None:
+        flash("Inga ändringar att spara.", "info")
+        return
+    merged = (f"Din ändring sammanfogades med någon annans ändring (version {merged_with}) och sparades"
+              if merged_with else "Sidan sparades")
+    if rev.state == RevisionState.DRAFT.value:
+        flash(f"{merged} som utkast (version {rev.number}). Läsarna ser den fastställda "
+              "versionen tills utkastet har fastställts.", "success")
+    else:
+        flash(f"{merged} (version {rev.number}).", "success")
 
 
 def _conflict(page, form: PageForm, exc: ConflictError, facts: dict):
-    """Show what the other person changed and keep this user's text for merging."""
-    base_source = pages.get_revision(page, exc.base).source if exc.base >= 1 else ""
-    current = page.current
-    theirs = diffs.diff_text(base_source, current.source)
-    yours = diffs.diff_text(current.source, pages.normalize_source(form.source.data or ""))
-    others = [r for r in pages.history(page) if r.number > exc.base]
+    """Show what the other person changed, with this user's edit merged into it where it could be."""
+    if isinstance(exc, EditConflict):
+        merged = exc.merge.data
+        form.fill_from_data(merged)
+        facts = facts_forms(page=page, values=(merged.type, merged.fields))
+        _attach_errors(form, {name: _changed_by_others(value, exc.current)
+                              for name, value in exc.merge.fields.items()}, facts)
     form.base_revision.data = str(page.revision_number)
-    return render_template("pages/conflict.html", page=page, form=form, theirs=theirs, yours=yours,
-                           others=others, current=current, facts=facts), 409
+    form.merge_base.data = str(exc.base)
+    choices = conflicts_form(merging.conflict_numbers(form.source.data or ""))
+    return _conflict_page(page, form, facts, choices, 409, merged=isinstance(exc, EditConflict))
+
+
+def _changed_by_others(value: str, version: int) -> str:
+    theirs = f"till ”{value}”" if value else "så att det blev tomt"
+    return (f"Någon annan ändrade också detta i version {version}, {theirs}. Ditt värde står kvar: "
+            "ändra det om deras ska gälla.")
+
+
+def _conflict_page(page, form: PageForm, facts: dict, choices, status: int, *, preview=None, merged=False):
+    """The conflict page: the changes saved since the user began (`form.merge_base`) and the form."""
+    current = page.current
+    try:
+        base = int(form.merge_base.data or "0")
+    except ValueError:
+        base = 0
+    theirs, others = None, []
+    if 0 < base < current.number:
+        theirs = diffs.diff_text(pages.get_revision(page, base).source, current.source)
+        others = [r for r in pages.history(page) if r.number > base]
+    yours = diffs.diff_text(current.source, pages.normalize_source(form.source.data or ""))
+    return render_template("pages/conflict.html", page=page, form=form, facts=facts, choices=choices,
+                           theirs=theirs, yours=yours, others=others, current=current, preview=preview,
+                           merged=merged), status
 
 
 @bp.post("/forhandsgranska")

@@ -155,8 +155,9 @@ def approve(page: Page, *, actor: str, comment: str, revision: int | None = None
     `revision`: the draft number the approver looked at (ConflictError if a newer draft came since).
     """
     draft = _pending_or_fail(page, revision)
+    # A routine approved for the first time has no earlier version to compare with.
     comment = _text(comment, "comment", "Förändringar sedan föregående version", APPROVAL_COMMENT_MAX,
-                    required=True)
+                    required=page.is_published)
     if not can_approve_as(actor, page):
         raise ValidationError({"page": "Du får inte fastställa den här ändringen: ingen fastställer sin egen "
                                        "ändring, och en rutin fastställs av sin namngivna fastställare."})
@@ -191,6 +192,35 @@ def send_back(page: Page, *, actor: str, reason: str, revision: int | None = Non
     if commit:
         changes.commit()
     return draft
+
+
+def returned_drafts(user=None) -> list[tuple[Page, Revision]]:
+    """Live pages whose newest revision is a draft sent back, with it, newest first: every one, or
+    (with `user`) those the user wrote part of. They stay until an editor saves or withdraws the draft."""
+    newest = and_(Revision.page_id == Page.id, Revision.number == Page.revision_number)
+    query = (select(Page, Revision).join(Revision, newest)
+             .where(Page.deleted.is_(False), Revision.state == RevisionState.RETURNED.value)
+             .options(selectinload(Page.published)).order_by(Revision.returned_at.desc(), Page.title))
+    rows = [(page, draft) for page, draft in db.session.execute(query)]
+    if user is None:
+        return rows
+    name = user.username.lower()
+    return [(page, draft) for page, draft in rows if name in pending_authors(page)]
+
+
+def withdraw(page: Page, *, actor: str, commit: bool = True) -> Revision:
+    """Withdraw a draft that was sent back: the page returns to its approved version (a new revision
+    repeating it), so the draft leaves the lists and the next edit starts from what readers see."""
+    current = page.current
+    if page.deleted or current is None or current.state != RevisionState.RETURNED.value:
+        raise ValidationError({"page": "Det finns inget tillbakaskickat utkast att dra tillbaka."})
+    if not page.is_published:
+        raise ValidationError({"page": "Rutinen har aldrig fastställts, så det finns ingen version att gå "
+                                       "tillbaka till. Ta bort sidan om den inte ska finnas."})
+    rev = pages.withdraw_draft(page, author=actor)
+    if commit:
+        changes.commit()
+    return rev
 
 
 def drafts_awaiting(user) -> list[Page]:

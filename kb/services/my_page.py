@@ -41,6 +41,7 @@ class MyPage:
 
     governance: bool = False
     drafts: list = field(default_factory=list)
+    returned: list = field(default_factory=list)  # (page, draft) sent back to this user
     reviews: list[ReviewItem] = field(default_factory=list)
     flags: list = field(default_factory=list)
     activities: list[Activity] = field(default_factory=list)
@@ -56,6 +57,7 @@ def for_user(user: User, today: date) -> MyPage:
     if gov is not None:
         page.governance = True
         page.drafts = list(gov.drafts_awaiting(user))
+        page.returned = list(gov.returned_drafts(user))
         for routine in gov.reviews_due(user, within_days=reminders.SOON_DAYS):
             found = reminders.routine_date(routine.fields or {})
             on = found[1] if found else None

@@ -20,7 +20,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kb import permissions
-from kb.constants import ChangeOp, Entity, PageType, WatchKind
+from kb.constants import ChangeOp, Entity, PageType, RevisionState, WatchKind
 from kb.extensions import db
 from kb.models import (
     ActionPlan,
@@ -30,6 +30,7 @@ from kb.models import (
     Notification,
     NotifiedChange,
     Page,
+    Revision,
     User,
     Watch,
 )
@@ -296,8 +297,10 @@ def _op_for(change: Change) -> str:
     return CREATE_OP if earlier is None else change.op
 
 
-def _notify(user: User, change: Change, op: str, subject: Subject) -> bool:
-    """Add a notification, or count the change into an unread, unsent one about the same thing."""
+def _notify(user: User, change: Change, op: str, subject: Subject, text: str | None = None) -> bool:
+    """Add a notification, or count the change into an unread, unsent one about the same thing.
+    `text`: the sentence, when it says more than the operation (a returned draft's reason)."""
+    text = text or describe(op, subject.label)
     same = (Notification.user_id == user.id, Notification.entity == change.entity,
             Notification.entity_id == change.entity_id, Notification.op == op, Notification.key.is_(None),
             Notification.read_at.is_(None), Notification.digest_id.is_(None), Notification.sent_at.is_(None))
@@ -308,18 +311,36 @@ def _notify(user: User, change: Change, op: str, subject: Subject) -> bool:
         done = db.session.execute(
             update(Notification).where(Notification.id == existing, *same)
             .values(count=Notification.count + 1, actor=change.actor[:120], change_id=change.id,
-                    text=describe(op, subject.label)[:600], link=subject.link[:500],
+                    text=text[:600], link=subject.link[:500],
                     created_at=change.created_at)
             .execution_options(synchronize_session=False))
         if done.rowcount:
             return False
     db.session.add(Notification(user_id=user.id, entity=change.entity, entity_id=change.entity_id, op=op,
-                                text=describe(op, subject.label)[:600], link=subject.link[:500],
+                                text=text[:600], link=subject.link[:500],
                                 actor=change.actor[:120], change_id=change.id, created_at=change.created_at))
     return True
 
 
+def _returned(change: Change) -> tuple[list[User], str]:
+    """For a draft sent back: the accounts that wrote it (besides the approver) and the reason."""
+    draft = db.session.scalar(select(Revision).where(
+        Revision.page_id == change.entity_id, Revision.state == RevisionState.RETURNED.value,
+        Revision.returned_at <= change.created_at).order_by(Revision.number.desc()).limit(1))
+    if draft is None:
+        return [], ""
+    page = db.session.get(Page, change.entity_id)
+    since = page.published.number if page is not None and page.published is not None else 0
+    names = set(db.session.scalars(select(Revision.author).where(
+        Revision.page_id == change.entity_id, Revision.number > since, Revision.number <= draft.number)))
+    names.discard(change.actor)
+    people = list(db.session.scalars(select(User).where(User.username.in_(names), User.disabled.is_(False))))
+    return people, draft.return_reason
+
+
 def _notify_change(change: Change, earliest_watch) -> int:
+    if change.entity == Entity.PAGE.value and change.op == ChangeOp.RETURN.value:
+        return _notify_return(change, earliest_watch)
     if earliest_watch is None or change.created_at < earliest_watch:
         return 0
     subject = subject_of(change.entity, change.entity_id)
@@ -331,6 +352,22 @@ def _notify_change(change: Change, earliest_watch) -> int:
         return 0
     op = _op_for(change)
     return sum(_notify(user, change, op, subject) for user in people)
+
+
+def _notify_return(change: Change, earliest_watch) -> int:
+    """A draft sent back reaches its authors (with the reason) whether or not they watch the page,
+    and the page's watchers as any change does."""
+    subject = subject_of(change.entity, change.entity_id)
+    if subject is None:
+        return 0
+    authors, reason = _returned(change)
+    text = describe(change.op, subject.label) + (f": ”{reason}”" if reason else "")
+    people = {u.id: u for u in authors}
+    if earliest_watch is not None and change.created_at >= earliest_watch:
+        for user in watchers(subject.targets, since=change.created_at, exclude=change.actor):
+            people.setdefault(user.id, user)
+    return sum(_notify(user, change, change.op, subject, text) for user in people.values()
+               if subject.page is None or may_read(user, subject.page))
 
 
 def cursor() -> int:

@@ -59,4 +59,5 @@ from kb.services.pages.writes import (  # noqa: F401
     revert_page,
     shown_data,
     update_page,
+    withdraw_draft,
 )

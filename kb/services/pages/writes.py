@@ -1,4 +1,4 @@
-"""Writes: create, edit (with conflict detection), revert, delete, restore, rename.
+"""Writes: create, edit (merged with edits saved meanwhile), revert, delete, restore, rename.
 
 A save of a page type that needs approval (config APPROVAL_TYPES) is a draft: the page row keeps
 showing the published revision until kb.services.governance approves the draft. Other saves are
@@ -6,7 +6,10 @@ published at once. Every write adds an immutable revision, a `Change` row and an
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kb import markup, typed
@@ -21,7 +24,8 @@ from kb.extensions import db
 from kb.models import Page, Revision, SlugAlias
 from kb.models.base import utcnow
 from kb.services import audit, changes, structure
-from kb.services.errors import ConflictError, ValidationError
+from kb.services.errors import ConflictError, EditConflict, NotFoundError, ValidationError
+from kb.services.pages import merging
 from kb.services.pages.inputs import (
     Approval,
     PageData,
@@ -44,7 +48,7 @@ from kb.slugs import slugify
 
 AUDIT_OF_OP = {RevisionOp.CREATE: AuditAction.PAGE_CREATED, RevisionOp.EDIT: AuditAction.PAGE_SAVED,
                RevisionOp.REVERT: AuditAction.PAGE_REVERTED, RevisionOp.DELETE: AuditAction.PAGE_DELETED,
-               RevisionOp.RESTORE: AuditAction.PAGE_RESTORED}
+               RevisionOp.RESTORE: AuditAction.PAGE_RESTORED, RevisionOp.WITHDRAW: AuditAction.DRAFT_WITHDRAWN}
 
 
 def _show(page: Page, data: PageData, rendered: markup.Rendered) -> None:
@@ -160,16 +164,19 @@ def create_page(data: PageData, *, author: str = "", comment: str = "",
 def update_page(page: Page, data: PageData, *, base_revision: int, author: str = "", comment: str = "",
                 exists: SlugChecker | None = None, commit: bool = True, check: bool = True,
                 approval: Approval | None = None) -> Revision | None:
-    """Save an edit based on `base_revision`; None when nothing changed; ConflictError if outdated.
+    """Save an edit based on `base_revision`; None when nothing changed.
 
     The edit is compared with the newest revision (a pending draft included); an edit that comes
-    with an `approval` (an import) is compared with what readers see, since it replaces that.
+    with an `approval` (an import) is compared with what readers see, since it replaces that. If
+    others saved since `base_revision`, the edit is merged with theirs (the comment says so);
+    EditConflict if both changed the same part, ConflictError if there is no such base revision.
     """
     if page.deleted:
         raise ValidationError({"source": "Sidan är borttagen. Återskapa den innan du ändrar den."})
     data = clean(data, comment=comment)
     if base_revision != page.revision_number:
-        raise ConflictError(base_revision, page.revision_number)
+        data = _merged(page, data, base_revision)
+        comment = merging.merged_comment(comment, page.revision_number)
     current = page.current
     base = (shown_data(page) if approval is not None else _data_of(current, page.slug)) if current else None
     new_slug = data.slug or page.slug
@@ -196,6 +203,35 @@ def update_page(page: Page, data: PageData, *, base_revision: int, author: str =
     return rev
 
 
+def _merged(page: Page, data: PageData, base_revision: int) -> PageData:
+    """The edit `data`, made from `base_revision`, merged with the newest revision (EditConflict if
+    both changed the same part)."""
+    if not 0 < base_revision < page.revision_number:
+        raise ConflictError(base_revision, page.revision_number)
+    try:
+        base_rev = get_revision(page, base_revision)
+    except NotFoundError as exc:
+        raise ConflictError(base_revision, page.revision_number) from exc
+    current = page.current
+    base = _data_of(base_rev, _address_at(page, base_rev))
+    merge = merging.merge_page(base, replace(data, slug=data.slug or base.slug),
+                               _data_of(current, pending_slug(page)), their_version=current.number)
+    if not merge.clean:
+        raise EditConflict(base_revision, page.revision_number, merge)
+    return clean(merge.data)  # the fields of the merged type, checked again
+
+
+def _address_at(page: Page, rev: Revision) -> str:
+    """The address an editor who started from `rev` saw in the form: the one it proposed (a draft), or
+    the page's address then (the first address it left after `rev` was saved, else today's)."""
+    if rev.slug:
+        return rev.slug
+    left = db.session.scalar(select(SlugAlias.slug).where(SlugAlias.page_id == page.id,
+                                                          SlugAlias.created_at > rev.created_at)
+                             .order_by(SlugAlias.created_at, SlugAlias.id).limit(1))
+    return left or page.slug
+
+
 def pending_slug(page: Page) -> str:
     """The address the page's pending draft proposes, else its address."""
     current = page.current
@@ -219,6 +255,13 @@ def attachment_draft(page: Page, *, author: str, comment: str) -> Revision:
     rev = _apply(page, _data_of(source, page.slug), RevisionOp.EDIT, author, comment,
                  slug=current.slug if pending else None)
     return rev
+
+
+def withdraw_draft(page: Page, *, author: str) -> Revision:
+    """A new revision repeating what readers see (its state and approval too): the page's waiting or
+    returned draft is left behind in the history."""
+    return _apply(page, _data_of(page.published, page.slug), RevisionOp.WITHDRAW, author,
+                  "Utkastet drogs tillbaka", carry=page.published)
 
 
 def _rename(page: Page, new_slug: str) -> None:
