@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from kb import fuzzydate, markup
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp
 from kb.permissions import Permission, can, readable_pages
-from kb.typed import specs_for
+from kb.typed import fact_specs
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
@@ -141,8 +141,13 @@ def person(username: str) -> str:
     names: dict[str, str] = g.setdefault("kb_person_names", {})
     if username not in names:
         user = users.get(username)
-        names[username] = user.name if user is not None else username
+        names[username] = user.name if user is not None else SYSTEM_ACTORS.get(username, username)
     return names[username]
+
+
+# Names kb itself writes as the author of what it does (demo content, imports, anonymous visitors).
+SYSTEM_ACTORS = {"demo": "Demoinnehållet", "import": "Import", "anonym": "Anonym besökare",
+                 "kb": "Kunskapsbanken"}
 
 
 def reject_key(mapping: dict, key: str) -> dict:
@@ -165,7 +170,7 @@ def init_app(app: Flask) -> None:
                                  fact_item=fact_item, fuzzy_date=fuzzy_date, status_label=status_label,
                                  plural=plural, readable=readable, prose=prose)
     app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS,
-                                 Permission=Permission, can=can, facts_specs=specs_for,
+                                 Permission=Permission, can=can, facts_specs=fact_specs,
                                  review_state=review_state, is_overdue=is_overdue, person=person)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -30,6 +30,8 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     # Largest value of a NUMBER field.
     maximum: int = 999
+    # Shown in the fact box (False: a setting of the page, such as its place in the orientation path).
+    fact: bool = True
 
 
 TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
@@ -67,7 +69,8 @@ TYPE_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
                   "Ett per rad: en webbadress, [[sida]] eller ett dokuments namn."),
     ),
     PageType.ORIENTATION.value: (
-        FieldSpec("position", "Plats i introduktionen", NUMBER, "1 för första sidan, 2 för nästa och så vidare."),
+        FieldSpec("position", "Plats i introduktionen", NUMBER, "1 för första sidan, 2 för nästa och så vidare.",
+                  fact=False),
     ),
     PageType.ARTICLE.value: (),
 }
@@ -82,6 +85,11 @@ _USERNAME_RE = re.compile(r"^[a-z0-9åäö][a-z0-9åäö._-]{1,79}$")
 def specs_for(page_type: str) -> tuple[FieldSpec, ...]:
     """The field declarations of a page type."""
     return TYPE_FIELDS.get(page_type, ())
+
+
+def fact_specs(page_type: str) -> tuple[FieldSpec, ...]:
+    """The fields of a page type that the fact box shows readers."""
+    return tuple(s for s in specs_for(page_type) if s.fact)
 
 
 def parse_date(value: str) -> date | None:

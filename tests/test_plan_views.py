@@ -153,7 +153,7 @@ def test_plan_page_groups_activities_by_goal_and_subgoal_with_every_column(anon,
     html, body = main(resp), text(resp)
     assert re.search(r"<h3 id=\"mal-1\">Öka tilliten</h3>.*<h3 id=\"mal-2\">Öka kontinuiteten</h3>.*"
                      r"<h4[^>]*>Trygg hemgång</h4>", html, flags=re.S)
-    for heading in ("Vad", "Hur", "Beslut", "Ansvarig", "Start", "Deadline", "Uppföljning", "Status",
+    for heading in ("Vad", "Hur", "Beslut", "Ansvarig", "Start", "Slutdatum", "Uppföljning", "Status",
                     "Målgrupper", "Sidor"):
         assert f'<th scope="col">{heading}</th>' in html
     assert titles(resp) == ["Nätverk för SIP-samordnare", "Workshop om hemgång", "Kartlägga utskrivningar"]
@@ -315,6 +315,16 @@ def test_deleted_activity_page_explains_itself(client, app, data):
     assert "Aktiviteten är borttagen" in body and "Återskapa aktiviteten" in body and "Borttagen" in body
 
 
+
+def test_the_end_date_is_called_slutdatum_everywhere_a_person_reads_it(anon, client, data):
+    """Is an activity's end date labelled Slutdatum, never Deadline, on the plan, its print version, the
+    activity page, its edit form and the page the activity concerns?"""
+    activity = f"/aktiviteter/{data['late']}"
+    for path, who in ((f"/planer/{SLUG}", anon), (f"/planer/{SLUG}/utskrift", anon), (activity, anon),
+                      (activity + "/redigera", client), ("/sida/sip", anon)):
+        body = text(who.get(path))
+        assert "Slutdatum" in body and "Deadline" not in body and "deadline" not in body, path
+
 # --- activities on pages ------------------------------------------------------------------------
 
 def test_a_page_lists_the_activities_linked_to_it(anon, data):
@@ -327,7 +337,7 @@ def test_a_page_lists_the_activities_linked_to_it(anon, data):
     assert f'href="/aktiviteter/{data["late"]}">Nätverk för SIP-samordnare</a>' in section
     assert f'href="/planer/{SLUG}">Samordningsgruppens aktivitetsplan 2024</a>' in section
     words = text_of(section)
-    assert "Pågår" in words and "Försenad" in words and f"Deadline {plans.today().year - 1}" in words
+    assert "Pågår" in words and "Försenad" in words and f"Slutdatum {plans.today().year - 1}" in words
     assert "Aktivitetsplaner" not in words  # only structures have plans
 
 
@@ -339,7 +349,8 @@ def test_a_structure_page_lists_its_plans_and_the_activities_it_is_responsible_f
     assert "Aktivitetsplaner" in words and "Samordningsgruppens aktivitetsplan 2024 2024" in words
     assert "Nätverk för SIP-samordnare" in words and "Kartlägga utskrivningar" not in words
     nosam = text(anon.get("/sida/nosam-lerum"))
-    assert "Kartlägga utskrivningar" in nosam and "har ingen aktivitetsplan här ännu" in nosam
+    # NOSAM Lerum has no plan of its own but is responsible for an activity: no "no plan" sentence above it.
+    assert "Kartlägga utskrivningar" in nosam and "har ingen aktivitetsplan" not in nosam
 
 
 def test_a_page_without_activities_has_no_section(anon, client, data):

@@ -1,10 +1,12 @@
 """Forms for pages, one class per use case."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     Form,
     HiddenField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -12,12 +14,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb import typed
 from kb.constants import TARGET_GROUPS, PageType, RevisionState
-from kb.services.pages import PageData
+from kb.services.pages import PageData, merging
 
 
 class CheckboxList(SelectMultipleField):
@@ -38,8 +40,10 @@ class PageForm(FlaskForm):
     title = StringField("Titel", description="Sidans rubrik, t.ex. ”Mini-Maria”.")
     type = SelectField("Sidtyp", choices=[SelectChoice(t.value, t.label) for t in PageType])
     slug = StringField(
-        "Adress (slug)", validators=[Optional()],
-        description="Skapas från titeln om du lämnar fältet tomt. Ändras adressen pekar den gamla hit.",
+        "Adress", validators=[Optional()],
+        description=("Sidans adress på webben, det som står efter /sida/ (små bokstäver, siffror och "
+                     "bindestreck). Lämna fältet tomt så skapas adressen från titeln. Byter du adress "
+                     "leder den gamla adressen hit."),
     )
     summary = TextAreaField("Sammanfattning", description="En eller två meningar som visas i sökträffar.")
     tags = StringField("Etiketter", description="Separera med kommatecken, t.ex. sip, barn, samordning.")
@@ -48,10 +52,22 @@ class PageForm(FlaskForm):
         "Text",
         description="Markdown. Länka till en annan sida med [[adress]] eller [[adress|visad text]].",
     )
-    comment = StringField("Kort beskrivning av ändringen", validators=[Optional()])
+    comment = StringField("Kort beskrivning av ändringen")
     base_revision = HiddenField()
+    # On the conflict page: the revision the user first started from (for its list of others' changes).
+    merge_base = HiddenField()
     preview = SubmitField("Förhandsgranska")
     save = SubmitField("Spara")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current_app.config.get("REQUIRE_COMMENT"):
+            self.comment.description = "Måste fyllas i när du sparar, t.ex. ”Nya öppettider”."
+
+    def validate_comment(self, field) -> None:
+        """With KB_REQUIRE_COMMENT on, a save needs a comment (a preview does not)."""
+        if current_app.config.get("REQUIRE_COMMENT") and self.save.data and not (field.data or "").strip():
+            raise ValidationError("Skriv en kort beskrivning av ändringen, t.ex. ”Nya öppettider”.")
 
     def to_data(self) -> PageData:
         """The form's values as service input."""
@@ -60,6 +76,13 @@ class PageForm(FlaskForm):
             summary=self.summary.data or "", tags=split_tags(self.tags.data or ""),
             target_groups=list(self.target_groups.data or []), source=self.source.data or "",
         )
+
+    def fill_from_data(self, data: PageData) -> None:
+        """Load page data (a merge of two edits) into the form; structured fields go to the facts forms."""
+        self.title.data, self.type.data, self.slug.data = data.title, data.type, data.slug
+        self.summary.data, self.source.data = data.summary, data.source
+        self.tags.data = ", ".join(data.tags)
+        self.target_groups.data = list(data.target_groups)
 
     def fill_from(self, page) -> None:
         """Load a page's newest revision (a draft waiting for approval, if there is one)."""
@@ -80,6 +103,27 @@ class CommentForm(FlaskForm):
 
     comment = StringField("Kommentar", validators=[Optional()])
     submit = SubmitField("Bekräfta")
+
+
+def conflicts_form(numbers: list[int], formdata=None) -> Form:
+    """One choice per conflict still marked in the text (kb.services.pages.merging): keep the user's
+    lines, the other person's, or both. No choice: the user edits the text (and removes the markers)."""
+
+    class ConflictsForm(Form):
+        pass
+
+    for number in numbers:
+        setattr(ConflictsForm, f"krock_{number}", RadioField(
+            f"Krock {number}", validators=[Optional()],
+            choices=[SelectChoice(merging.MINE, "Behåll min version av stycket"),
+                     SelectChoice(merging.THEIRS, "Behåll deras"),
+                     SelectChoice(merging.BOTH, "Behåll båda (min först)")]))
+    return ConflictsForm(formdata=formdata)
+
+
+def conflict_choices(form: Form) -> dict[int, str]:
+    """The choice made for each conflict, by its number."""
+    return {int(name.removeprefix("krock_")): f.data for name, f in form._fields.items() if f.data}
 
 
 def facts_form(page_type: str, formdata=None, values: dict | None = None,

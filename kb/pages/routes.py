@@ -155,7 +155,12 @@ def mark_read(slug: str):
     read = request.form.get("read", "1") == "1"
     structure.set_read(current_user.id, page, read)
     flash("Markerad som läst." if read else "Markeringen togs bort.", "success")
-    return redirect(url_for("pages.view", slug=page.slug) + "#introduktion")
+    if read and request.form.get("then") == "next":  # "Markera som läst och gå till nästa"
+        path = structure.orientation_path(published_only=readers_only())
+        index = next((i for i, p in enumerate(path) if p.id == page.id), None)
+        if index is not None and index + 1 < len(path):
+            return redirect(url_for("pages.view", slug=path[index + 1].slug) + "#innehall")
+    return redirect(url_for("pages.view", slug=page.slug) + "#las-klart")
 
 
 @bp.get("/struktur")

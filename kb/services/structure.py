@@ -96,16 +96,20 @@ class Due:
     page: Page
     valid_until: date
     state: str
+    owner: Page | None = None  # the owner structure, for showing its name
 
 
 def review_list(on: date | None = None, *, published_only: bool = False) -> list[Due]:
     """Routines past their valid-until date or due within 60 days, overdue first, by date."""
     on = on or today()
     out: list[Due] = []
-    for p in live_of_type(PageType.ROUTINE, published_only=published_only):
-        state = typed.review_state(p.fields or {}, on)
-        if state:
-            out.append(Due(p, typed.parse_date(p.fields["valid_until"]), state))
+    due = [(p, state) for p in live_of_type(PageType.ROUTINE, published_only=published_only)
+           if (state := typed.review_state(p.fields or {}, on))]
+    owners = pages_by_slug({str(p.fields["owner"]) for p, _ in due if p.fields.get("owner")},
+                           published_only=published_only)
+    for p, state in due:
+        out.append(Due(p, typed.parse_date(p.fields["valid_until"]), state,
+                       owners.get(str(p.fields.get("owner") or ""))))
     return sorted(out, key=lambda d: (d.state != "overdue", d.valid_until, d.page.title))
 
 

@@ -69,7 +69,7 @@ def test_an_editor_creates_a_page_then_the_missing_page_it_links_to(editor_page,
     expect(missing).to_have_text("stödsidan")
     missing.click()
     expect(page).to_have_url(re.compile(rf"/ny\?slug=stodsida-{unique}"))
-    expect(page.get_by_label("Adress (slug)")).to_have_value(f"stodsida-{unique}")
+    expect(page.get_by_label("Adress", exact=True)).to_have_value(f"stodsida-{unique}")
     page.get_by_label("Titel").fill(f"Stödsida {unique}")
     page.get_by_label("Text", exact=True).fill("Här finns stödet.")
     page.get_by_role("button", name="Spara").click()
@@ -113,8 +113,9 @@ def test_an_editor_previews_before_saving(editor_page, unique):
     expect(page.get_by_role("heading", name="Live rubrik")).to_be_visible()
 
 
-def test_two_editors_saving_the_same_page_get_the_conflict_page_and_lose_nothing(new_context, unique):
-    """The second save from the same base revision shows both texts and keeps the second person's text."""
+def test_two_editors_adding_at_the_same_place_choose_how_to_keep_both_texts(new_context, unique):
+    """The second save from the same base revision shows both additions marked in the text box; saving
+    them unchanged is refused, and choosing "Behåll båda" keeps both."""
     anna = new_context(EDITOR).new_page()
     path = create_page(anna, f"Krock {unique}", "Gemensam text.")
     bertil = new_context(EDITOR).new_page()
@@ -125,20 +126,65 @@ def test_two_editors_saving_the_same_page_get_the_conflict_page_and_lose_nothing
     anna.get_by_role("button", name="Spara").click()
     expect(anna.get_by_text("Sidan sparades")).to_be_visible()
 
-    bertils_text = "Gemensam text.\n\nBertils tillägg."
-    bertil.get_by_label("Text", exact=True).fill(bertils_text)
+    bertil.get_by_label("Text", exact=True).fill("Gemensam text.\n\nBertils tillägg.")
     bertil.get_by_role("button", name="Spara").click()
     expect(bertil.get_by_role("alert")).to_contain_text("Någon annan har sparat sidan medan du redigerade")
     expect(bertil.locator("table.diff").first).to_contain_text("Annas tillägg.")
     textarea = bertil.get_by_label("Text", exact=True)
-    expect(textarea).to_have_value(bertils_text)
+    marked = ("Gemensam text.\n\n<<<<<<< Din version (krock 1)\nBertils tillägg.\n=======\nAnnas tillägg.\n"
+              ">>>>>>> Deras version (version 2)\n")
+    expect(textarea).to_have_value(marked)
 
-    # Bertil merges both and saves again: now it goes through.
-    textarea.fill("Gemensam text.\n\nAnnas tillägg.\n\nBertils tillägg.")
+    # Saving the marked text as it is would lose nothing, but it is refused: Bertil must choose.
+    bertil.get_by_role("button", name="Spara").click()
+    expect(bertil.get_by_role("alert")).to_contain_text("Texten innehåller fortfarande krockmarkeringar")
+    expect(textarea).to_have_value(marked)
+
+    bertil.get_by_label("Behåll båda (min först)").check()
     bertil.get_by_role("button", name="Spara").click()
     expect(bertil.get_by_text(re.compile(r"Sidan sparades \(version 3\)"))).to_be_visible()
     expect(bertil.locator(".prose")).to_contain_text("Annas tillägg.")
     expect(bertil.locator(".prose")).to_contain_text("Bertils tillägg.")
+
+
+def test_two_editors_changing_different_paragraphs_are_merged_without_asking(new_context, unique):
+    """Anna changes the first paragraph and Bertil the last: Bertil's save keeps both and says so."""
+    anna = new_context(EDITOR).new_page()
+    path = create_page(anna, f"Sammanfogning {unique}", "Första stycket.\n\nMitten.\n\nSista stycket.")
+    bertil = new_context(EDITOR).new_page()
+    bertil.goto(path + "/redigera")
+    edit_page(anna, path, "Första stycket, av Anna.\n\nMitten.\n\nSista stycket.")
+
+    bertil.get_by_label("Text", exact=True).fill("Första stycket.\n\nMitten.\n\nSista stycket, av Bertil.")
+    bertil.get_by_role("button", name="Spara").click()
+    expect(bertil.get_by_text("Din ändring sammanfogades med någon annans ändring (version 2)")).to_be_visible()
+    expect(bertil.locator(".prose")).to_contain_text("Första stycket, av Anna.")
+    expect(bertil.locator(".prose")).to_contain_text("Sista stycket, av Bertil.")
+
+
+def test_enter_in_a_one_line_field_of_the_edit_form_does_not_save(editor_page, unique):
+    """Pressing Enter in Titel (or Etiketter) leaves the form open and unsaved; Enter in the text box
+    still makes a new line, and Spara saves."""
+    page = editor_page
+    path = create_page(page, f"Enterprov {unique}", "Text.")
+    page.goto(path + "/redigera")
+    page.evaluate("window.kbStillHere = true")  # gone if the form was sent (a new page loads)
+    page.get_by_label("Titel").fill(f"Enterprov {unique} ändrad")
+    page.get_by_label("Titel").press("Enter")
+    page.get_by_label("Etiketter").fill("prov")
+    page.get_by_label("Etiketter").press("Enter")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.kbStillHere === true"), "the form was sent"
+    expect(page).to_have_url(re.compile("/redigera$"))
+    text = page.get_by_label("Text", exact=True)
+    text.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Ny rad.")
+    expect(text).to_have_value("Text.\n\nNy rad.")  # the saved text ends with a newline
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_text(re.compile(r"Sidan sparades \(version 2\)"))).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Enterprov {unique} ändrad")
 
 
 def test_an_editor_reads_history_compares_and_reverts(editor_page, unique):
