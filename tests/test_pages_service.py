@@ -6,7 +6,7 @@ from factories import edit_page, make_page
 
 from kb.models import Change, Revision
 from kb.services import pages
-from kb.services.errors import ConflictError, ValidationError
+from kb.services.errors import EditConflict, ValidationError
 
 
 def test_slug_from_swedish_title_stays_when_title_changes(app):
@@ -39,15 +39,17 @@ def test_saving_unchanged_content_makes_no_revision(app):
         assert page.revision_number == 1
 
 
-def test_edit_based_on_old_revision_is_a_conflict(app):
-    """Is an edit based on an outdated revision refused instead of overwriting?"""
+def test_edit_of_the_same_line_based_on_old_revision_is_a_conflict(app):
+    """Is an edit of a line someone else changed since refused instead of overwriting (the merge with
+    both versions marked comes with the refusal)?"""
     with app.app_context():
         page = make_page("SIP", "Ett\n")
         edit_page(page, "Två\n")
         data = pages.PageData(title="SIP", type="article", source="Tre\n")
-        with pytest.raises(ConflictError) as exc:
+        with pytest.raises(EditConflict) as exc:
             pages.update_page(page, data, base_revision=1)
         assert exc.value.current == 2
+        assert "Tre\n=======\nTvå\n" in exc.value.merge.data.source
         assert page.current.source == "Två\n"
 
 

@@ -114,8 +114,9 @@ def test_edit_form_saves_a_new_revision(client, app):
     assert "Ny text" in page and "Version 2" in page
 
 
-def test_concurrent_edit_shows_conflict_and_keeps_both_texts(client, app):
-    """When someone saved in between, is the other change shown and my text kept for merging?"""
+def test_concurrent_edit_of_the_same_place_shows_conflict_and_keeps_both_texts(client, app):
+    """When someone added a line at the same place in between, is the other change shown and are both
+    lines kept in the text box, marked, for merging?"""
     with app.app_context():
         page = make_page("SIP", "Rad ett\n", type="routine")
         edit_page(page, "Rad ett\nAndras tillägg\n", author="kollega")
@@ -124,7 +125,8 @@ def test_concurrent_edit_shows_conflict_and_keeps_both_texts(client, app):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 409
     assert "Någon annan har sparat sidan" in html and "kollega" in html
-    assert "Andras tillägg" in html and "Mitt tillägg" in html
+    assert ("&lt;&lt;&lt;&lt;&lt;&lt;&lt; Din version (krock 1)\nMitt tillägg\n=======\nAndras tillägg\n"
+            "&gt;&gt;&gt;&gt;&gt;&gt;&gt; Deras version (version 2)") in html
     assert 'name="base_revision" type="hidden" value="2"' in html
     with app.app_context():
         assert pages.get("sip").current.source == "Rad ett\nAndras tillägg\n"

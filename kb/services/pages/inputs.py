@@ -19,6 +19,7 @@ from kb.extensions import db
 from kb.models import Page, Revision, SlugAlias
 from kb.services import organisations, users
 from kb.services.errors import ValidationError
+from kb.services.pages import merging
 from kb.slugs import is_valid_slug
 
 PAGE_PREFIX = "/sida/"
@@ -130,6 +131,8 @@ def clean(data: PageData, *, comment: str = "") -> PageData:
             f"Texten är för lång: högst {cfg['BODY_MAX'] // 1000} kB, "
             f"nu {len(source.encode('utf-8')) // 1000} kB."
         )
+    elif merging.has_markers(source):  # a conflict of two edits, not resolved yet
+        errors["source"] = merging.MARKERS_LEFT
     tags = [t.lower() for t in _clean_list(data.tags)]
     if len(tags) > cfg["TAGS_MAX"]:
         errors["tags"] = f"Högst {cfg['TAGS_MAX']} etiketter."
