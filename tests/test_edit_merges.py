@@ -233,6 +233,7 @@ def test_choosing_a_version_of_the_conflict_saves_it_with_the_rest_merged(client
     """Choosing "Behåll deras" (or "Behåll min version av stycket") saves that paragraph, and Bo's other
     change too?"""
     marked = textarea(client.post("/sida/sip/redigera", data=form_for(conflicting, 1)).get_data(as_text=True))
+    assert merging.conflict_numbers(marked) == [1]
     resp = client.post("/sida/sip/redigera", data=form_for(marked, 2, merge_base="1", krock_1=choice))
     assert resp.status_code == 302
     with app.app_context():
@@ -243,7 +244,8 @@ def test_choosing_a_version_of_the_conflict_saves_it_with_the_rest_merged(client
 
 def test_editing_the_markers_away_by_hand_saves_the_text(client, app, conflicting):
     """Can Bo instead write the paragraph himself, without the markers, and save?"""
-    client.post("/sida/sip/redigera", data=form_for(conflicting, 1))
+    marked = textarea(client.post("/sida/sip/redigera", data=form_for(conflicting, 1)).get_data(as_text=True))
+    assert "Stycke två, av Anna.\n>>>>>>> Deras version (version 2)\n" in marked
     own = TEXT.replace("Stycke två.", "Stycke två, av Anna och Bo.")
     assert client.post("/sida/sip/redigera", data=form_for(own, 2, merge_base="1")).status_code == 302
     with app.app_context():
@@ -260,3 +262,34 @@ def test_a_field_both_changed_is_named_on_the_conflict_page(client, app):
     assert resp.status_code == 409
     assert "Någon annan ändrade också detta i version 2, till ”SIP för barn”." in shown
     assert 'name="title" type="text" value="SIP för unga"' in shown
+
+
+def test_the_comment_is_optional_unless_kb_require_comment_is_on(tmp_path):
+    """By default, does a save without a comment go through; with KB_REQUIRE_COMMENT on, is it refused
+    with a Swedish field error (a preview is not), and does a comment let it through?"""
+    from factories import login
+
+    from kb.config import env_overrides
+
+    assert env_overrides({"KB_REQUIRE_COMMENT": "true"})["REQUIRE_COMMENT"] is True
+    for required in (False, True):
+        app = make_app(tmp_path / f"instance-{required}", REQUIRE_COMMENT=required)
+        with app.app_context():
+            make_page("SIP", TEXT)
+        client = login(app, "redaktor", "redaktör")
+        resp = client.post("/sida/sip/redigera", data=form_for(TEXT + "\nNytt.\n", 1))
+        if not required:
+            assert resp.status_code == 302
+            continue
+        shown = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and "Skriv en kort beskrivning av ändringen" in shown
+        assert "Måste fyllas i när du sparar" in client.get("/sida/sip/redigera").get_data(as_text=True)
+        preview = form_for(TEXT + "\nNytt.\n", 1, preview="Förhandsgranska")
+        del preview["save"]
+        assert client.post("/sida/sip/redigera", data=preview).status_code == 200
+        with app.app_context():
+            assert pages.get("sip").revision_number == 1
+        ok = client.post("/sida/sip/redigera", data=form_for(TEXT + "\nNytt.\n", 1, comment="La till en rad"))
+        assert ok.status_code == 302
+        with app.app_context():
+            assert pages.get("sip").current.comment == "La till en rad"

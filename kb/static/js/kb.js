@@ -90,3 +90,19 @@
   window.addEventListener("hashchange", follow);
   follow();
 })();
+
+// Browsers send a form when Enter is pressed in a one-line field, which in the page edit form saved
+// half-done edits (Enter after the Titel, Adress or Etiketter). There only Spara saves: Enter in a
+// one-line field does nothing, in the text box it still starts a new line, on a button it presses it.
+(function () {
+  "use strict";
+  var buttons = { submit: true, button: true, reset: true, image: true };
+  document.querySelectorAll("form[data-no-enter-submit]").forEach(function (form) {
+    form.addEventListener("keydown", function (event) {
+      var el = event.target;
+      if (event.key === "Enter" && !event.isComposing && el.tagName === "INPUT" && !buttons[el.type]) {
+        event.preventDefault();
+      }
+    });
+  });
+})();
