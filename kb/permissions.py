@@ -56,6 +56,12 @@ def sees_unpublished(user) -> bool:
     return can(user, Permission.EDIT)
 
 
+def own_drafts_of(user) -> str | None:
+    """Whose pages never approved a search by `user` finds besides published ones: an editor's own
+    (by username), nobody's for a reader."""
+    return user.username if sees_unpublished(user) else None
+
+
 def can_read_page(user, page) -> bool:
     """Whether `user` may see this page at all: readers only once it is published or approved.
 
@@ -68,19 +74,20 @@ def readable_pages(user, pages) -> list:
     return [p for p in pages if not p.deleted and can_read_page(user, p)]
 
 
-def can_approve(user, page, people: dict | None = None) -> bool:
+def can_approve(user, page, people: dict | None = None, waiting: dict | None = None) -> bool:
     """Whether `user` may approve (or send back) the page's draft.
 
     Nobody approves their own change. Administrators otherwise always may; a fastställare if they are
     the routine's named approver (kb.services.governance.named_approver), or no approver is named, or
     the change is the named approver's own (it needs another fastställare).
-    `people`: governance.approver_accounts(), when a list asks for many pages.
+    `people`: governance.approver_accounts() and `waiting`: governance.waiting_revisions(), when a list
+    asks for many pages.
     """
     if not _active(user) or Role(user.role).rank < Role.APPROVER.rank:
         return False
     from kb.services import governance
 
-    return governance.may_approve(user, page, people)
+    return governance.may_approve(user, page, people, waiting)
 
 
 def can_flag(user) -> bool:

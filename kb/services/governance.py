@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from kb import pii, typed
 from kb.constants import AuditAction, ChangeOp, Entity, PageType, RevisionState, Role, WatchKind
@@ -72,20 +72,42 @@ def _named_in(rev: Revision) -> str:
     return ""
 
 
-def _waiting(page: Page) -> list[Revision]:
-    """The revisions written since the one readers see (all of them for a page never approved)."""
+# Waiting revisions by page id, loaded for a whole list at once (waiting_revisions).
+Waiting = dict[int, list[Revision]]
+
+
+def _waiting(page: Page, waiting: Waiting | None = None) -> list[Revision]:
+    """The revisions written since the one readers see (all of them for a page never approved), newest first."""
+    if waiting is not None and page.id in waiting:
+        return waiting[page.id]
     query = select(Revision).where(Revision.page_id == page.id)
     if page.published is not None:
         query = query.where(Revision.number > page.published.number)
     return list(db.session.scalars(query.order_by(Revision.number.desc())))
 
 
-def pending_authors(page: Page) -> set[str]:
+def waiting_revisions(page_ids: list[int]) -> Waiting:
+    """The waiting revisions of many pages in one query, for lists that check each of them."""
+    if not page_ids:
+        return {}
+    shown = aliased(Revision)
+    query = (select(Revision).join(Page, Page.id == Revision.page_id)
+             .outerjoin(shown, shown.id == Page.published_revision_id)
+             .where(Revision.page_id.in_(page_ids), Revision.number > func.coalesce(shown.number, 0))
+             .order_by(Revision.page_id, Revision.number.desc()))
+    found: dict[int, list[Revision]] = {page_id: [] for page_id in page_ids}
+    for rev in db.session.scalars(query):
+        found[rev.page_id].append(rev)
+    return found
+
+
+def pending_authors(page: Page, waiting: Waiting | None = None) -> set[str]:
     """Who wrote the changes waiting for approval (user names, lower case): none of them may approve."""
-    return {(rev.author or "").strip().lower() for rev in _waiting(page)} - {""}
+    return {(rev.author or "").strip().lower() for rev in _waiting(page, waiting)} - {""}
 
 
-def named_approver(page: Page, people: dict[str, User] | None = None) -> User | None:
+def named_approver(page: Page, people: dict[str, User] | None = None,
+                   waiting: Waiting | None = None) -> User | None:
     """The page's named approver if that is an active fastställare or administrator, else None.
 
     The last approved version's `approver` field counts (a draft may not pick its own approver). A page
@@ -96,7 +118,7 @@ def named_approver(page: Page, people: dict[str, User] | None = None) -> User | 
     if page.published is not None:
         name = _named_in(page.published)
     else:
-        name = next((n for rev in _waiting(page)
+        name = next((n for rev in _waiting(page, waiting)
                      if (n := _named_in(rev)) and n != (rev.author or "").strip().lower()), "")
     if not name:
         return None
@@ -106,16 +128,17 @@ def named_approver(page: Page, people: dict[str, User] | None = None) -> User | 
     return None
 
 
-def may_approve(user, page: Page, people: dict[str, User] | None = None) -> bool:
+def may_approve(user, page: Page, people: dict[str, User] | None = None,
+                waiting: Waiting | None = None) -> bool:
     """Whether an active fastställare or administrator `user` may approve the page's draft: never their
     own change; administrators always otherwise; else the named approver, any fastställare when none
     is named, and another fastställare when the change is the named approver's own."""
-    authors = pending_authors(page)
+    authors = pending_authors(page, waiting)
     if user.username.lower() in authors:
         return False
     if Role(user.role) is Role.ADMIN:
         return True
-    named = named_approver(page, people)
+    named = named_approver(page, people, waiting)
     return named is None or named.id == user.id or named.username.lower() in authors
 
 
@@ -205,7 +228,8 @@ def returned_drafts(user=None) -> list[tuple[Page, Revision]]:
     if user is None:
         return rows
     name = user.username.lower()
-    return [(page, draft) for page, draft in rows if name in pending_authors(page)]
+    waiting = waiting_revisions([page.id for page, _ in rows])
+    return [(page, draft) for page, draft in rows if name in pending_authors(page, waiting)]
 
 
 def withdraw(page: Page, *, actor: str, commit: bool = True) -> Revision:
@@ -226,7 +250,9 @@ def withdraw(page: Page, *, actor: str, commit: bool = True) -> Revision:
 def drafts_awaiting(user) -> list[Page]:
     """Live pages with a draft waiting for approval that `user` may approve, oldest draft first."""
     people = approver_accounts()
-    return [page for page, _draft in _pages_with_drafts() if can_approve(user, page, people)]
+    drafts = _pages_with_drafts()
+    waiting = waiting_revisions([page.id for page, _ in drafts])
+    return [page for page, _draft in drafts if can_approve(user, page, people, waiting)]
 
 
 # --- validity and reviews ----------------------------------------------------------------------
