@@ -247,7 +247,7 @@ def test_activity_reminders_reach_the_responsible_structure_and_named_users(ctx)
                            follow_up=on.strftime("%Y-%m"), deadline=(on + timedelta(days=90)).isoformat())
     assert reminders.create_reminders(on) == 3
     assert reminders.create_reminders(on) == 0
-    deadline = f"Deadline för aktiviteten ”Nätverk för SIP-samordnare” i ”Aktivitetsplan 2026” är {on.isoformat()}. " \
+    deadline = f"Slutdatum för aktiviteten ”Nätverk för SIP-samordnare” i ”Aktivitetsplan 2026” är {on.isoformat()}. " \
                "Status: Pågår."
     assert texts_of("anna") == [deadline]
     assert texts_of("cecilia") == [deadline]

@@ -38,11 +38,11 @@ def test_import_into_a_plan_then_export_it(app, runner, tmp_path):
 def test_row_errors_are_printed_and_nothing_is_imported(app, runner, tmp_path):
     """Does a bad file print each error as "rad N, kolumn X: …", import nothing and exit 1?"""
     source = tmp_path / "plan.csv"
-    bad = row(Mal="Mål", Vad="Något", Status="Pågår", Deadline="snart")
+    bad = row(Mal="Mål", Vad="Något", Status="Pågår", Slutdatum="snart")
     source.write_bytes(csv_bytes([HEADER, GOOD, bad]))
     result = runner.invoke(args=["plans", "import", str(source), "--plan", "aktivitetsplan-2024"])
     assert result.exit_code == 1
-    assert "FEL: rad 3, kolumn Deadline: ”snart” är inget datum." in result.output
+    assert "FEL: rad 3, kolumn Slutdatum: ”snart” är inget datum." in result.output
     assert "Inget importerades från plan.csv." in result.output
     with app.app_context():
         assert plans.plan_activities(plans.get_plan("aktivitetsplan-2024")) == []

@@ -28,12 +28,13 @@ activities:
       två gånger per termin
     Ansvarig: NOSAM Lerum; BUP
     Start: nov 2024
-    Deadline: 2025-06-30
+    Slutdatum: 2025-06-30
     Status: gul
     Målgrupper: [Barn och unga, Äldre]
     Sidor: sip, avvikelser-i-samverkan
   - Mål: Öka tilliten
     Vad: Utbildning i MHFA
+    # Deadline: the column's name in exports before it was named Slutdatum
     Deadline: 2025
     Status: Inte påbörjad
 """
@@ -94,8 +95,8 @@ def test_bad_activities_are_named_by_position_and_nothing_of_the_file_is_importe
     assert errors["plans/trasig.yaml"] == (
         "aktivitet 1, kolumn Status: Okänd status ”blå”. Välj Inte påbörjad, Pågår eller Klart.; "
         "aktivitet 2, kolumn Budget: okänd kolumn (tillåtna: Mål, Delmål, Vad, Hur, Beslut, Ansvarig, Start, "
-        "Deadline, Uppföljning, Status, Målgrupper, Sidor); "
-        "aktivitet 2, kolumn Deadline: ”snart” är inget datum. Skriv ett år (2024), en månad (nov 2024 eller "
+        "Slutdatum, Uppföljning, Status, Målgrupper, Sidor); "
+        "aktivitet 2, kolumn Slutdatum: ”snart” är inget datum. Skriv ett år (2024), en månad (nov 2024 eller "
         "2024-11) eller en dag (2024-12-31).")
     assert errors["plans/ingen-yaml.yaml"].startswith("ogiltig YAML på rad")
     assert errors["plans/fel-nyckel.yaml"].startswith("okända nycklar ägare (tillåtna: title, slug")
@@ -200,7 +201,7 @@ def test_csv_rows_and_yaml_rows_mean_the_same(ctx, tmp_path):
     via_csv = plans.create_plan(plans.PlanData(title="A", structure="nosam-lerum", period="2024"))
     plan_io.import_activities(via_csv, "a.csv", csv_bytes([list(plan_io.COLUMNS), row(
         Mal="Öka tilliten", Vad="Nätverk för SIP-samordnare\ntvå gånger per termin",
-        Ansvarig="NOSAM Lerum; BUP", Start="nov 2024", Deadline="2025-06-30", Status="gul",
+        Ansvarig="NOSAM Lerum; BUP", Start="nov 2024", Slutdatum="2025-06-30", Status="gul",
         Malgrupper="Barn och unga, Äldre", Sidor="sip, avvikelser-i-samverkan")]), author="import")
     write_plan(tmp_path / "in", "b.yaml", PLAN_FILE.replace("NOSAM Lerum 2024", "B"))
     plan_folder.import_plans(tmp_path / "in", author="import")

@@ -100,7 +100,7 @@ def test_activity_validation_names_each_field(ctx):
     assert errors["goal"] == "Ange vilket mål aktiviteten hör till (Mål)."
     assert errors["what"] == "Beskriv vad som ska göras (Vad)."
     assert "Okänd status ”blå”" in errors["status"]
-    assert errors["deadline"] == "Deadline kan inte ligga före start."
+    assert errors["deadline"] == "Slutdatum kan inte ligga före start."
     assert "Okänd målgrupp ”Vuxna”" in errors["target_groups"]
     assert errors["pages"] == "Sidan ”finns-inte” finns inte."
     assert "ingen struktursida" in errors["responsible"]

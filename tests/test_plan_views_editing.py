@@ -265,7 +265,7 @@ def test_editor_adds_an_activity_with_every_field(client, app, data):
     shown = client.get(resp.headers["Location"])
     body = text(shown)
     assert "Aktiviteten ”Gemensam utbildning om SIP” lades till i planen." in body
-    assert "Ansvarig NOSAM Lerum , Processledare" in body and f"Deadline nov {NEXT_YEAR} Uppföljning" in body
+    assert "Ansvarig NOSAM Lerum , Processledare" in body and f"Slutdatum nov {NEXT_YEAR} Uppföljning" in body
     assert "Målgrupper Barn och unga, Äldre" in body
     with app.app_context():
         item = db.session.get(Activity, int(resp.headers["Location"].rsplit("/", 1)[1]))
@@ -301,7 +301,7 @@ def test_editor_edits_an_activity_and_the_history_shows_old_and_new(client, app,
     assert resp.status_code == 302
     body = text(client.get(path))
     assert "Aktiviteten sparades (version 2)." in body
-    assert "Nytt datum" in body and "Deadline: före: " in body and "→ efter: 2026-06-30" in body
+    assert "Nytt datum" in body and "Slutdatum: före: " in body and "→ efter: 2026-06-30" in body
 
 
 def test_stale_activity_edit_shows_the_conflict_and_keeps_the_users_values(client, app, data):

@@ -11,7 +11,7 @@ from kb.extensions import db
 from kb.models import ActionPlan, Activity, PlanRevision
 from kb.services import plans
 
-HEADER = "Mål;Delmål;Vad;Hur;Beslut;Ansvarig;Start;Deadline;Uppföljning;Status;Målgrupper;Sidor;Id"
+HEADER = "Mål;Delmål;Vad;Hur;Beslut;Ansvarig;Start;Slutdatum;Uppföljning;Status;Målgrupper;Sidor;Id"
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_a_file_with_errors_imports_nothing_and_lists_them(client, app, data):
     table = html[html.index('<table class="history import-errors">'):html.index("</table>")]
     assert "<th scope=\"col\">Rad</th><th scope=\"col\">Kolumn</th><th scope=\"col\">Fel</th>" in table
     cells = text_of(table)
-    assert "3 Deadline ”snart” är inget datum." in cells and "3 Status Okänd status ”lila”." in cells
+    assert "3 Slutdatum ”snart” är inget datum." in cells and "3 Status Okänd status ”lila”." in cells
     assert counts(app) == before
 
 

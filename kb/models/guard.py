@@ -91,7 +91,7 @@ COLUMN_LABELS: dict[str, str] = {
     "comment": "kommentar",
     "created_by": "rapporterad av",
     "data": "innehåll",
-    "deadline": "deadline",
+    "deadline": "slutdatum",
     "decision": "beslut",
     "description": "beskrivning",
     "display_name": "namn som visas",

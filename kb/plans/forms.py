@@ -150,7 +150,7 @@ class ActivityForm(FlaskForm):
         "Ansvarig (fritext)", validators=[Optional()],
         description="T.ex. en funktion eller organisation, om ingen struktur passar.")
     start = StringField("Start", validators=[Optional()], description=DATE_HINT)
-    deadline = StringField("Deadline", validators=[Optional()], description=DATE_HINT)
+    deadline = StringField("Slutdatum", validators=[Optional()], description=DATE_HINT)
     follow_up = TextAreaField(
         "Uppföljning", validators=[Optional()],
         description="Mätetal eller utfallsmått, t.ex. ”20 % fler SIP registrerade i SAMSA”.")

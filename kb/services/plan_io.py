@@ -47,7 +47,7 @@ IMPORT_COMMENT = "Importerad från fil"
 # The activity field each column fills; both responsible fields come from "Ansvarig".
 FIELD_COLUMNS: dict[str, str] = {
     "goal": "Mål", "subgoal": "Delmål", "what": "Vad", "how": "Hur", "decision": "Beslut",
-    "responsible": "Ansvarig", "responsible_text": "Ansvarig", "start": "Start", "deadline": "Deadline",
+    "responsible": "Ansvarig", "responsible_text": "Ansvarig", "start": "Start", "deadline": "Slutdatum",
     "follow_up": "Uppföljning", "status": "Status", "target_groups": "Målgrupper", "pages": "Sidor",
 }
 STATUS_REQUIRED = "Ange status: Inte påbörjad, Pågår eller Klart (eller röd, gul, grön)."
@@ -176,7 +176,7 @@ def row_to_activity(row: Mapping[str, object], *, names: Names | None = None) ->
         goal=cell_text(row.get("Mål")), subgoal=cell_text(row.get("Delmål")),
         what=cell_text(row.get("Vad")), how=cell_text(row.get("Hur")),
         decision=cell_text(row.get("Beslut")), responsible=responsible, responsible_text=responsible_text,
-        start=row.get("Start"), deadline=row.get("Deadline"),
+        start=row.get("Start"), deadline=row.get("Slutdatum"),
         follow_up=cell_text(row.get("Uppföljning")), status=cell_text(row.get("Status")),
         target_groups=_cell_list(row.get("Målgrupper")), pages=names.page_slugs(_cell_list(row.get("Sidor"))),
     )
@@ -340,7 +340,7 @@ def activity_row(activity: Activity, names: Names, *, published_only: bool = Fal
     return {
         "Mål": activity.goal, "Delmål": activity.subgoal, "Vad": activity.what, "Hur": activity.how,
         "Beslut": activity.decision, "Ansvarig": "; ".join(responsible), "Start": activity.start,
-        "Deadline": activity.deadline, "Uppföljning": activity.follow_up,
+        "Slutdatum": activity.deadline, "Uppföljning": activity.follow_up,
         "Status": activity.activity_status.label, "Målgrupper": list(activity.target_groups or []),
         "Sidor": [p.slug for p in activity.pages if p.is_published or not published_only],
         ID_COLUMN: activity.id,

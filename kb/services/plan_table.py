@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # openpyxl (18 MB once imported) is imported where a workbook is read or written, not at start:
 # every server worker process imports this module, few ever handle an Excel file.
 
-COLUMNS: tuple[str, ...] = ("Mål", "Delmål", "Vad", "Hur", "Beslut", "Ansvarig", "Start", "Deadline",
+COLUMNS: tuple[str, ...] = ("Mål", "Delmål", "Vad", "Hur", "Beslut", "Ansvarig", "Start", "Slutdatum",
                             "Uppföljning", "Status", "Målgrupper", "Sidor")
 ID_COLUMN = "Id"
 REQUIRED: tuple[str, ...] = ("Mål", "Vad", "Status")
@@ -43,11 +43,12 @@ XLSX_UNPACKED_MAX = 50 * 1024 * 1024
 # A plan workbook has a dozen entries; more than this is refused before zipfile reads the directory.
 XLSX_ENTRIES_MAX = 1000
 
-# Headings used in the paper plans, folded (see `_fold`), and the column they mean.
+# Headings used in the paper plans, and "Deadline" of files kb exported before the column was named
+# Slutdatum, folded (see `_fold`), and the column they mean.
 ALIASES: dict[str, str] = {
     "fokusomrade": "Mål", "aktivitet": "Vad", "aktivitet/vad": "Vad", "tillvagagangssatt": "Hur",
     "tillvagagangssatt/hur": "Hur", "vem": "Ansvarig", "vem/ansvarig": "Ansvarig", "ansvar": "Ansvarig",
-    "startdatum": "Start", "deadline/slutdatum": "Deadline", "slutdatum": "Deadline",
+    "startdatum": "Start", "deadline": "Slutdatum", "deadline/slutdatum": "Slutdatum",
     "uppfoljning, matetal, utfallsmatt": "Uppföljning", "uppfoljning/utfall": "Uppföljning",
     "malgrupp": "Målgrupper", "sida": "Sidor",
 }
@@ -58,7 +59,7 @@ NOT_XLSX = "Filen är ingen giltig Excel-fil (.xlsx). Spara om den i Excel och f
 # a leading apostrophe, which the import removes again.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 WIDTHS: dict[str, int] = {"Mål": 28, "Delmål": 24, "Vad": 48, "Hur": 40, "Beslut": 24, "Ansvarig": 24,
-                          "Start": 11, "Deadline": 11, "Uppföljning": 40, "Status": 14, "Målgrupper": 24,
+                          "Start": 11, "Slutdatum": 11, "Uppföljning": 40, "Status": 14, "Målgrupper": 24,
                           "Sidor": 28, ID_COLUMN: 8}
 
 
@@ -71,7 +72,7 @@ class RowError:
     message: str
 
     def describe(self, unit: str = "rad") -> str:
-        """"rad 3, kolumn Deadline: …" (`unit` names the row, e.g. "aktivitet" in a YAML file)."""
+        """"rad 3, kolumn Slutdatum: …" (`unit` names the row, e.g. "aktivitet" in a YAML file)."""
         if not self.row:
             return f"{self.column}: {self.message}" if self.column else self.message
         column = f", kolumn {self.column}" if self.column else ""

@@ -177,7 +177,7 @@ def activity_reminders(today: date) -> int:
     due = db.session.scalars(_live_activities().where(
         Activity.due_on.between(oldest, today), Activity.status != ActivityStatus.DONE.value))
     for activity in due:
-        text = (f"Deadline för aktiviteten ”{activity.title}” i ”{activity.plan.title}” är "
+        text = (f"Slutdatum för aktiviteten ”{activity.title}” i ”{activity.plan.title}” är "
                 f"{fuzzydate.label(activity.deadline)}. Status: {activity.activity_status.label}.")
         for user in activity_people(activity).values():
             created += remind(user, ReminderKind.ACTIVITY_DUE, Entity.ACTIVITY, activity.id, activity.due_on,

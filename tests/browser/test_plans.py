@@ -29,7 +29,7 @@ def add_activity(page, plan_path: str, goal: str, what: str, status: str, deadli
     page.goto(plan_path + "/ny-aktivitet")
     page.get_by_label("Mål", exact=True).fill(goal)
     page.get_by_label("Vad", exact=True).fill(what)
-    page.get_by_label("Deadline").fill(deadline)
+    page.get_by_label("Slutdatum").fill(deadline)
     page.get_by_label("Status", exact=True).select_option(label=status)
     page.get_by_label("Äldre").check()
     page.get_by_label("Sidor").fill("sip")
@@ -108,9 +108,9 @@ def test_the_plan_reads_as_cards_on_a_phone(new_context, plan):
     page.goto(plan["path"])
     widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths
-    cell = page.locator("tr.is-overdue td[data-label='Deadline']")
+    cell = page.locator("tr.is-overdue td[data-label='Slutdatum']")
     label = cell.evaluate("el => getComputedStyle(el, '::before').content")
-    assert label == '"Deadline"'
+    assert label == '"Slutdatum"'
     box = page.locator("tr.is-overdue").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
 

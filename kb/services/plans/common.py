@@ -15,7 +15,7 @@ PERIOD_SPAN_MAX = 10
 ACTIVITY_LABELS: dict[str, str] = {
     "goal": "Mål", "subgoal": "Delmål", "what": "Vad", "how": "Hur", "decision": "Beslut",
     "responsible": "Ansvarig struktur", "responsible_text": "Ansvarig (fritext)", "start": "Start",
-    "deadline": "Deadline", "follow_up": "Uppföljning", "status": "Status", "target_groups": "Målgrupper",
+    "deadline": "Slutdatum", "follow_up": "Uppföljning", "status": "Status", "target_groups": "Målgrupper",
     "pages": "Sidor",
 }
 PLAN_LABELS: dict[str, str] = {

@@ -192,7 +192,7 @@ def clean_activity(data: ActivityData) -> CleanActivity:
             errors[key] = str(exc)
             setattr(out, key, "")
     if out.start and out.deadline and fuzzydate.last_day(out.deadline) < fuzzydate.first_day(out.start):
-        errors.setdefault("deadline", "Deadline kan inte ligga före start.")
+        errors.setdefault("deadline", "Slutdatum kan inte ligga före start.")
     out.target_groups = _target_groups(split_list(data.target_groups), errors)
     responsible: Page | None = None
     if out.responsible:
