@@ -115,6 +115,52 @@ def test_the_plan_reads_as_cards_on_a_phone(new_context, plan):
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360, box
 
 
+# Words in the plan's cells that are split inside a word because their cell is narrower than the word
+# ("länsgemensam|ma"): a word may wrap only where hyphenation (hyphens: auto, lang="sv") breaks it at a
+# syllable, and only if it would fit on a line of its own. Each word is measured unbroken in its font.
+SPLIT_WORDS_JS = r"""() => {
+  const out = [], ctx = document.createElement('canvas').getContext('2d');
+  for (const cell of document.querySelectorAll('table.activities th, table.activities td')) {
+    const style = getComputedStyle(cell);
+    const room = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (!cell.getClientRects().length || room < 20) continue;  // hidden, or the visually hidden header
+    if (style.wordBreak === 'break-all' || style.overflowWrap === 'anywhere' || style.hyphens !== 'auto')
+      out.push(`${cell.dataset.label || cell.textContent}: word-break ${style.wordBreak}, ` +
+               `overflow-wrap ${style.overflowWrap}, hyphens ${style.hyphens}`);
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode());) {
+      ctx.font = getComputedStyle(node.parentElement).font;
+      for (const m of node.data.matchAll(/[\p{L}\p{N}]+/gu)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width).map(r => Math.round(r.top))).size;
+        const width = ctx.measureText(m[0]).width;
+        if (width > room + 0.5 || (lines > 1 && style.hyphens !== 'auto'))
+          out.push(`${m[0]} (${Math.round(width)} px in ${Math.round(room)} px, ${lines} lines)`);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+PLANS_WITH_LONG_WORDS = ["/planer/nosam-aktivitetsplan-2024-2026", "/planer/nosam-gbg-sydvast-handlingsplan-2024",
+                         "/planer/nosam-gbg-sydvast-handlingsplan-2024/utskrift"]
+
+
+@pytest.mark.parametrize("path", PLANS_WITH_LONG_WORDS)
+def test_no_word_in_a_plan_is_split_at_desktop_width(page, path):
+    """At 1280 px, is every word in the plan's cells ("länsgemensamma", "Samordningsgruppen", the column
+    names) whole on its line, the activities shown as cards since ten columns do not fit?"""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(path)
+    assert page.locator("table.activities td").count() > 20
+    split = page.evaluate(SPLIT_WORDS_JS)
+    assert not split, f"{path}: split words: {split[:10]}"
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+
 @pytest.mark.parametrize("which", ["översikt", "plan", "aktivitet", "utskrift"])
 def test_plan_pages_have_no_serious_violations(new_context, axe_js, plan, which):
     """Do the overview, a plan, an activity and the print version pass axe for a reader?"""
