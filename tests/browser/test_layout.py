@@ -88,6 +88,22 @@ def test_text_has_a_comfortable_line_length_and_system_fonts(page):
     assert "system-ui" in page.locator(".prose").first.evaluate("el => getComputedStyle(el).fontFamily")
 
 
+@pytest.mark.parametrize("path", ["/sida/sip", "/sida/samordningsgruppen"])
+def test_on_a_wide_screen_the_text_and_the_fact_box_fill_the_page(page, path):
+    """At 1280 px, does the fact box stand beside the text so that together they span at least 80 % of
+    the page's width, instead of both keeping to the text's measure and leaving a third empty?"""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(path)
+    box = page.evaluate("""() => {
+        const rect = s => document.querySelector(s).getBoundingClientRect();
+        const main = document.querySelector('main'), style = getComputedStyle(main);
+        const [text, facts] = [rect('.page-body > .prose'), rect('.fact-box')];
+        return {container: main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
+                left: Math.min(text.left, facts.left), right: Math.max(text.right, facts.right),
+                beside: facts.left >= text.right && facts.top < text.bottom};}""")
+    assert box["beside"], box
+    assert box["right"] - box["left"] >= 0.8 * box["container"], box
+
 def test_print_shows_the_page_without_header_and_menu(page):
     """Printing a page leaves out the header, search, menu and page tools but keeps the text."""
     page.goto("/sida/sip")
