@@ -50,6 +50,14 @@ def edit_form(client, page_slug: str, **changes) -> dict:
     return data
 
 
+def decide(app, action: str, **data):
+    """A fastställare approves ("faststall") or sends back ("skicka-tillbaka") sip's newest draft."""
+    approver = login(app, "godkannare", "fastställare")
+    with app.app_context():
+        number = pages.get("sip").revision_number
+    return approver.post(f"/sida/sip/{action}", data={"revision": str(number), **data})
+
+
 def search_titles(app, word: str) -> list[str]:
     """What a reader's search finds for `word`."""
     with app.app_context():
@@ -73,11 +81,7 @@ def test_a_new_version_of_an_approved_routines_attachment_waits_for_approval(app
     assert "Version 2 väntar på fastställelse" in html and f"<ins>{NEW_WORD}" in html
     assert client.get("/sida/sip/bilagor/Rutin.pdf").data == NEW_PDF  # editors check the new file
 
-    approver = login(app, "godkannare", "fastställare")
-    with app.app_context():
-        number = pages.get("sip").revision_number
-    assert approver.post("/sida/sip/faststall", data={"revision": str(number), "comment": "Ny utgåva"}
-                         ).status_code == 302
+    assert decide(app, "faststall", comment="Ny utgåva").status_code == 302
     assert anon.get("/sida/sip/bilagor/Rutin.pdf").data == NEW_PDF
     assert search_titles(app, NEW_WORD) == ["Rutin.pdf"] and search_titles(app, OLD_WORD) == []
 
@@ -96,11 +100,7 @@ def test_a_new_attachment_and_a_deletion_wait_and_sending_back_discards_them(app
     draft_box = client.get("/sida/sip").get_data(as_text=True)
     assert "Ny bilaga som väntar på fastställelse" in draft_box and "Borttagningen väntar" in draft_box
 
-    approver = login(app, "godkannare", "fastställare")
-    with app.app_context():
-        number = pages.get("sip").revision_number
-    assert approver.post("/sida/sip/skicka-tillbaka", data={"revision": str(number), "reason": "Fel fil."}
-                         ).status_code == 302
+    assert decide(app, "skicka-tillbaka", reason="Fel fil.").status_code == 302
     assert anon.get("/sida/sip/bilagor/Ny.pdf").status_code == 404
     assert anon.get("/sida/sip/bilagor/Rutin.pdf").data == OLD_PDF
     with app.app_context():
@@ -154,11 +154,7 @@ def test_a_new_address_of_an_approved_routine_waits_for_approval(app, sip, clien
     html = client.get("/sida/sip").get_data(as_text=True)
     assert "Adress" in html and "sip-rutin" in html  # listed among the draft's changed details
     assert 'value="sip-rutin"' in client.get("/sida/sip/redigera").get_data(as_text=True)
-    approver = login(app, "godkannare", "fastställare")
-    with app.app_context():
-        number = pages.get("sip").revision_number
-    assert approver.post("/sida/sip/faststall", data={"revision": str(number), "comment": "Ny adress"}
-                         ).status_code == 302
+    assert decide(app, "faststall", comment="Ny adress").status_code == 302
     assert anon.get("/sida/sip-rutin").status_code == 200
     moved = anon.get("/sida/sip")
     assert moved.status_code == 301 and moved.headers["Location"].endswith("/sida/sip-rutin")
