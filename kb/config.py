@@ -21,6 +21,8 @@ DEFAULTS: dict[str, object] = {
     "PAGE_LIST_PER_PAGE": 200,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,
+    # Flask-WTF's own translations need Flask-Babel; the forms take WTForms' Swedish messages (kb.forms).
+    "WTF_I18N_ENABLED": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     # Requests larger than this get a 413 page; raised to fit ATTACHMENT_MAX (see fit_upload_limit).

@@ -1,16 +1,16 @@
 """Administration forms."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
 from kb.constants import AuditAction, Role
+from kb.forms import KbForm
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
 
 
-class CreateUserForm(FlaskForm):
+class CreateUserForm(KbForm):
     """A new account."""
 
     username = StringField("Användarnamn", validators=[InputRequired("Ange ett användarnamn.")])
@@ -23,20 +23,20 @@ class CreateUserForm(FlaskForm):
     submit = SubmitField("Skapa användare")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(KbForm):
     """Change one user's role."""
 
     role = SelectField("Roll", choices=ROLE_CHOICES)
     submit = SubmitField("Byt roll")
 
 
-class ToggleForm(FlaskForm):
+class ToggleForm(KbForm):
     """Disable or enable an account."""
 
     submit = SubmitField("Ändra")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(KbForm):
     """Filters for the audit log (GET, no CSRF)."""
 
     class Meta:
@@ -52,7 +52,7 @@ class AuditFilterForm(FlaskForm):
     submit = SubmitField("Filtrera")
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(KbForm):
     """Add an organisation to the list routines apply to, or rename one."""
 
     name = StringField("Namn", validators=[InputRequired("Ange organisationens namn.")],
@@ -60,7 +60,7 @@ class OrganisationForm(FlaskForm):
     submit = SubmitField("Spara")
 
 
-class RetireForm(FlaskForm):
+class RetireForm(KbForm):
     """Retire an organisation, or bring it back."""
 
     submit = SubmitField("Ändra")

@@ -1,15 +1,15 @@
 """Forms for attachments, one class per use case."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, SubmitField
 from wtforms.validators import Optional
 
+from kb.forms import KbForm
 from kb.services.attachments import ALLOWED_SUMMARY
 
 
-class UploadForm(FlaskForm):
+class UploadForm(KbForm):
     """Upload a file to a page (a new attachment, or a new version of one with the same name)."""
 
     file = FileField("Fil", validators=[FileRequired("Välj en fil att ladda upp.")],
@@ -19,5 +19,5 @@ class UploadForm(FlaskForm):
     upload = SubmitField("Ladda upp")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(KbForm):
     """Delete or restore an attachment (only the CSRF token)."""

@@ -1,12 +1,13 @@
 """Login form."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
+from kb.forms import KbForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(KbForm):
     """Username and password."""
 
     username = StringField("Användarnamn", validators=[InputRequired("Ange ditt användarnamn."), Length(max=80)],
@@ -16,7 +17,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Logga in")
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(KbForm):
     """Logout is a POST with a CSRF token."""
 
     submit = SubmitField("Logga ut")

@@ -1,10 +1,10 @@
 """Forms for the glossary, one class per use case."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SearchField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
+from kb.forms import KbForm
 from kb.models import GlossaryTerm
 from kb.services.errors import ValidationError
 from kb.services.glossary import TermData
@@ -18,7 +18,7 @@ def parse_revision(value: str | None) -> int | None:
         return None
 
 
-class FilterForm(FlaskForm):
+class FilterForm(KbForm):
     """Narrow the list down by term or expansion (a GET form: no CSRF, works without JavaScript)."""
 
     class Meta:
@@ -28,7 +28,7 @@ class FilterForm(FlaskForm):
                     description="T.ex. SIP eller ”plan”.")
 
 
-class TermForm(FlaskForm):
+class TermForm(KbForm):
     """Create or edit a glossary entry; length and personnummer checks live in the service."""
 
     term = StringField(
@@ -60,7 +60,7 @@ class TermForm(FlaskForm):
             field.errors = [*field.errors, message]
 
 
-class DeleteTermForm(FlaskForm):
+class DeleteTermForm(KbForm):
     """Delete an entry (it keeps its history), based on the revision the editor saw."""
 
     reason = StringField("Varför tas posten bort? (valfritt)", validators=[Optional()])

@@ -1,14 +1,14 @@
 """Forms for the approval workflow, reviews and error reports, one class per use case."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
+from kb.forms import KbForm
 from kb.services.governance import APPROVAL_COMMENT_MAX, FLAG_NOTE_MAX, RESOLUTION_MAX, RETURN_REASON_MAX
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(KbForm):
     """Approve a draft with a summary of the changes (length and content are checked by the service)."""
 
     revision = HiddenField()
@@ -18,7 +18,7 @@ class ApproveForm(FlaskForm):
     submit = SubmitField("Fastställ")
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(KbForm):
     """Send a draft back to the editors with a reason."""
 
     revision = HiddenField()
@@ -27,7 +27,7 @@ class ReturnForm(FlaskForm):
     submit = SubmitField("Skicka tillbaka")
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(KbForm):
     """Mark a routine as reviewed without changes."""
 
     comment = TextAreaField("Kommentar (valfri)", validators=[Optional()],
@@ -36,7 +36,7 @@ class ReviewForm(FlaskForm):
     submit = SubmitField("Granskad utan ändring")
 
 
-class FlagForm(FlaskForm):
+class FlagForm(KbForm):
     """A reader's report that a page is outdated or wrong."""
 
     note = TextAreaField("Vad är fel eller inaktuellt?",
@@ -46,7 +46,7 @@ class FlagForm(FlaskForm):
     submit = SubmitField("Rapportera fel")
 
 
-class ResolveFlagForm(FlaskForm):
+class ResolveFlagForm(KbForm):
     """Close an error report with what was done."""
 
     comment = TextAreaField("Vad gjordes?", render_kw={"maxlength": RESOLUTION_MAX, "rows": 2})

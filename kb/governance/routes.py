@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
+from kb.forms import KbForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.routes import load_page
 from kb.permissions import Permission, actor_name, can_approve, can_flag, require
@@ -15,20 +15,20 @@ from kb.services.errors import ConflictError, ValidationError
 bp = Blueprint("governance", __name__)
 
 
-def _form_errors(form: FlaskForm, exc: ValidationError, default: str) -> None:
+def _form_errors(form: KbForm, exc: ValidationError, default: str) -> None:
     """Put a service's messages on the form's fields (unknown names on `default`)."""
     for name, message in exc.errors.items():
         field = getattr(form, name, None) or getattr(form, default)
         field.errors = [*field.errors, message]
 
 
-def _retry(page, form: FlaskForm, heading: str, action: str, field: str, status: int = 422):
+def _retry(page, form: KbForm, heading: str, action: str, field: str, status: int = 422):
     """The form again, alone on a page, with its errors and the text kept."""
     return render_template("governance/form.html", page=page, form=form, heading=heading, action=action,
                            field_name=field), status
 
 
-def _decide(slug: str, form: FlaskForm, field: str, heading: str, endpoint: str, decide, done: str):
+def _decide(slug: str, form: KbForm, field: str, heading: str, endpoint: str, decide, done: str):
     """Approve or send back a page's draft: the shared steps of both decisions.
 
     `decide(page, text, revision)` calls the service with the form's text; `done` is the flash on
@@ -79,7 +79,7 @@ def send_back(slug: str):
 def withdraw(slug: str):
     """Withdraw a draft that was sent back: the page returns to its approved version."""
     page = load_page(slug)
-    if not FlaskForm().validate_on_submit():
+    if not KbForm().validate_on_submit():
         abort(400)
     try:
         governance.withdraw(page, actor=actor_name())

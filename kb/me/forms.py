@@ -1,35 +1,35 @@
 """Forms for Min sida, watches and e-mail, one class per use case."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms import ValidationError as FormError
 
 from kb.constants import PageType
+from kb.forms import KbForm
 from kb.services import users
 from kb.services.errors import ValidationError
 
 
-class ActionForm(FlaskForm):
+class ActionForm(KbForm):
     """A button that changes something (watch, stop watching, mark read): only the CSRF token."""
 
     submit = SubmitField("OK")
 
 
-class EndSessionsForm(FlaskForm):
+class EndSessionsForm(KbForm):
     """"Logga ut överallt": end the user's sessions on every device (the CSRF token and a button)."""
 
     submit = SubmitField("Logga ut överallt")
 
 
-class PageTypeWatchForm(FlaskForm):
+class PageTypeWatchForm(KbForm):
     """Start watching every page of a type."""
 
     page_type = SelectField("Sidtyp", choices=[SelectChoice(t.value, t.plural) for t in PageType])
     submit = SubmitField("Bevaka sidtypen")
 
 
-class EmailForm(FlaskForm):
+class EmailForm(KbForm):
     """A user's e-mail address and whether notifications are mailed (by the user or an administrator)."""
 
     email = StringField("E-postadress",
@@ -46,7 +46,7 @@ class EmailForm(FlaskForm):
             raise FormError(exc.errors["email"]) from exc
 
 
-class UnsubscribeForm(FlaskForm):
+class UnsubscribeForm(KbForm):
     """Confirm turning off e-mail from the link in a digest."""
 
     submit = SubmitField("Avsluta e-post")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from wtforms import (
     Form,
     HiddenField,
@@ -19,6 +18,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb import typed
 from kb.constants import TARGET_GROUPS, PageType, RevisionState
+from kb.forms import KbBaseForm, KbForm
 from kb.services.pages import PageData, merging
 
 
@@ -34,7 +34,7 @@ def split_tags(value: str) -> list[str]:
     return [t.strip() for t in (value or "").split(",") if t.strip()]
 
 
-class PageForm(FlaskForm):
+class PageForm(KbForm):
     """Create or edit a page; length and value checks live in the page service."""
 
     title = StringField("Titel", description="Sidans rubrik, t.ex. ”Mini-Maria”.")
@@ -98,7 +98,7 @@ class PageForm(FlaskForm):
         self.base_revision.data = str(page.revision_number)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(KbForm):
     """A confirmed action (delete, restore, revert) with an optional comment."""
 
     comment = StringField("Kommentar", validators=[Optional()])
@@ -109,7 +109,7 @@ def conflicts_form(numbers: list[int], formdata=None) -> Form:
     """One choice per conflict still marked in the text (kb.services.pages.merging): keep the user's
     lines, the other person's, or both. No choice: the user edits the text (and removes the markers)."""
 
-    class ConflictsForm(Form):
+    class ConflictsForm(KbBaseForm):
         pass
 
     for number in numbers:
@@ -135,7 +135,7 @@ def facts_form(page_type: str, formdata=None, values: dict | None = None,
     retired) of the list "Gäller för" chooses from (retired ones only when already chosen).
     """
 
-    class FactsForm(Form):
+    class FactsForm(KbBaseForm):
         pass
 
     for spec in typed.specs_for(page_type):

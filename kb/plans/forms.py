@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -22,6 +21,7 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from kb.constants import TARGET_GROUPS, ActivityStatus
+from kb.forms import KbForm
 from kb.models import ActionPlan, Activity, CollaborationPlan, Page
 from kb.pages.forms import CheckboxList
 from kb.services import plans
@@ -50,7 +50,7 @@ def structure_choices(structures: Iterable[Page], blank: str) -> list[SelectChoi
     return [SelectChoice("", blank)] + [SelectChoice(p.slug, p.title) for p in structures]
 
 
-def add_errors(form: FlaskForm, exc: ValidationError, fallback: str) -> None:
+def add_errors(form: KbForm, exc: ValidationError, fallback: str) -> None:
     """Show the service's messages at their fields; unknown keys go to the `fallback` field."""
     for name, message in exc.errors.items():
         field = form._fields.get(name) or form._fields[fallback]
@@ -65,7 +65,7 @@ def page_slugs(value: str) -> list[str]:
     return [_PAGE_URL.sub("", item).strip("/") for item in plans.split_list(value)]
 
 
-class PlanForm(FlaskForm):
+class PlanForm(KbForm):
     """Create or edit an action plan's own fields."""
 
     title = StringField("Titel", description="T.ex. ”Aktivitetsplan NOSAM Lerum 2024”.")
@@ -110,7 +110,7 @@ class PlanForm(FlaskForm):
         self.base_revision.data = str(plan.revision_number)
 
 
-class CollaborationForm(FlaskForm):
+class CollaborationForm(KbForm):
     """Create or edit a collaboration plan (samverkansplan): the goals action plans follow."""
 
     title = StringField("Titel", description="T.ex. ”Samverkansplan 2023–2026”.")
@@ -136,7 +136,7 @@ class CollaborationForm(FlaskForm):
         self.base_revision.data = str(row.revision_number)
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(KbForm):
     """Create or edit an activity (all fields)."""
 
     goal = StringField("Mål", render_kw={"list": "malforslag", "autocomplete": "off"},
@@ -191,7 +191,7 @@ class ActivityForm(FlaskForm):
         self.base_revision.data = str(activity.revision_number)
 
 
-class StatusForm(FlaskForm):
+class StatusForm(KbForm):
     """The quick status change on the activity page."""
 
     status = SelectField("Ny status", choices=status_choices(), validate_choice=False)
@@ -201,7 +201,7 @@ class StatusForm(FlaskForm):
     save = SubmitField("Ändra status")
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(KbForm):
     """Delete a plan or an activity (softly), based on the revision the editor saw."""
 
     comment = StringField("Varför tas den bort? (valfritt)", validators=[Optional()])
@@ -209,14 +209,14 @@ class DeleteForm(FlaskForm):
     delete = SubmitField("Ta bort")
 
 
-class RestoreForm(FlaskForm):
+class RestoreForm(KbForm):
     """Bring a deleted plan or activity back."""
 
     comment = StringField("Kommentar", validators=[Optional()])
     restore = SubmitField("Återskapa")
 
 
-class FilterForm(FlaskForm):
+class FilterForm(KbForm):
     """Narrow a plan's activities (a GET form: no CSRF, works without JavaScript)."""
 
     class Meta:
@@ -251,7 +251,7 @@ def _unique(values: Iterable[str]) -> list[str]:
     return out
 
 
-class ImportForm(FlaskForm):
+class ImportForm(KbForm):
     """Upload a CSV or Excel file of activities into a plan."""
 
     file = FileField("Fil", description="En CSV-fil eller en Excel-fil (.xlsx) med en rad per aktivitet.")

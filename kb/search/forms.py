@@ -1,12 +1,13 @@
 """The search form: a GET form (bookmarkable, no CSRF token)."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SearchField
 from wtforms.validators import NumberRange, Optional
 
+from kb.forms import KbForm
 
-class SearchForm(FlaskForm):
+
+class SearchForm(KbForm):
     """What the results page reads from the query string: q, typ, malgrupp, galler_for, utkast, sida."""
 
     class Meta:

@@ -51,7 +51,7 @@ def test_an_editor_watches_a_page_reads_the_notification_and_stops_watching(new_
     expect(editor.get_by_role("heading", name="Min sida", level=1)).to_be_visible()
     note = editor.locator("li.notification", has_text=f"Sidan ”{title}” har ändrats")
     expect(note).to_have_count(1)
-    expect(note.get_by_text("av admin")).to_be_visible()
+    expect(note.get_by_text("av Demoadministratör")).to_be_visible()  # people by name, not user name
     note.get_by_role("button", name="Markera som läst").click()
     expect(editor.get_by_text("Aviseringen är markerad som läst.")).to_be_visible()
     expect(editor.locator("li.notification.is-unread", has_text=title)).to_have_count(0)
