@@ -10,6 +10,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from kb.clihelp import Command
+
 
 def _run(label: str, action: Callable[..., Any], path: Path) -> None:
     """Run a backup or restore with a progress bar over the tables; a refusal exits 1 with its reason."""
@@ -25,8 +27,8 @@ def _run(label: str, action: Callable[..., Any], path: Path) -> None:
     click.echo(report.summary())
 
 
-@click.command("backup")
-@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.command("backup", cls=Command)
+@click.argument("path", metavar="MAPP", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(path: Path) -> None:
     """Säkerhetskopiera databasen och bilagorna till en ny mapp (går bra medan kb är igång)."""
@@ -35,8 +37,8 @@ def backup_command(path: Path) -> None:
     _run("Säkerhetskopierar", backup.backup, path)
 
 
-@click.command("restore")
-@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.command("restore", cls=Command)
+@click.argument("path", metavar="MAPP", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(path: Path) -> None:
     """Återläs en säkerhetskopia till en ny, tom instans och bygg om sökindexet."""

@@ -9,7 +9,29 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from kb.clihelp import SUBCOMMAND_METAVAR, Command, Group, SwedishHelp
 from kb.extensions import db
+
+# Flask's own options of its command group: kb always builds its app with create_app, reads no .env
+# file and runs no debug server.
+FLASK_OPTIONS = frozenset({"app", "env_file", "debug"})
+# Flask-Migrate's `db` group, for developers writing a migration (`kb db migrate`), with its own English
+# help: runs, but is not listed. Installations upgrade their database with `kb upgrade`.
+UNLISTED_COMMANDS = frozenset({"db"})
+
+
+class KbGroup(SwedishHelp, FlaskGroup):
+    """The `kb` command: Flask's group of the app's commands, with Swedish help and without Flask's
+    --app, --env-file and --debug options."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("subcommand_metavar", SUBCOMMAND_METAVAR)
+        super().__init__(**kwargs)
+        self.params = [p for p in self.params if p.name not in FLASK_OPTIONS]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The app's commands, without the unlisted ones."""
+        return [name for name in super().list_commands(ctx) if name not in UNLISTED_COMMANDS]
 
 
 def _create_app() -> Flask:
@@ -18,7 +40,7 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False,
+@click.group(cls=KbGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False,
              add_version_option=False)
 def main() -> None:
     """kb – kunskapsbank för vårdsamverkan."""
@@ -42,7 +64,7 @@ def init_instance(app: Flask) -> None:
     index.ensure(app)
 
 
-@click.command("init")
+@click.command("init", cls=Command)
 @with_appcontext
 def init_command() -> None:
     """Skapa instansmapp, databas och sökindex (går att köra flera gånger)."""
@@ -50,7 +72,7 @@ def init_command() -> None:
     click.echo(f"Instansen är klar i {current_app.instance_path}")
 
 
-@click.command("upgrade")
+@click.command("upgrade", cls=Command)
 @with_appcontext
 def upgrade_command() -> None:
     """Uppgradera databasens schema till den senaste versionen."""
@@ -89,7 +111,7 @@ def _run_import(folder: Path, *, demo: bool = False) -> int:
     return 1 if report.errors else 0
 
 
-@click.command("demo")
+@click.command("demo", cls=Command)
 @with_appcontext
 def demo_command() -> None:
     """Läs in demoinnehållet (om kunskapsbanken är tom)."""
@@ -107,8 +129,8 @@ def demo_command() -> None:
     sys.exit(code)
 
 
-@click.command("import")
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.command("import", cls=Command)
+@click.argument("path", metavar="MAPP", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_appcontext
 def import_command(path: Path) -> None:
     """Importera sidor (.md med front matter), glossary.yaml, plans/ och attachments/ från en mapp."""
@@ -116,8 +138,8 @@ def import_command(path: Path) -> None:
     sys.exit(_run_import(path))
 
 
-@click.command("export")
-@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.command("export", cls=Command)
+@click.argument("path", metavar="MAPP", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
 def export_command(path: Path) -> None:
     """Exportera alla sidor, ordlistan, aktivitetsplanerna och bilagorna till en mapp."""
@@ -136,11 +158,13 @@ def _release_connections(app: Flask) -> None:
         db.engine.dispose()
 
 
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adress att lyssna på.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port att lyssna på.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Antal trådar (per arbetsprocess).")
+@click.command("serve", cls=Command)
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADRESS", help="Adress att lyssna på.")
+@click.option("--port", default=5000, show_default=True, type=int, metavar="PORT", help="Port att lyssna på.")
+@click.option("--threads", default=8, show_default=True, type=int, metavar="ANTAL",
+              help="Antal trådar (per arbetsprocess).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), envvar="KB_WORKERS",
+              metavar="ANTAL",
               help="Antal arbetsprocesser; fler än 1 kör gunicorn i stället för waitress (KB_WORKERS).")
 @with_appcontext
 def serve_command(host: str, port: int, threads: int, workers: int) -> None:
@@ -159,7 +183,7 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="kb")
 
 
-@click.group("user")
+@click.group("user", cls=Group)
 def user_group() -> None:
     """Hantera användarkonton."""
 
@@ -186,10 +210,10 @@ def _fail(exc) -> None:
 
 
 @user_group.command("create")
-@click.argument("name")
-@click.option("--role", "role", default="läsare", show_default=True,
+@click.argument("name", metavar="NAMN")
+@click.option("--role", "role", default="läsare", show_default=True, metavar="ROLL",
               help="läsare, redaktör, fastställare eller administratör")
-@click.option("--display-name", default="", help="Namn som visas.")
+@click.option("--display-name", default="", metavar="NAMN", help="Namn som visas.")
 @click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
 @with_appcontext
 def user_create(name: str, role: str, display_name: str, password_stdin: bool) -> None:
@@ -206,8 +230,8 @@ def user_create(name: str, role: str, display_name: str, password_stdin: bool) -
 
 
 @user_group.command("set-role")
-@click.argument("name")
-@click.argument("role")
+@click.argument("name", metavar="NAMN")
+@click.argument("role", metavar="ROLL")
 @with_appcontext
 def user_set_role(name: str, role: str) -> None:
     """Byt roll för ett konto."""
@@ -222,7 +246,7 @@ def user_set_role(name: str, role: str) -> None:
 
 
 @user_group.command("disable")
-@click.argument("name")
+@click.argument("name", metavar="NAMN")
 @with_appcontext
 def user_disable(name: str) -> None:
     """Inaktivera ett konto (det kan inte längre logga in)."""

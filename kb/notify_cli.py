@@ -7,13 +7,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from kb.clihelp import Command
+
 DEMO_WATCHER = "admin"
 # Structures the demo administrator watches, and whether as if since before the content was loaded
 # (so that loading it shows up as notifications); the other brings reminders and activities.
 DEMO_WATCHES = (("samordningsgruppen", False), ("nosam-lerum", True))
 
 
-@click.command("notify")
+@click.command("notify", cls=Command)
 @click.option("--no-mail", is_flag=True, help="Skapa bara aviseringar på Min sida; skicka ingen e-post.")
 @with_appcontext
 def notify_command(no_mail: bool) -> None:
@@ -44,9 +46,9 @@ def notify_command(no_mail: bool) -> None:
         sys.exit(1)
 
 
-@click.command("set-email")
-@click.argument("name")
-@click.argument("address")
+@click.command("set-email", cls=Command)
+@click.argument("name", metavar="NAMN")
+@click.argument("address", metavar="ADRESS")
 @with_appcontext
 def user_set_email(name: str, address: str) -> None:
     """Sätt ett kontos e-postadress för aviseringar ("" tar bort den)."""

@@ -9,10 +9,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from kb.clihelp import Group
+
 AUTHOR = "import"
 
 
-@click.group("plans")
+@click.group("plans", cls=Group)
 def plans_group() -> None:
     """Importera och exportera aktivitetsplaner som CSV- eller Excel-filer."""
 
@@ -26,16 +28,16 @@ def _read(path: Path) -> bytes:
 
 
 @plans_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", metavar="FIL", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--plan", "plan_slug", default=None, metavar="ADRESS",
               help="Befintlig plan att lägga till aktiviteterna i (rader med Id uppdaterar sin aktivitet).")
 @click.option("--structure", default=None, metavar="ADRESS", help="Ny plan: strukturen den tillhör.")
-@click.option("--title", default=None, help="Ny plan: titel.")
-@click.option("--period", default=None, help="Ny plan: period, t.ex. 2024 eller 2024–2026.")
+@click.option("--title", default=None, metavar="TITEL", help="Ny plan: titel.")
+@click.option("--period", default=None, metavar="PERIOD", help="Ny plan: period, t.ex. 2024 eller 2024–2026.")
 @with_appcontext
 def import_command(file: Path, plan_slug: str | None, structure: str | None, title: str | None,
                    period: str | None) -> None:
-    """Importera aktiviteter från FILE (.csv eller .xlsx).
+    """Importera aktiviteter från FIL (.csv eller .xlsx).
 
     Med --plan läggs aktiviteterna till i en befintlig plan. Med --structure, --title och --period
     skapas en ny plan; utan dem läses planens uppgifter från Excel-filens blad Plan. Har filen
@@ -68,11 +70,11 @@ def import_command(file: Path, plan_slug: str | None, structure: str | None, tit
 
 
 @plans_group.command("export")
-@click.argument("slug")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("slug", metavar="ADRESS")
+@click.argument("file", metavar="FIL", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def export_command(slug: str, file: Path) -> None:
-    """Exportera planen SLUG till FILE (.csv eller .xlsx).
+    """Exportera planen med adressen ADRESS till FIL (.csv eller .xlsx).
 
     Formatet väljs av filändelsen. Borttagna aktiviteter kommer inte med.
     """

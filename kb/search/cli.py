@@ -11,15 +11,17 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from kb import index
+from kb.clihelp import Command
 
 _TAGS = re.compile(r"</?mark>")
 
 
-@click.command("search")
-@click.argument("query", nargs=-1, required=True)
+@click.command("search", cls=Command)
+@click.argument("query", metavar="FRÅGA...", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Skriv ut samma JSON som /api/search.")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50), help="Antal träffar.")
-@click.option("--type", "type_", default=None, help="Bara sidor av denna typ (t.ex. routine).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50), metavar="ANTAL",
+              help="Antal träffar.")
+@click.option("--type", "type_", default=None, metavar="TYP", help="Bara sidor av denna typ (t.ex. routine).")
 @with_appcontext
 def search_command(query: tuple[str, ...], as_json: bool, limit: int, type_: str | None) -> None:
     """Sök i kunskapsbanken."""
@@ -50,7 +52,7 @@ def _unescape(html: str) -> str:
     return unescape(html)
 
 
-@click.command("reindex")
+@click.command("reindex", cls=Command)
 @click.option("--check", is_flag=True, help="Kontrollera bara att sökindexet stämmer med databasen.")
 @with_appcontext
 def reindex_command(check: bool) -> None:
