@@ -102,7 +102,7 @@ def can_govern(user) -> bool:
 
 # Endpoints anyone may reach even when reading requires login.
 # The e-mail unsubscribe link works without a login: its token names the user.
-OPEN_ENDPOINTS = frozenset({"auth.login", "static", "info.accessibility", "me.unsubscribe"})
+OPEN_ENDPOINTS = frozenset({"auth.login", "static", "info.accessibility", "info.favicon", "me.unsubscribe"})
 
 
 def guard_reading():

@@ -1,7 +1,7 @@
-"""Information pages that are not wiki content."""
+"""Information pages that are not wiki content, and the site's icon."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 bp = Blueprint("info", __name__)
 
@@ -10,3 +10,9 @@ bp = Blueprint("info", __name__)
 def accessibility():
     """The accessibility statement (tillgänglighetsredogörelse), open to everyone."""
     return render_template("info/accessibility.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The icon browsers and other tools ask for by default (pages link kb/static's SVG and ICO)."""
+    return current_app.send_static_file("favicon.ico")
