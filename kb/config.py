@@ -54,6 +54,9 @@ DEFAULTS: dict[str, object] = {
     # Hosts whose images pages may show (over https); any other external image is shown as a link
     # (kb.sanitize) and the CSP's img-src lists only these besides kb itself (kb.security).
     "IMAGE_HOSTS": [],
+    # Where visitors report an accessibility barrier or ask a question (the accessibility statement and
+    # every page's footer); empty: the statement tells them to contact the installation's administrator.
+    "CONTACT_EMAIL": "",
 }
 
 # KB_* variables that are read, with a converter each.
@@ -83,6 +86,7 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_BASE_URL": ("BASE_URL", str),
     "KB_PROXY_HOPS": ("PROXY_HOPS", int),
     "KB_IMAGE_HOSTS": ("IMAGE_HOSTS", _LIST),
+    "KB_CONTACT_EMAIL": ("CONTACT_EMAIL", str.strip),
 }
 
 

@@ -8,8 +8,9 @@ bp = Blueprint("info", __name__)
 
 @bp.get("/tillganglighet")
 def accessibility():
-    """The accessibility statement (tillgänglighetsredogörelse), open to everyone."""
-    return render_template("info/accessibility.html")
+    """The accessibility statement (tillgänglighetsredogörelse), open to everyone; whom to tell about a
+    barrier is the installation's KB_CONTACT_EMAIL (or, without it, its administrator)."""
+    return render_template("info/accessibility.html", contact=current_app.config["CONTACT_EMAIL"])
 
 
 @bp.get("/favicon.ico")

@@ -69,6 +69,8 @@ ANONYMOUS_PAGES = [
     ("senaste ändringar", "/andringar"),
     ("samverkansplan", "/samverkansplaner/samverkansplan-2023-2026"),
     ("samverkansplanens historik", "/samverkansplaner/samverkansplan-2023-2026/historik"),
+    ("tillgänglighet", "/tillganglighet"),
+    ("aktivitetsplan", "/planer/nosam-aktivitetsplan-2024-2026"),
 ]
 
 
