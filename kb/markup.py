@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
 from kb import sanitize
 from kb.slugs import slugify
@@ -28,6 +29,7 @@ TOC_TITLE = "Innehåll"
 TOC_MIN_HEADINGS = 3
 TOC_LEVELS = (2, 3, 4)
 FALLBACK_ANCHOR = "rubrik"
+FOOTNOTES_TITLE = "Fotnoter"
 WIKILINK_MAX = 300  # longest [[...]] body we look for, keeps scanning linear
 # Shown around each table (see `scroll_tables`).
 TABLE_WRAP_OPEN = ('<div class="table-wrap" tabindex="0" role="region" '
@@ -96,12 +98,66 @@ def _render_glossary(self: Any, tokens: Sequence[Token], idx: int, options: Any,
     return f'<abbr title="{escape(token.meta["title"])}">{escape(token.content)}</abbr>'
 
 
+# --- Footnotes ------------------------------------------------------------
+# mdit-py-plugins parses [^1] and its definition; these rules write them in markup kb.sanitize keeps
+# (its allowlist has <sup id> and <li id>, not the plugin's <section> and classes): a superscript link
+# to the note, and under the heading Fotnoter a list whose items link back to each reference. The
+# sanitiser gives every id the user-content- prefix and the links follow it.
+
+def _footnote_number(token: Token) -> int:
+    return int(token.meta["id"]) + 1
+
+
+def _footnote_ref_id(number: int, sub: int) -> str:
+    """The id of a reference: fnref1, and fnref1-2, fnref1-3 … when the note is referred to again."""
+    return f"fnref{number}" + (f"-{sub + 1}" if sub > 0 else "")
+
+
+def _render_footnote_ref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    """A reference: the note's number, raised, linking to the note."""
+    number = _footnote_number(tokens[idx])
+    ref = _footnote_ref_id(number, int(tokens[idx].meta.get("subId", 0)))
+    return f'<sup id="{ref}"><a href="#fn{number}" title="Fotnot {number}">{number}</a></sup>'
+
+
+def _render_footnote_block_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    return f"<h2>{FOOTNOTES_TITLE}</h2>\n<ol>\n"
+
+
+def _render_footnote_block_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    return "</ol>\n"
+
+
+def _render_footnote_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    return f'<li id="fn{_footnote_number(tokens[idx])}">'
+
+
+def _render_footnote_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    return "</li>\n"
+
+
+def _render_footnote_anchor(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    """The way back to a reference ("tillbaka", numbered when the note is referred to more than once)."""
+    number, sub = _footnote_number(tokens[idx]), int(tokens[idx].meta.get("subId", 0))
+    notes = env.get("footnotes", {}).get("list", {})
+    repeated = int(notes.get(number - 1, {}).get("count", 0)) > 1
+    text = f"tillbaka ({sub + 1})" if repeated else "tillbaka"
+    return f' <a href="#{_footnote_ref_id(number, sub)}">\u21a9\ufe0e {text}</a>'
+
+
 def _build_parser() -> MarkdownIt:
     """Build the shared, fully configured MarkdownIt instance (once per process)."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     md.inline.ruler.before("link", "wikilink", _wikilink_rule)
     md.add_render_rule("wikilink", _render_wikilink)
     md.add_render_rule("glossary_term", _render_glossary)
+    md.use(footnote_plugin)
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
+    md.add_render_rule("footnote_block_open", _render_footnote_block_open)
+    md.add_render_rule("footnote_block_close", _render_footnote_block_close)
+    md.add_render_rule("footnote_open", _render_footnote_open)
+    md.add_render_rule("footnote_close", _render_footnote_close)
+    md.add_render_rule("footnote_anchor", _render_footnote_anchor)
     return md
 
 

@@ -112,6 +112,34 @@ def test_in_page_links_lead_to_their_heading_or_footnote(app, anon):
     assert 'href="#innehall"' in html  # kb's skip link still leads to <main>
 
 
+
+def test_markdown_footnotes_are_shown_whole_with_their_way_back(app, anon):
+    """Does a page written with Markdown footnotes ([^1] and its definition, one referred to twice) show
+    raised numbers linking to a list under Fotnoter, each note with a link back to every reference, all
+    leading to exactly one element of the text?"""
+    source = ("SIP är lagstadgad[^lag] sedan 2010[^lag] och följs upp årligen.[^2]\n\n"
+              "[^lag]: Hälso- och sjukvårdslagen och socialtjänstlagen.\n"
+              "[^2]: I årsrapporten, se *uppföljning*.\n")
+    with app.app_context():
+        make_page("Fotnoter", source, slug="fotnoter")
+    html = anon.get("/sida/fotnoter").get_data(as_text=True)
+    text = prose(html)
+    assert "[^" not in text
+    assert ('lagstadgad<sup id="user-content-fnref1"><a href="#user-content-fn1" title="Fotnot 1">1</a></sup> '
+            'sedan 2010<sup id="user-content-fnref1-2"><a href="#user-content-fn1" title="Fotnot 1">1</a></sup>'
+            in text)
+    notes = text[text.index("<h2>Fotnoter</h2>"):]
+    assert re.sub(r"\s+", " ", notes).startswith(
+        '<h2>Fotnoter</h2> <ol> <li id="user-content-fn1"><p>Hälso- och sjukvårdslagen och socialtjänstlagen. '
+        '<a href="#user-content-fnref1">↩︎ tillbaka (1)</a> <a href="#user-content-fnref1-2">↩︎ tillbaka (2)</a>'
+        '</p> </li> <li id="user-content-fn2"><p>I årsrapporten, se <em>uppföljning</em>. '
+        '<a href="#user-content-fnref2">↩︎ tillbaka</a></p> </li> </ol>')
+    page, found = anchors(html), anchors(text)
+    assert sorted(set(found.fragments)) == ["user-content-fn1", "user-content-fn2", "user-content-fnref1",
+                                            "user-content-fnref1-2", "user-content-fnref2"]
+    for fragment in found.fragments:
+        assert page.ids.count(fragment) == 1 and fragment in found.ids, fragment
+
 def test_a_wiki_link_to_a_section_leads_to_that_heading(app, anon):
     """Does [[Kontakt#Länkar hit]] lead to that heading on the other page, and nowhere else there?"""
     with app.app_context():

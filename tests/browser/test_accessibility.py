@@ -5,8 +5,11 @@ the axe contexts bypass the CSP; every other browser test runs under the real po
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from kbbrowser import AXE_TAGS, EDITOR, create_page, edit_page
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -246,6 +249,22 @@ def test_a_missing_page_link_says_so_in_text(editor_page, unique):
     assert "saknas" in after
     assert "finns inte" in (link.get_attribute("title") or "")
 
+
+
+def test_footnotes_lead_to_their_note_and_back(new_context, axe_js, unique):
+    """Does a footnote's raised number lead to its note under Fotnoter, marked, and its "tillbaka" link
+    back to the reference, on a page with no serious axe violations?"""
+    page = new_context(EDITOR, bypass_csp=True).new_page()
+    path = create_page(page, f"Fotnotsprov {unique}", "SIP är lagstadgad.[^1]\n\n[^1]: Hälso- och sjukvårdslagen.\n")
+    page.goto(path)
+    page.locator(".prose sup a").click()
+    expect(page).to_have_url(re.compile(r"#user-content-fn1$"))
+    note = page.locator(".prose li:target")
+    expect(note).to_contain_text("Hälso- och sjukvårdslagen.")
+    expect(page.get_by_role("heading", name="Fotnoter")).to_be_visible()
+    note.get_by_role("link", name=re.compile("tillbaka")).click()
+    expect(page).to_have_url(re.compile(r"#user-content-fnref1$"))
+    assert_accessible(page, axe_js)
 
 def test_history_marks_changes_with_more_than_colour(page, two_versions):
     """Are removed and added lines in a diff marked by strike/underline and hidden labels, not just red/green?"""
