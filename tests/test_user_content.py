@@ -55,6 +55,14 @@ def prose(html: str) -> str:
     raise AssertionError("the page text's <div> is not closed")
 
 
+def assert_links_lead_into_the_text(html: str, fragments: list[str]) -> None:
+    """The page text's in-page links go to exactly `fragments`, each the id of one element, in the text."""
+    page, text = anchors(html), anchors(prose(html))
+    assert sorted(set(text.fragments)) == fragments
+    for fragment in text.fragments:
+        assert page.ids.count(fragment) == 1 and fragment in text.ids, fragment
+
+
 # --- classes --------------------------------------------------------------------------------------
 
 def test_a_page_cannot_show_a_fake_status_badge(app, anon):
@@ -104,11 +112,8 @@ def test_in_page_links_lead_to_their_heading_or_footnote(app, anon):
     with app.app_context():
         make_page("Navigering", source, slug="navigering")
     html = anon.get("/sida/navigering").get_data(as_text=True)
-    page, text = anchors(html), anchors(prose(html))
-    assert sorted(set(text.fragments)) == ["user-content-fn1", "user-content-fnref1", "user-content-innehall",
-                                           "user-content-kontakt", "user-content-lankar-hit"]
-    for fragment in text.fragments:
-        assert page.ids.count(fragment) == 1 and fragment in text.ids, fragment
+    assert_links_lead_into_the_text(html, ["user-content-fn1", "user-content-fnref1", "user-content-innehall",
+                                           "user-content-kontakt", "user-content-lankar-hit"])
     assert 'href="#innehall"' in html  # kb's skip link still leads to <main>
 
 
@@ -134,11 +139,8 @@ def test_markdown_footnotes_are_shown_whole_with_their_way_back(app, anon):
         '<a href="#user-content-fnref1">↩︎ tillbaka (1)</a> <a href="#user-content-fnref1-2">↩︎ tillbaka (2)</a>'
         '</p> </li> <li id="user-content-fn2"><p>I årsrapporten, se <em>uppföljning</em>. '
         '<a href="#user-content-fnref2">↩︎ tillbaka</a></p> </li> </ol>')
-    page, found = anchors(html), anchors(text)
-    assert sorted(set(found.fragments)) == ["user-content-fn1", "user-content-fn2", "user-content-fnref1",
-                                            "user-content-fnref1-2", "user-content-fnref2"]
-    for fragment in found.fragments:
-        assert page.ids.count(fragment) == 1 and fragment in found.ids, fragment
+    assert_links_lead_into_the_text(html, ["user-content-fn1", "user-content-fn2", "user-content-fnref1",
+                                           "user-content-fnref1-2", "user-content-fnref2"])
 
 def test_a_wiki_link_to_a_section_leads_to_that_heading(app, anon):
     """Does [[Kontakt#Länkar hit]] lead to that heading on the other page, and nowhere else there?"""
