@@ -14,9 +14,12 @@ from collections.abc import Callable, Iterator
 from whoosh.analysis import Composable, Token
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
-# A word: letters/digits. "SIP:en", "BUP:s" (Swedish inflection of abbreviations) keep only
-# the abbreviation; hyphens split ("Mini-Maria" → mini, maria), which is also how people type.
-_WORD = re.compile(r"[^\W_]+(?::[^\W_]{1,3}(?![^\W_]))?")
+# A word: letters/digits. "SIP:en", "BUP:s", "SIP:arna" (Swedish inflection of abbreviations)
+# keep only the abbreviation; any other colon separates words, so query syntax such as
+# "title:sip" is two plain words. Hyphens split ("Mini-Maria" → mini, maria), which is also how
+# people type.
+_INFLECTION = "s|n|t|en|et|ar|er|or|na|ns|ts|ens|ets|ars|ers|ors|nas|arna|erna|orna"
+_WORD = re.compile(rf"[^\W_]+(?::(?:{_INFLECTION})(?![^\W_]))?", re.IGNORECASE)
 
 # Snowball's Swedish list plus words that only carry the *question* ("hur ansöker man om …")
 # and would otherwise make every page match.

@@ -174,9 +174,13 @@ class Plan:
                 if surface.has(word.text) or any(stems.has(s) for s in word.stems):
                     continue  # a known word is not a typo
                 for term in stems.near(word):
+                    if analysis.is_stop(term):  # "title" is not a typo of "till"
+                        continue
                     used.add(term)
                     extra += [Term("title", term, boost=W_FUZZY * W_TITLE), Term("body", term, boost=W_FUZZY)]
                 for text in surface.near_words(word.text):
+                    if analysis.is_stop(text):
+                        continue
                     near = Word.of(text)
                     used.update(near.stems)
                     extra.append(word_query(near, W_FUZZY))

@@ -48,7 +48,7 @@ class Highlighter:
         hit = self._memo.get(word)
         if hit is None:
             folded = analysis.fold(word)
-            hit = (
+            hit = not analysis.is_stop(word) and (  # stop words are never searched, so never a hit
                 any(s in self.stems for s in analysis.stems(word))
                 or any(s in self.folded for s in analysis.folded_stems(word))
                 or any(p in folded for p in self.parts if len(folded) > len(p))

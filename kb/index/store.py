@@ -63,7 +63,7 @@ from kb.models import (
 log = logging.getLogger(__name__)
 
 # Bump when the schema or analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
 # On PostgreSQL a change id can become visible after higher ids (its transaction committed
