@@ -73,8 +73,19 @@ def test_results_are_paginated(app, client):
     assert 'rel="next" href="/sok?q=fallprevention&amp;sida=2"' in first
     last = text_of(client.get("/sok?q=fallprevention&sida=3"))
     assert last.count('class="hit hit-page"') == 2 and 'rel="prev"' in last and 'rel="next"' not in last
-    beyond = text_of(client.get("/sok?q=fallprevention&sida=9"))
-    assert "Det finns inga fler träffar" in beyond
+
+
+def test_a_page_past_the_end_shows_the_last_page(app, client):
+    """A bookmarked or edited address asks for ?sida=999 of 3 result pages: does the user get the last page
+    of hits and a Swedish note, instead of "Sida 999 av 3" and nothing?"""
+    app.config["PER_PAGE"] = 5
+    with app.app_context():
+        for n in range(12):
+            make_page(f"Rutin för fallprevention {n}", "Fallprevention i hemmet.\n", type="routine")
+    html = text_of(client.get("/sok?q=fallprevention&sida=999"))
+    assert "Sida 3 av 3." in html and "Sida 999 av" not in html
+    assert "Sida 999 finns inte. Träffarna ryms på 3 sidor, här är den sista." in html
+    assert html.count('class="hit hit-page"') == 2 and 'rel="prev" href="/sok?q=fallprevention&amp;sida=2"' in html
 
 
 ODD_QUERIES = ['"', "AND OR (", "*", "title:", "((", "a" * 600, "   ", "<script>alert(1)</script>",

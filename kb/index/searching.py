@@ -78,6 +78,8 @@ class SearchResults:
     truncated: bool = False
     # False when the query held no words at all (only punctuation such as "((" or "*").
     searchable: bool = True
+    # The page asked for when it was past the last one (`page` is then the last page).
+    requested_page: int | None = None
 
     @property
     def pages(self) -> int:
@@ -268,6 +270,8 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         results.facets[facet] = {v: n for v, docs in values[name].items() if (n := len(base & docs))}
     allowed = within()
     results.total = len(allowed)
+    if results.total and results.page > results.pages:  # past the end (?sida=999): the last page
+        results.requested_page, results.page = results.page, results.pages
 
     if results.total:
         limit = results.page * results.per_page
