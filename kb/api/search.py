@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify, request, url_for
 from flask_login import current_user
 
 from kb import index
-from kb.permissions import sees_unpublished
+from kb.permissions import own_drafts_of, sees_unpublished
 from kb.services import organisations
 
 DEFAULT_LIMIT = 10
@@ -60,16 +60,17 @@ def result_json(hit: index.Hit) -> dict:
 
 def search_json(q: str, limit: int, type_: str | None = None, target_group: str | None = None,
                 kinds: tuple[str, ...] = ("page",), applies_to: str | None = None,
-                drafts: bool = False) -> dict:
+                drafts: bool = False, author: str | None = None) -> dict:
     """The API response for a query, best first (pages only unless other kinds are asked for).
 
-    `drafts`: include text waiting for approval (the caller checks that the user is an editor).
+    `drafts`: include text waiting for approval; `author`: also this editor's own pages never approved
+    (the caller checks that the user is an editor).
     """
     if applies_to:
         keys, _ = organisations.resolve([applies_to])
         applies_to = keys[0] if keys else applies_to
     found = index.search(q, kinds=kinds, type=type_ or None, target_group=target_group or None,
-                         applies_to=applies_to or None, per_page=limit, include_drafts=drafts)
+                         applies_to=applies_to or None, per_page=limit, include_drafts=drafts, author=author)
     return {"query": found.query, "total": found.total, "results": [result_json(h) for h in found.hits]}
 
 
@@ -80,7 +81,8 @@ def api_search():
     drafts = args.get("drafts") == "1" and sees_unpublished(current_user)
     return jsonify(search_json(args.get("q", ""), _limit(args.get("limit")),
                                args.get("type"), args.get("target_group"), _kinds(args.get("kind")),
-                               applies_to=(args.get("applies_to") or "")[:200] or None, drafts=drafts))
+                               applies_to=(args.get("applies_to") or "")[:200] or None, drafts=drafts,
+                               author=own_drafts_of(current_user)))
 
 
 def register(bp: Blueprint) -> None:

@@ -1,6 +1,7 @@
 """The Whoosh schema, declared once, and the documents built from database rows."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, STORED, TEXT, Schema
@@ -33,6 +34,9 @@ SCHEMA = Schema(
     # A page document whose page also has a draft document: left out when drafts are asked for,
     # so the page is found once, by its newest text.
     has_draft=BOOLEAN(),
+    # Draft documents of pages never approved: the usernames of everyone who wrote a version, who
+    # find their own new pages without asking for drafts.
+    authors=KEYWORD(commas=True, lowercase=False),
     # Organisation keys a routine applies to ("Gäller för"), comma separated: a filter and facet.
     applies_to=KEYWORD(stored=True, commas=True, lowercase=False),
     # Title stems (exact letters): the strongest ordinary signal; stored for display.
@@ -169,10 +173,13 @@ def page_document(page: Any, *, has_draft: bool = False) -> dict[str, Any]:
     return doc
 
 
-def draft_document(page: Any, revision: Any) -> dict[str, Any]:
-    """Index document of a page's newest revision while it waits for approval (editors only)."""
-    return _page_like_document(draft_key(page.id), "draft", page.slug, revision,
-                               markup.plain_text(revision.source), revision.created_at, draft=True)
+def draft_document(page: Any, revision: Any, authors: Iterable[str] = ()) -> dict[str, Any]:
+    """Index document of a page's newest revision while it waits for approval (editors only);
+    `authors` (of a page never approved) find it in their own searches."""
+    doc = _page_like_document(draft_key(page.id), "draft", page.slug, revision,
+                              markup.plain_text(revision.source), revision.created_at, draft=True)
+    doc["authors"] = ",".join(sorted({a for a in authors if a and "," not in a}))
+    return doc
 
 
 def glossary_document(term: Any) -> dict[str, Any]:

@@ -199,11 +199,13 @@ def suggest_correction(app: Flask, searcher: Searcher, text: str) -> str | None:
 
 def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None = None,  # noqa: A002
            target_group: str | None = None, applies_to: str | None = None, page: int = 1, per_page: int = 20,
-           include_drafts: bool = False) -> SearchResults:
+           include_drafts: bool = False, author: str | None = None) -> SearchResults:
     """Search the current app's index; never raises for any user input.
 
     `include_drafts` (editors only: the caller checks) adds text waiting for approval and pages never
-    approved; a page with a draft is then found by its draft.
+    approved; a page with a draft is then found by its draft. `author` (an editor's username: the
+    caller checks) adds the pages never approved that this editor wrote, so a new page is found by
+    the one writing it.
     """
     app = current_app._get_current_object()
     text, truncated = clean_query(query)
@@ -220,11 +222,11 @@ def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None =
         if searcher is None:
             return results
         filters = {"type": type, "target_groups": target_group, "applies_to": applies_to}
-        return _run(app, searcher, results, kinds, filters, include_drafts)
+        return _run(app, searcher, results, kinds, filters, include_drafts, author)
 
 
 def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable[str] | None,
-         filters: dict[str, str | None], include_drafts: bool) -> SearchResults:
+         filters: dict[str, str | None], include_drafts: bool, author: str | None = None) -> SearchResults:
     p: Plan = plan(results.query, _synonyms(app, searcher))
     if p.empty:
         results.searchable = False
@@ -232,13 +234,16 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
     # Documents the caller may see at all: kinds, drafts.
     kind_sets = _docsets(app, searcher, "kind")
     wanted = set(kinds or kind_sets)
-    if include_drafts and "page" in wanted:
+    pages_wanted = not kinds or "page" in wanted
+    if include_drafts and pages_wanted:
         wanted.add("draft")
     visible: set[int] = set().union(*(kind_sets.get(k, set()) for k in wanted))
     if include_drafts:
         visible -= _docsets(app, searcher, "has_draft").get("t", set())
     else:
         visible -= _docsets(app, searcher, "draft").get("t", set())
+        if author and pages_wanted:  # their own new pages (draft documents of pages never approved)
+            visible |= _docsets(app, searcher, "authors").get(author, set())
 
     sets = _sets(app, searcher)
     built = p.strict()

@@ -295,24 +295,38 @@ def _unapproved_revisions():
                                                 Page.published_revision_id.is_(None))))
 
 
-def _page_documents(page_id: int, page: Page | None,
-                    current: Revision | None) -> list[tuple[str, dict[str, Any] | None]]:
+def _page_documents(page_id: int, page: Page | None, current: Revision | None,
+                    authors: Iterable[str] = ()) -> list[tuple[str, dict[str, Any] | None]]:
     """A page's two documents: what readers see ("page"), and its newest text (`current`, given only
     when it waits for approval or the page was never approved: "draft"); None for one that should not
-    exist."""
+    exist. `authors` (of a page never approved) find its draft in their own searches."""
     live = page is not None and not page.deleted
     pending = live and current is not None and current.state == RevisionState.DRAFT.value
     published = live and page.published_revision_id is not None
     draft = live and current is not None and (pending or not published)
     return [(page_key(page_id), page_document(page, has_draft=draft) if published else None),
-            (draft_key(page_id), draft_document(page, current) if draft else None)]
+            (draft_key(page_id), draft_document(page, current, () if published else authors) if draft else None)]
+
+
+def _never_approved_authors(session: Session, page_id: int | None = None) -> dict[int, set[str]]:
+    """{page id: usernames of everyone who wrote a version} of live pages never approved (one page's
+    with `page_id`)."""
+    rows = (select(Revision.page_id, Revision.author).join(Page, Revision.page_id == Page.id)
+            .where(Page.deleted.is_(False), Page.published_revision_id.is_(None)).distinct())
+    if page_id is not None:
+        rows = rows.where(Page.id == page_id)
+    out: dict[int, set[str]] = {}
+    for pid, author in session.execute(rows):
+        out.setdefault(pid, set()).add(author)
+    return out
 
 
 def _load_documents(session: Session, entity: str, entity_id: int) -> list[tuple[str, dict[str, Any] | None]]:
     """(index key, current document or None when the row is gone or deleted) for each document of a row."""
     if entity == Entity.PAGE.value:
         row = session.execute(_unapproved_revisions().where(Page.id == entity_id)).first()
-        return _page_documents(entity_id, session.get(Page, entity_id), row[1] if row else None)
+        authors = _never_approved_authors(session, entity_id).get(entity_id, ()) if row else ()
+        return _page_documents(entity_id, session.get(Page, entity_id), row[1] if row else None, authors)
     return [_load_document(session, entity, entity_id)]
 
 
@@ -517,9 +531,10 @@ def source_documents(session: Session) -> Iterator[dict[str, Any]]:
     """Every document a full build indexes, built from the current rows: live pages, glossary
     terms, plans, activities and attachments."""
     unapproved = {page_id: rev for page_id, rev in session.execute(_unapproved_revisions())}
+    authors = _never_approved_authors(session)
     live_pages = select(Page).where(Page.deleted.is_(False)).order_by(Page.id)
     for page in session.scalars(live_pages.execution_options(yield_per=500)):
-        for _key, doc in _page_documents(page.id, page, unapproved.get(page.id)):
+        for _key, doc in _page_documents(page.id, page, unapproved.get(page.id), authors.get(page.id, ())):
             if doc is not None:
                 yield doc
     live_terms = select(GlossaryTerm).where(GlossaryTerm.deleted.is_(False)).order_by(GlossaryTerm.id)

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from kb import index
 from kb.constants import PageType
-from kb.permissions import sees_unpublished
+from kb.permissions import own_drafts_of, sees_unpublished
 from kb.search.forms import SearchForm
 from kb.services import organisations, structure
 from kb.typed import review_state
@@ -87,7 +87,8 @@ def results():
     drafts = bool(form.utkast.data) and sees_unpublished(current_user)
     per_page = int(current_app.config.get("PER_PAGE", 20))
     found = index.search(form.q.data or "", type=typ, target_group=malgrupp, applies_to=galler_for,
-                         page=form.page_number(), per_page=per_page, include_drafts=drafts)
+                         page=form.page_number(), per_page=per_page, include_drafts=drafts,
+                         author=own_drafts_of(current_user))
     form.q.data = found.query
     form.utkast.data = drafts
     routines = [h.slug for h in found.hits if h.kind == "page" and h.type == PageType.ROUTINE.value]
