@@ -307,7 +307,8 @@ def _walk(
         elif tok.type == "tr_open":
             row = []
         elif tok.type == "tr_close" and row is not None:
-            lines.append(" | ".join(cell for cell in row if cell))
+            # Cells apart by a middle dot: the text is plain text (search snippets show it), not Markdown.
+            lines.append(" · ".join(cell for cell in row if cell))
             row = None
         elif tok.type == "inline":
             children = tok.children or []

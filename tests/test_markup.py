@@ -234,9 +234,9 @@ def test_plain_text():
 
 
 def test_plain_text_matches_rendered_text():
-    """Is Rendered.text the same as plain_text of the source?"""
+    """Is Rendered.text the same as plain_text of the source, table cells apart without Markdown's pipes?"""
     source = "## A\n\n| x | y |\n|---|---|\n| 1 | 2 |\n\n```\nkod\n```"
-    assert render(source).text == plain_text(source) == "A\nx | y\n1 | 2\nkod"
+    assert render(source).text == plain_text(source) == "A\nx · y\n1 · 2\nkod"
 
 
 def test_empty_source():

@@ -5,14 +5,97 @@ from __future__ import annotations
 
 import re
 
-from factories import login, make_page
+import pytest
+from factories import login, make_app, make_page
 
 from kb import index
+from kb.cli import demo_folder
+from kb.extensions import db
+from kb.services import demo
+
+TABLE_LIST_AND_LINKS = """## Kontakt
+
+Ring **jourhavande** sjuksköterska eller läs [1177 om larm](https://www.1177.se/larm) och [[mini-maria|Mini-Maria]].
+
+- larmnummer finns i pärmen
+- *larm* testas varje månad
+
+| Vem | Larmnummer |
+|-----|------------|
+| Hemtjänsten | 010-123 45 |
+| Nattpatrullen | 010-678 90 |
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    """The demo content, loaded once for this module: every story here only reads it."""
+    app = make_app(tmp_path_factory.mktemp("first-use") / "instance")
+    with app.app_context():
+        report = demo.load(demo_folder(), author="demo")
+        assert not report.errors, report.errors
+    return app
 
 
 def text_of(response) -> str:
     """The response body as text."""
     return response.get_data(as_text=True)
+
+
+def hit_items(html: str) -> list[str]:
+    """The HTML of each hit on a results page."""
+    return re.findall(r'<li class="hit hit-\w+">.*?</li>', html, re.DOTALL)
+
+
+def assert_no_markup(snippet: str) -> None:
+    """A snippet shows text: no table pipes, link syntax, list dashes, heading marks or stars."""
+    for syntax in ("|", "](", "[[", "]]", "**", "\n- ", "## "):
+        assert syntax not in snippet, (syntax, snippet)
+
+
+# --- 4. Snippets are text
+
+
+def test_a_snippet_of_a_page_with_a_table_a_list_and_links_shows_only_text(app, client):
+    """A routine has a table, a list, a Markdown link and a wiki link, and lists a related page as
+    [[…]]: does its search snippet show the words without pipes, brackets, dashes or stars?"""
+    with app.app_context():
+        page = make_page("Larmrutin", TABLE_LIST_AND_LINKS, type="routine")
+        page.fields = {**page.fields, "related": ["[[mini-maria|Mini-Maria]]", "[[avvikelser]]"]}
+        db.session.commit()
+        index.rebuild(app)
+        hits = {h.slug: h for h in index.search("larmnummer nattpatrullen").hits}
+        assert_no_markup(hits["larmrutin"].snippet_html)
+        assert "<mark>Nattpatrullen</mark> · 010-678 90" in index.search("nattpatrullen").hits[0].snippet_html
+        related = index.search("avvikelser").hits[0].snippet_html
+        assert_no_markup(related)
+        assert "Mini-Maria" in related
+    html = text_of(client.get("/sok?q=larm"))
+    snippets = re.findall(r'<p class="snippet">(.*?)</p>', html, re.DOTALL)
+    assert snippets and "<mark>larm</mark>" in snippets[0]
+    for snippet in snippets:
+        assert_no_markup(snippet)
+
+
+def test_text_stored_with_table_pipes_before_is_shown_without_them(app):
+    """A page saved before table cells were kept apart by " · " still has pipes in its stored text:
+    does its snippet show the cells without them once the index is rebuilt?"""
+    with app.app_context():
+        page = make_page("Telefonlista", "Text.\n")
+        page.text = "Vem | Telefon\nJourhavande | 010-111 22\n|---|---|\n# Rubrik\n- punkt om jouren"
+        db.session.commit()
+        index.rebuild(app)
+        snippet = index.search("jourhavande").hits[0].snippet_html
+    assert snippet == "Vem · Telefon\n<mark>Jourhavande</mark> · 010-111 22\nRubrik\npunkt om jouren"
+
+
+def test_an_attachment_hit_names_its_file_once(demo_app):
+    """Does a hit on an attachment name the file once (as its heading), not again beside the type?"""
+    html = text_of(demo_app.test_client().get("/sok?q=checklista&typ=attachment"))
+    items = [item for item in hit_items(html) if "Rutin för SIP - checklista.pdf" in item]
+    assert len(items) == 1
+    assert items[0].count("Rutin för SIP - checklista.pdf") == 1
+    assert "på sidan" in items[0]
 
 
 # --- 7. Query syntax is words; drafts for their author

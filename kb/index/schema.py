@@ -7,6 +7,7 @@ from typing import Any
 from whoosh.fields import BOOLEAN, ID, KEYWORD, STORED, TEXT, Schema
 
 from kb import analysis, markup
+from kb.index.snippets import display_text
 
 # Stored body text is cut here: snippets come from the start of long pages anyway, and the
 # index stays small. Everything is still *indexed*.
@@ -62,8 +63,8 @@ SCHEMA = Schema(
     subword=TEXT(analyzer=analysis.SubwordAnalyzer(), phrase=False),
     # Surface words of title, summary and tags: the vocabulary for "Menade du …?".
     spell=TEXT(analyzer=analysis.SpellAnalyzer(), phrase=False, spelling=False),
-    # Display only: tags as written, start of the body for snippets, glossary expansion,
-    # last change time.
+    # Display only: tags as written, start of the body as plain text for snippets (display_text),
+    # glossary expansion, last change time.
     tags_display=STORED(),
     text=STORED(),
     expansion=STORED(),
@@ -159,7 +160,7 @@ def _page_like_document(key: str, kind: str, slug: str, content: Any, text: str,
         "subword": f"{content.title}\n{tags_text}",
         "spell": f"{content.title}\n{tags_text}\n{summary}",
         "tags_display": tags,
-        "text": text[:STORED_TEXT_MAX],
+        "text": display_text(text[:STORED_TEXT_MAX]),
         "expansion": "",
         "updated": updated.isoformat(timespec="seconds") if updated else "",
     }
@@ -205,7 +206,7 @@ def glossary_document(term: Any) -> dict[str, Any]:
         "subword": f"{term.term}\n{term.expansion}",
         "spell": f"{term.term}\n{term.expansion}",
         "tags_display": [],
-        "text": description[:STORED_TEXT_MAX],
+        "text": display_text(description[:STORED_TEXT_MAX]),
         "expansion": term.expansion,
         "updated": term.updated_at.isoformat(timespec="seconds") if term.updated_at else "",
     }
@@ -235,7 +236,7 @@ def _secondary_document(key: str, kind: str, slug: str, title: str, summary: str
         "subword": title,
         "spell": f"{title}\n{summary}",
         "tags_display": [],
-        "text": text[:STORED_TEXT_MAX],
+        "text": display_text(text[:STORED_TEXT_MAX]),
         "expansion": "",
         "updated": updated.isoformat(timespec="seconds") if updated else "",
         "context": context,

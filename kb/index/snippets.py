@@ -1,7 +1,8 @@
 """Search snippets: the part of a page's text that shows why it matched, hits in <mark>.
 
-The text is escaped here; the only HTML in a snippet is <mark>, so templates show it with
-|safe (and the API passes it on as is).
+Snippets are cut from the stored text, which `display_text` has made plain text when the
+document was indexed. The text is escaped here; the only HTML in a snippet is <mark>, so
+templates show it with |safe (and the API passes it on as is).
 """
 from __future__ import annotations
 
@@ -23,6 +24,36 @@ _LOOSE = {"a": "[aåäæ]", "o": "[oöø]", "e": "[eéè]", "u": "[uü]"}
 def _loose(folded: str) -> str:
     """A regex matching `folded` in text written with or without å/ä/ö."""
     return "".join(_LOOSE.get(c, re.escape(c)) for c in folded)
+
+
+# Markup that can reach the text of a document: page text stored before table cells were
+# joined without pipes, Markdown in structured fields ("[[sida]]" in Relaterade dokument) and in
+# attachments, list dashes typed into plain-text fields. Snippets show text, never markup.
+_WIKILINK = re.compile(r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+))?\]\]")
+_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\s]*\)")
+_LINE_MARK = re.compile(r"^[ \t]*(?:#{1,6}|[-*+•>])[ \t]+", re.MULTILINE)
+_TABLE_RULE = re.compile(r"^\|?(?:[ \t]*:?-{3,}:?[ \t]*\|?)+$")
+_CELL = re.compile(r"[ \t]*\|[ \t]*")
+_EMPHASIS = re.compile(r"(?<![^\W_])(\*\*|__|\*)(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![^\W_])")
+
+
+def display_text(text: str) -> str:
+    """Plain text as a reader would see it: wiki and Markdown links as their text, table cells
+    apart by " · ", without heading marks, list dashes, quote marks or emphasis stars.
+
+    Runs for every document indexed, so each step only runs when its sign is in the text.
+    """
+    if "[[" in text:
+        text = _WIKILINK.sub(lambda m: (m.group(2) or m.group(1).partition("#")[0]).strip(), text)
+    if "](" in text:
+        text = _LINK.sub(r"\1", text)
+    text = _LINE_MARK.sub("", text)
+    if "|" in text:
+        rows = (line.strip().strip("|").strip() for line in text.split("\n"))
+        text = "\n".join(_CELL.sub(" · ", row) for row in rows if not _TABLE_RULE.match(row))
+    if "*" in text or "__" in text:
+        text = _EMPHASIS.sub(r"\2", text)
+    return text
 
 
 class Highlighter:
