@@ -75,6 +75,15 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+# Folded letters and the letters they stand for, for finding folded forms in original text.
+_LOOSE = {"a": "[aåäæ]", "o": "[oöø]", "e": "[eéè]", "u": "[uü]"}
+
+
+def loose_pattern(folded: str) -> str:
+    """A regex matching `folded` (already folded) in text written with or without å/ä/ö."""
+    return "".join(_LOOSE.get(c, re.escape(c)) for c in folded)
+
+
 def stems(word: str) -> tuple[str, ...]:
     """Snowball stem of a lower-case word first, then the stems of its bare forms.
 

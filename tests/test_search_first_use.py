@@ -11,7 +11,7 @@ from factories import login, make_app, make_page
 from kb import index
 from kb.cli import demo_folder
 from kb.extensions import db
-from kb.services import demo
+from kb.services import demo, glossary
 
 TABLE_LIST_AND_LINKS = """## Kontakt
 
@@ -96,6 +96,50 @@ def test_an_attachment_hit_names_its_file_once(demo_app):
     assert len(items) == 1
     assert items[0].count("Rutin för SIP - checklista.pdf") == 1
     assert "på sidan" in items[0]
+
+
+# --- 5. Glossary expansions match as whole phrases
+
+# A <mark> around one word that starts like "samordnad" (Samordningsgruppen, samordnas, samordnare …):
+# the phrase is marked whole ("<mark>samordnade individuella planer</mark>"), never one word of it.
+WORD_OF_THE_PHRASE_MARKED = r"<mark>samordn\w*</mark>"
+
+
+@pytest.fixture
+def sip_pages(app):
+    """The SIP glossary entry, a page that writes the phrase and one that only has its words apart."""
+    with app.app_context():
+        glossary.upsert(glossary.TermData("SIP", "Samordnad individuell plan"))
+        make_page("Kallelse", "Kalla till en samordnad individuell plan i god tid. Samordningsgruppen "
+                              "och varje samordnare får en kopia.\n")
+        make_page("Mötesplan", "Samordningsgruppen har en plan för året och en individuell introduktion "
+                               "för nya ledamöter, samordnad av ordföranden.\n")
+    return app
+
+
+def test_sip_marks_the_whole_expansion_not_every_word_that_starts_like_it(sip_pages, client):
+    """Searching "sip" (the glossary says samordnad individuell plan): is the phrase marked as one,
+    and are "Samordningsgruppen" and "samordnare" left alone?"""
+    html = text_of(client.get("/sok?q=sip"))
+    assert "<mark>samordnad individuell plan</mark>" in html
+    assert not re.search(WORD_OF_THE_PHRASE_MARKED, html, re.IGNORECASE), html
+    assert "<mark>plan</mark>" not in html and "<mark>individuell</mark>" not in html
+
+
+def test_an_expansion_finds_only_pages_with_the_whole_phrase(sip_pages):
+    """Is a page that merely has "samordnad", "individuell" and "plan" somewhere no hit for "sip"?"""
+    with sip_pages.app_context():
+        assert [h.title for h in index.search("sip", kinds=("page",)).hits] == ["Kallelse"]
+        # The words typed themselves still match anywhere on a page.
+        assert {h.title for h in index.search("individuell plan", kinds=("page",)).hits} == {"Kallelse", "Mötesplan"}
+
+
+def test_in_the_demo_sip_marks_no_samordningsgruppen(demo_app):
+    """Over the demo content, does the "sip" results page mark no word that only starts like the
+    expansion (Samordningsgruppen, samordnas, samordnare)?"""
+    html = text_of(demo_app.test_client().get("/sok?q=sip"))
+    assert "<mark>samordnad individuell plan</mark>" in html.lower()
+    assert "Samordningsgruppen" in html and not re.search(WORD_OF_THE_PHRASE_MARKED, html, re.IGNORECASE)
 
 
 # --- 7. Query syntax is words; drafts for their author

@@ -7,19 +7,26 @@ with the number of terms):
 
 1. `strict`: every unit must match; each unit is a handful of exact terms: stems in title,
    tags, summary and body, folded stems, compound parts of short fields, glossary synonyms.
+   A glossary synonym of several words ("sip" → "samordnad individuell plan") matches only
+   where its words stand together, in order (a `PhraseFilter`, checked in the stored text).
 2. `broad` (only when the first pass finds too little): any unit may match, documents
    matching all still first; adds compound parts from the body vocabulary and typo
    tolerance (capped expansions, words of 5+ letters), at low weights.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from whoosh.query import And, NullQuery, Or, Query, Term
 
 from kb import analysis
-from kb.index.vocabulary import Vocabulary
+
+if TYPE_CHECKING:  # the vocabulary reads postings through kb.index.scoring, which needs this module
+    from kb.index.vocabulary import Vocabulary
 
 # Field weights: a title hit beats a body hit; exact letters beat folded ones; a whole-title
 # match beats everything (short titles that merely *contain* the query would win otherwise).
@@ -42,6 +49,7 @@ STRONG_FIELDS = frozenset({"title", "title_exact", "title_folded", "tags", "subw
 
 MAX_UNITS = 12  # words beyond this add cost but hardly change the ranking
 MAX_SYNONYM_WORDS = 6
+_BRACKETED = re.compile(r"\([^()]*\)")
 
 
 @dataclass(frozen=True)
@@ -86,29 +94,138 @@ def phrase_query(words: list[Word], weight: float = 1.0) -> Query:
     return word_query(words[0], weight) if len(words) == 1 else And([word_query(w, weight) for w in words])
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """Words that mean something only together, in this order: one side of a glossary pair.
+
+    `words` are its content words as query words (what the index knows: stop words are not
+    indexed), `text` every word as written in lower case, stop words included (what the stored
+    text is checked against).
+    """
+
+    words: tuple[Word, ...]
+    text: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str) -> Phrase:
+        """The phrase of a glossary term or expansion; a part in brackets is another name for
+        the same thing ("Första hjälpen till psykisk hälsa (Mental Health First Aid)") and is left out."""
+        text = _BRACKETED.sub(" ", text).strip() or text
+        return cls(tuple(Word.of(w) for w in analysis.content_words(text)[:MAX_SYNONYM_WORDS]),
+                   tuple(analysis.words(text)))
+
+    @property
+    def single(self) -> bool:
+        """True for one word: nothing to keep together."""
+        return len(self.text) <= 1
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        # Each content word by its folded stems (stems only cut endings, so an inflected form
+        # starts with one), each stop word as it is; anything that is not a letter between them.
+        content = {w.text: w for w in self.words}
+        parts = []
+        for text in self.text:
+            word = content.get(text)
+            stems = sorted(word.folded, key=len, reverse=True) if word else [analysis.fold(text)]
+            alternatives = "|".join(analysis.loose_pattern(s) for s in stems if s)
+            parts.append(f"(?:{alternatives})[^\\W_]*" if word else f"(?:{alternatives})(?![^\\W_])")
+        return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(parts), re.IGNORECASE)
+
+    def spans(self, text: str, enough: int = 1_000_000) -> list[tuple[int, int]]:
+        """(start, end) of each place in `text` where the phrase stands (inflected forms count)."""
+        found: list[tuple[int, int]] = []
+        for m in self._pattern.finditer(text):
+            if self._confirm(m.group()):
+                found.append((m.start(), m.end()))
+                if len(found) >= enough:
+                    break
+        return found
+
+    def occurs_in(self, text: str) -> bool:
+        """Does the phrase stand somewhere in `text`?"""
+        return bool(self.spans(text, enough=1))
+
+    def occurs_in_document(self, stored: dict) -> bool:
+        """Does the phrase stand in an indexed document: its name, summary, expansion, tags or the
+        (plain) text snippets are cut from?"""
+        fields = [stored.get(f) for f in ("title", "summary", "expansion", "text")]
+        return self.occurs_in("\n".join(filter(None, [*fields, " ".join(stored.get("tags_display") or ())])))
+
+    def _confirm(self, found: str) -> bool:
+        """Are the words of a candidate the phrase's words (same folded stems), not longer words
+        that merely start like them ("planering" is not "plan")?"""
+        written = [w for _, _, w in analysis.word_spans(found)]
+        if len(written) != len(self.text):
+            return False
+        content = {w.text: w for w in self.words}
+        for typed, seen in zip(self.text, written, strict=True):
+            word = content.get(typed)
+            if word is None:
+                if analysis.fold(seen) != analysis.fold(typed):
+                    return False
+            elif not set(word.folded) & set(analysis.folded_stems(seen)):
+                return False
+        return True
+
+
+class PhraseFilter(Query):
+    """The documents where a phrase stands, words together and in order.
+
+    No positions are indexed (SEARCH_AND_SPEED.md), so this is checked in each candidate's stored
+    text (kb.index.scoring.Scorer.phrase_docs), once per index segment. It scores nothing itself:
+    in an And with the phrase's word queries, those give the score.
+    """
+
+    def __init__(self, phrase: Phrase, words: Query) -> None:
+        self.phrase = phrase
+        # The documents that have every word somewhere: the candidates to check.
+        self.candidates = words
+        self.boost = 1.0
+
+    def __repr__(self) -> str:
+        return f"PhraseFilter({' '.join(self.phrase.text)!r})"
+
+    def estimate_size(self, ixreader: Any) -> int:
+        """At most as many documents as have all the words (Whoosh orders an And by this)."""
+        return self.candidates.estimate_size(ixreader)
+
+    def estimate_min_size(self, ixreader: Any) -> int:
+        """Possibly none."""
+        return 0
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        """Whoosh's own matcher for the same documents, scoring 0 (kb scores with kb.index.scoring;
+        this keeps a planned query a valid Whoosh query, which the scorer's tests compare against)."""
+        from whoosh.matching import ListMatcher, NullMatcher
+
+        ids = [d for d in sorted(searcher.docs_for_query(self.candidates))
+               if self.phrase.occurs_in_document(searcher.stored_fields(d))]
+        return ListMatcher(ids, weights=[0.0] * len(ids)) if ids else NullMatcher()
+
+
 @dataclass
 class Synonyms:
-    """Glossary pairs (abbreviation ↔ expansion) as word sequences, matched either way."""
+    """Glossary pairs (abbreviation ↔ expansion) as phrases, matched either way."""
 
-    pairs: list[tuple[list[Word], list[Word]]] = field(default_factory=list)
+    pairs: list[tuple[Phrase, Phrase]] = field(default_factory=list)
 
     @classmethod
     def from_glossary(cls, entries: Iterable[tuple[str, str]]) -> Synonyms:
         """Build from (term, expansion) pairs."""
         pairs = []
         for term, expansion in entries:
-            a = [Word.of(w) for w in analysis.content_words(term)]
-            b = [Word.of(w) for w in analysis.content_words(expansion)][:MAX_SYNONYM_WORDS]
-            if a and b and [w.key for w in a] != [w.key for w in b]:
+            a, b = Phrase.of(term), Phrase.of(expansion)
+            if a.words and b.words and [w.key for w in a.words] != [w.key for w in b.words]:
                 pairs.append((a, b))
         return cls(pairs)
 
-    def alternatives(self, words: list[Word]) -> list[tuple[int, int, list[Word]]]:
+    def alternatives(self, words: list[Word]) -> list[tuple[int, int, Phrase]]:
         """(start, end, other side) for each glossary side found in `words`."""
         keys = [w.key for w in words]
         found = []
         for a, b in self.pairs:
-            for side, other in ((a, b), (b, a)):
+            for side, other in ((a.words, b), (b.words, a)):
                 n = len(side)
                 for start in range(len(words) - n + 1):
                     if all(side[j].key & keys[start + j] for j in range(n)):
@@ -121,12 +238,15 @@ class Unit:
     """Query words that must match together, with glossary alternatives for them."""
 
     words: list[Word]
-    synonyms: list[list[Word]] = field(default_factory=list)
+    synonyms: list[Phrase] = field(default_factory=list)
 
     def query(self, extra: list[Query] | None = None) -> Query:
-        """The unit's words (plus any extra expansions), or any of its synonyms."""
+        """The unit's words (plus any extra expansions), or any of its synonyms (a synonym of
+        several words only where they stand together)."""
         options: list[Query] = [phrase_query(self.words)]
-        options += [phrase_query(s, W_SYNONYM) for s in self.synonyms]
+        for synonym in self.synonyms:
+            words = phrase_query(list(synonym.words), W_SYNONYM)
+            options.append(words if synonym.single else And([words, PhraseFilter(synonym, words)]))
         options += extra or []
         return options[0] if len(options) == 1 else Or(options)
 
@@ -144,13 +264,18 @@ class Plan:
         return not self.units
 
     def all_words(self) -> list[Word]:
-        """Every word of the plan, synonyms included (for highlighting)."""
+        """The words to highlight one by one: those typed and one-word synonyms."""
         out = []
         for unit in self.units:
             out += unit.words
             for s in unit.synonyms:
-                out += s
+                if s.single:
+                    out += s.words
         return out
+
+    def phrases(self) -> list[Phrase]:
+        """The synonyms of several words, highlighted only as whole phrases."""
+        return [s for unit in self.units for s in unit.synonyms if not s.single]
 
     def strict(self) -> Built:
         """Pass 1: every unit must match (or the whole title)."""
@@ -215,6 +340,8 @@ def restrict(q: Query, fields: frozenset[str]) -> Query:
     """The part of a query that looks only in `fields` (NullQuery if nothing is left)."""
     if isinstance(q, Term):
         return q if q.fieldname in fields else NullQuery
+    if isinstance(q, PhraseFilter):  # where the phrase stands is checked in the whole text
+        return q
     if isinstance(q, (And, Or)):
         subs = [restrict(sub, fields) for sub in q.subqueries]
         if isinstance(q, And):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from whoosh.query import And, NullQuery, Or, Query, Term
 
-from kb.index.query import STRONG_FIELDS, Built, restrict
+from kb.index.query import STRONG_FIELDS, Built, PhraseFilter, restrict
 from kb.index.scoring import Scorer, SizedCache
 
 # Score factor of documents ranked below pages (activities, plans): a page matching as well wins.
@@ -35,9 +35,11 @@ class MatchSets:
         return self.cache.get((fieldname, text), lambda: frozenset(self.scorer.term(fieldname, text)))
 
     def of(self, q: Query) -> frozenset[int]:
-        """Documents matching a query built from Term, And, Or (boosts ignored)."""
+        """Documents matching a query built from Term, And, Or and PhraseFilter (boosts ignored)."""
         if isinstance(q, Term):
             return self.term(q.fieldname, q.text)
+        if isinstance(q, PhraseFilter):
+            return self.scorer.phrase_docs(q)
         if isinstance(q, And):
             sets = sorted((self.of(sub) for sub in q.subqueries), key=len)
             return sets[0].intersection(*sets[1:]) if sets else frozenset()

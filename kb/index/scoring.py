@@ -22,6 +22,8 @@ from whoosh.query import And, Or, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
+from kb.index.query import PhraseFilter
+
 B = 0.75
 K1 = 1.2
 V = TypeVar("V")
@@ -67,6 +69,7 @@ class Scorer:
         self.reader = searcher.reader()
         self.doc_count = self.reader.doc_count_all()
         self.cache = SizedCache(self.MAX_CACHED_POSTINGS)
+        self.phrases = SizedCache(self.MAX_CACHED_POSTINGS // 10)
 
     def term(self, fieldname: str, text: str) -> dict[int, float]:
         """{live document: BM25F score of this term in this field} (boost 1)."""
@@ -115,6 +118,8 @@ class Scorer:
             keys = set(parts[0]).intersection(*parts[1:])
             boost = q.boost
             return {d: sum(p[d] for p in parts) * boost for d in keys}
+        if isinstance(q, PhraseFilter):
+            return dict.fromkeys(candidates & self.phrase_docs(q), 0.0)
         if isinstance(q, Or):
             out: dict[int, float] = {}
             get = out.get
@@ -126,6 +131,23 @@ class Scorer:
                 out = {d: s * boost for d, s in out.items()}
             return out
         return {}
+
+    def phrase_docs(self, q: PhraseFilter) -> frozenset[int]:
+        """Live documents where the phrase stands: of those with all its words, the ones whose
+        stored text has them together (checked once per segment and phrase; see `_phrase_in_segment`)."""
+
+        def build() -> frozenset[int]:
+            everything = frozenset(range(self.doc_count))
+            candidates = sorted(self.scores(q.candidates, everything))
+            out: set[int] = set()
+            for segment_reader, offset in self.reader.leaf_readers():
+                end = offset + segment_reader.doc_count_all()
+                local = tuple(d - offset for d in candidates if offset <= d < end)
+                if local:
+                    out.update(d + offset for d in _phrase_in_segment(segment_reader, q, local))
+            return frozenset(out)
+
+        return self.phrases.get(q.phrase.text, build)
 
     def top(self, q: Query, candidates: frozenset[int], limit: int, *, demoted: frozenset[int] = frozenset(),
             weight: float = 1.0) -> list[tuple[int, float]]:
@@ -210,6 +232,23 @@ def _field_lengths(segment_reader: object, fieldname: str) -> list[int]:
         return [length(d, fieldname, 1) for d in range(segment_reader.doc_count_all())]
 
     return _LENGTHS.get((segment_id(segment_reader), fieldname), read)
+
+
+# Where a phrase stands, per (segment, phrase): a segment's documents never change once written,
+# so a page save re-checks only its own new segment.
+_SEGMENT_PHRASES = SizedCache(200_000, size=lambda docs: len(docs) + 1)
+
+
+def _phrase_in_segment(segment_reader: Any, q: PhraseFilter, local: tuple[int, ...]) -> frozenset[int]:
+    """The segment-local documents among `local` (which have every word of the phrase) whose
+    stored text has the phrase. Candidates are the same or fewer on a later call (only deletions
+    change a segment), so the first answer stays right."""
+
+    def check() -> frozenset[int]:
+        stored = segment_reader.stored_fields
+        return frozenset(d for d in local if q.phrase.occurs_in_document(stored(d)))
+
+    return _SEGMENT_PHRASES.get((segment_id(segment_reader), q.phrase.text), check)
 
 
 def segment_id(segment_reader: Any) -> str | None:

@@ -284,7 +284,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         # activities the work on it.
         secondary = frozenset().union(*(kind_sets.get(k, frozenset()) for k in SECONDARY_KINDS))
         ranked = tiers.rank(sets.scorer, built.scoring, allowed, limit, demoted=secondary)
-        highlighter = Highlighter(p.all_words(), extra_terms)
+        highlighter = Highlighter(p.all_words(), extra_terms, p.phrases())
         for docnum, score in ranked[(results.page - 1) * results.per_page:limit]:
             results.hits.append(_hit(searcher.stored_fields(docnum), score, highlighter))
     # "Menade du …?" when the words as typed matched little (typo tolerance may still have

@@ -11,20 +11,13 @@ import re
 from markupsafe import escape
 
 from kb import analysis
-from kb.index.query import Word
+from kb.index.query import Phrase, Word
 
 SNIPPET_CHARS = 220
 SNIPPET_SCAN_CHARS = 20_000
 MAX_SNIPPET_HITS = 12
 
-# Folded letters and the letters they stand for, for matching folded stems in original text.
-_LOOSE = {"a": "[aåäæ]", "o": "[oöø]", "e": "[eéè]", "u": "[uü]"}
-
-
-def _loose(folded: str) -> str:
-    """A regex matching `folded` in text written with or without å/ä/ö."""
-    return "".join(_LOOSE.get(c, re.escape(c)) for c in folded)
-
+_loose = analysis.loose_pattern
 
 # Markup that can reach the text of a document: page text stored before table cells were
 # joined without pipes, Markdown in structured fields ("[[sida]]" in Relaterade dokument) and in
@@ -57,9 +50,15 @@ def display_text(text: str) -> str:
 
 
 class Highlighter:
-    """Marks the words of a text that the query matched, escaping everything else."""
+    """Marks the words of a text that the query matched, escaping everything else.
 
-    def __init__(self, words: list[Word], extra_terms: set[str]) -> None:
+    `phrases` (glossary synonyms of several words) are marked only where they stand whole, as
+    one <mark>; their words alone are no hit ("samordnad individuell plan" does not mark
+    "Samordningsgruppen").
+    """
+
+    def __init__(self, words: list[Word], extra_terms: set[str], phrases: list[Phrase] | None = None) -> None:
+        self.phrases = list(dict.fromkeys(phrases or ()))
         self.stems = {s for w in words for s in w.stems} | extra_terms
         self.folded = {s for w in words for s in w.folded} | {analysis.fold(t) for t in extra_terms}
         self.parts = {p for w in words for p in w.parts if len(p) >= 5}
@@ -88,8 +87,11 @@ class Highlighter:
         return hit
 
     def hits(self, text: str, enough: int = MAX_SNIPPET_HITS) -> list[tuple[int, int]]:
-        """(start, end) of matched words in `text`, in order; each regex stops after `enough`."""
+        """(start, end) of matched words and phrases in `text`, in order; each regex stops after `enough`."""
         found: dict[int, int] = {}
+        for phrase in self.phrases:
+            for start, end in phrase.spans(text, enough):
+                found[start] = max(end, found.get(start, end))
         if self._starts is not None:
             count = 0
             for m in self._starts.finditer(text):
@@ -111,7 +113,7 @@ class Highlighter:
                     count += 1
                     if count >= enough:
                         break
-        return sorted(found.items())
+        return _outermost(sorted(found.items()))
 
     def snippet(self, text: str, width: int = SNIPPET_CHARS) -> tuple[str, bool]:
         """(HTML, found): the window of `text` with the most distinct hits, hits in <mark>."""
@@ -150,3 +152,13 @@ class Highlighter:
             return str(escape(text))
         cut = text.rfind(" ", 0, width)
         return str(escape(text[: cut if cut > 0 else width])) + "…"
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans without those inside an earlier one (a word within a marked phrase)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and start < out[-1][1]:
+            continue
+        out.append((start, end))
+    return out
