@@ -142,6 +142,31 @@ def test_in_the_demo_sip_marks_no_samordningsgruppen(demo_app):
     assert "Samordningsgruppen" in html and not re.search(WORD_OF_THE_PHRASE_MARKED, html, re.IGNORECASE)
 
 
+# --- 6. Zero hits offer a spelling, and suggestions know the glossary
+
+
+def test_a_name_written_together_offers_the_title(demo_app):
+    """Nothing matches "minimaria": does the page offer Mini-Maria, written as the title is?"""
+    html = text_of(demo_app.test_client().get("/sok?q=minimaria"))
+    assert 'Menade du <a href="/sok?q=Mini-Maria">Mini-Maria</a>?' in html
+
+
+def test_an_unknown_compound_offers_its_known_part(demo_app):
+    """Nothing matches "avvikelserapport": is there a suggestion that starts with avvikelse and finds pages?"""
+    with demo_app.test_request_context():
+        found = index.search("avvikelserapport")
+        assert found.suggestion and found.suggestion.startswith("avvikelse")
+        assert index.search(found.suggestion).total > 0
+
+
+def test_typing_an_abbreviation_suggests_the_glossary_entry(demo_app):
+    """Typing "bup" in a search box: is BUP offered with what it stands for, linking to the glossary?"""
+    data = demo_app.test_client().get("/sok/forslag?q=bup").get_json()
+    entry = {"title": "BUP – Barn- och ungdomspsykiatrin", "slug": "BUP",
+             "url": "/ordlista#" + glossary.anchor("BUP"), "kind": "glossary"}
+    assert entry in data["suggestions"]
+
+
 # --- 7. Query syntax is words; drafts for their author
 
 

@@ -29,6 +29,11 @@ STEM_FIELDS = ("body", "title", "summary")
 SURFACE_FIELDS = ("spell",)
 # Kinds of document that rank below pages with the same match.
 SECONDARY_KINDS = ("activity", "plan", "attachment")
+# "Menade du …?": respellings tried at most, and the shortest part of a word written together.
+MAX_SUGGESTION_TRIES = 3
+MIN_PART = 3
+# Search-as-you-type offers page titles and glossary terms.
+SUGGESTED_KINDS = ("page", "glossary")
 
 
 @dataclass
@@ -181,20 +186,60 @@ def url_path(kind: str, slug: str) -> str:
         return ""
 
 
-def suggest_correction(app: Flask, searcher: Searcher, text: str) -> str | None:
-    """A respelling of the query from the titles' and summaries' vocabulary, if one is better."""
+def _known(spell: Vocabulary, body: Vocabulary, word: str) -> bool:
+    """Is the word in the index: as written in a title, tag or summary, or by a stem anywhere?"""
+    return spell.has(word) or any(body.has(s) for s in analysis.stems(word))
+
+
+def _split(spell: Vocabulary, body: Vocabulary, word: str) -> str | None:
+    """A word written together that is two known words ("minimaria" → "mini maria"; a linking
+    -s- of the first part is dropped), the split with title words and even parts first."""
+    found = []
+    for i in range(MIN_PART, len(word) - MIN_PART + 1):
+        right = word[i:]
+        for left in (word[:i], word[:i - 1] if word[i - 1] == "s" and i - 1 >= MIN_PART else ""):
+            if left and _known(spell, body, left) and _known(spell, body, right):
+                found.append((-(spell.has(left) + spell.has(right)), -min(len(left), len(right)), left, right))
+    return " ".join(min(found)[2:]) if found else None
+
+
+def _known_start(spell: Vocabulary, word: str) -> str | None:
+    """The longest start of a word that a title, tag or summary has as a word ("avvikelserapport"
+    → "avvikelser"): the first part of a compound nothing else has."""
+    for end in range(len(word) - 1, MIN_PART + 1, -1):
+        if spell.has(word[:end]):
+            return word[:end]
+    return None
+
+
+def _corrections(app: Flask, searcher: Searcher, text: str) -> list[str]:
+    """Respellings of the query from the index's vocabulary, best first (none when every word is
+    known): each unknown word by its nearest title word, then as two words written together, then
+    cut to its longest known start."""
     spell = _vocabulary(app, searcher, SURFACE_FIELDS)
     body = _vocabulary(app, searcher, STEM_FIELDS)
-    changed = False
-    out = []
-    for word in analysis.words(text):
-        best = word
-        known = spell.has(word) or any(body.has(s) for s in analysis.stems(word))
-        if not known and not analysis.is_stop(word) and len(word) >= 3:
-            best = spell.closest(word) or word
-        changed |= best != word
-        out.append(best)
-    return " ".join(out) if changed else None
+    words = analysis.words(text)
+    options: list[list[str]] = []
+    for word in words:
+        if _known(spell, body, word) or analysis.is_stop(word) or len(word) < 3:
+            options.append([word])
+            continue
+        found = [spell.closest(word), _split(spell, body, word), _known_start(spell, word)]
+        options.append(list(dict.fromkeys(f for f in found if f and f != word)) or [word])
+    candidates = [" ".join(o[min(i, len(o) - 1)] for o in options) for i in range(max(map(len, options), default=0))]
+    return [c for c in dict.fromkeys(candidates) if c != " ".join(words)]
+
+
+def _suggestion(app: Flask, searcher: Searcher, text: str, sets: MatchSets, visible: set[int],
+                better_than: int) -> str | None:
+    """The "Menade du …?" suggestion: the first respelling that finds more than `better_than` documents,
+    written as the title it is when it is a whole title or glossary term ("minimaria" → "Mini-Maria")."""
+    synonyms = _synonyms(app, searcher)
+    for candidate in _corrections(app, searcher, text)[:MAX_SUGGESTION_TRIES]:
+        if len(Tiers.of(plan(candidate, synonyms).strict(), sets, visible).matched) > better_than:
+            titled = sets.term("title_exact", analysis.normalize_title(candidate)) & visible
+            return searcher.stored_fields(min(titled))["title"] if titled else candidate
+    return None
 
 
 def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None = None,  # noqa: A002
@@ -290,11 +335,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
     # "Menade du …?" when the words as typed matched little (typo tolerance may still have
     # found pages, but the respelt query is what the user should learn and reuse).
     if strict_count < FEW_HITS:
-        suggestion = suggest_correction(app, searcher, results.query)
-        if suggestion and suggestion != results.query.lower():
-            sp = plan(suggestion, _synonyms(app, searcher))
-            if len(Tiers.of(sp.strict(), sets, visible).matched) > strict_count:
-                results.suggestion = suggestion
+        results.suggestion = _suggestion(app, searcher, results.query, sets, visible, strict_count)
     return results
 
 
@@ -326,7 +367,8 @@ def _hit(doc: dict[str, Any], score: float, highlighter: Highlighter) -> Hit:
 
 
 def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
-    """Titles whose words start with what was typed (search-as-you-type), best first."""
+    """Page titles and glossary terms whose words start with what was typed (search-as-you-type),
+    best first; a glossary term comes with what it stands for ("BUP – Barn- och ungdomspsykiatrin")."""
     app = current_app._get_current_object()
     text, _ = clean_query(prefix)
     words = [analysis.fold(w) for w in analysis.words(text)][:6]
@@ -341,12 +383,13 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
         if searcher is None:
             return []
         kind_sets = _docsets(app, searcher, "kind")
-        pages = kind_sets.get("page", set()) - _docsets(app, searcher, "draft").get("t", set())
+        shown = set().union(*(kind_sets.get(k, set()) for k in SUGGESTED_KINDS))
+        shown -= _docsets(app, searcher, "draft").get("t", set())
         terms = [Term("title_edge", w[:20]) for w in typed]
         q = terms[0] if len(terms) == 1 else And(terms)
         # Titles that start with the typed text come first, then shorter titles.
         q = Or([q, Term("title_exact", analysis.normalize_title(text), boost=10.0)]) if len(typed) > 1 else q
-        found = searcher.search(q, filter=set(pages), limit=limit * 3)
+        found = searcher.search(q, filter=shown, limit=limit * 3)
         norm = " ".join(typed)
         rows = []
         for docnum, score in found.items():
@@ -357,5 +400,13 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
             starts = title_words.startswith(norm)
             rows.append((not starts, -score, len(doc.get("title", "")), doc))
         rows.sort(key=lambda r: r[:3])
-        return [{"title": d["title"], "slug": d["slug"], "url": url_path("page", d["slug"])}
-                for *_, d in rows[:limit]]
+        return [_suggested(d) for *_, d in rows[:limit]]
+
+
+def _suggested(doc: dict[str, Any]) -> dict[str, str]:
+    """One search-as-you-type suggestion: title, slug and URL (and kind, for a glossary term)."""
+    kind = doc.get("kind", "page")
+    if kind == "glossary":
+        title = " – ".join(x for x in (doc["title"], doc.get("expansion")) if x)
+        return {"title": title, "slug": doc["slug"], "url": url_path(kind, doc["slug"]), "kind": kind}
+    return {"title": doc["title"], "slug": doc["slug"], "url": url_path("page", doc["slug"])}
