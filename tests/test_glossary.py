@@ -69,6 +69,22 @@ def test_filter_narrows_the_list_without_javascript(demo_app):
     assert "Inga poster matchar ”finnsinte”" in html
 
 
+def test_the_demo_glossary_explains_the_laws_staff_name_by_abbreviation(demo_app):
+    """Does the demo glossary say what SoL, HSL, LSS, LVU, LVM, LPT and OSL stand for, with a description?"""
+    laws = {"SoL": "Socialtjänstlagen", "HSL": "Hälso- och sjukvårdslagen",
+            "LSS": "Lagen om stöd och service till vissa funktionshindrade",
+            "LVU": "Lagen med särskilda bestämmelser om vård av unga",
+            "LVM": "Lagen om vård av missbrukare i vissa fall", "LPT": "Lagen om psykiatrisk tvångsvård",
+            "OSL": "Offentlighets- och sekretesslagen"}
+    with demo_app.app_context():
+        for term, expansion in laws.items():
+            row = glossary.get(term)
+            assert row is not None and not row.deleted, term
+            assert row.expansion == expansion and len(row.description) > 40, term
+    html = demo_app.test_client().get("/sok?q=lvu").get_data(as_text=True)
+    assert "<mark>Lagen med särskilda bestämmelser om vård av unga</mark>" in html
+
+
 def test_sorting_and_grouping_follow_the_swedish_alphabet(app):
     """Are Å, Ä and Ö sorted after Z in that order, and digits grouped before A?"""
     for term in ("Ö-term", "Ä-term", "Å-term", "Z-term", "112"):
