@@ -58,7 +58,7 @@ def test_glossary_lists_the_demo_terms_a_to_o(demo_app):
 
 
 def test_filter_narrows_the_list_without_javascript(demo_app):
-    """Does ?q= keep only terms whose abbreviation or expansion matches, and say how many?"""
+    """Does ?q= keep only terms whose abbreviation, expansion or description matches, and say how many?"""
     client = demo_app.test_client()
     html = client.get("/ordlista?q=individuell").get_data(as_text=True)
     assert "<dfn>SIP</dfn>" in html and "<dfn>BUP</dfn>" not in html
@@ -67,6 +67,20 @@ def test_filter_narrows_the_list_without_javascript(demo_app):
     assert "<dfn>BUP</dfn>" in html and "<dfn>SIP</dfn>" not in html
     html = client.get("/ordlista?q=finnsinte").get_data(as_text=True)
     assert "Inga poster matchar ”finnsinte”" in html
+
+
+def test_the_filter_reads_descriptions_and_needs_no_a_ring_or_dots(demo_app):
+    """Staff type "anhorig" (no ö) for a term whose description is about anhöriga: is it found, as in
+    the main search, together with words from descriptions and hyphenated expansions?"""
+    client = demo_app.test_client()
+    html = client.get("/ordlista?q=anhorig").get_data(as_text=True)
+    assert "<dfn>NSPH</dfn>" in html  # "brukar-, patient- och anhörigorganisationer" in its description
+    assert "<dfn>SoL</dfn>" in html  # "stöd till anhöriga"
+    assert "<dfn>SIP</dfn>" not in html
+    html = client.get("/ordlista?q=personlig assistans").get_data(as_text=True)
+    assert "<dfn>LSS</dfn>" in html and "<dfn>SIP</dfn>" not in html
+    assert "<dfn>BUP</dfn>" in client.get("/ordlista?q=barn och ungdomspsykiatrin").get_data(as_text=True)
+    assert "<dfn>ÖK</dfn>" in client.get("/ordlista?q=overenskommelse").get_data(as_text=True)
 
 
 def test_the_demo_glossary_explains_the_laws_staff_name_by_abbreviation(demo_app):

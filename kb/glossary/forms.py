@@ -19,13 +19,14 @@ def parse_revision(value: str | None) -> int | None:
 
 
 class FilterForm(KbForm):
-    """Narrow the list down by term or expansion (a GET form: no CSRF, works without JavaScript)."""
+    """Narrow the list down by term, expansion or description (a GET form: no CSRF, works without JavaScript)."""
 
     class Meta:
         csrf = False
 
     q = SearchField("Filtrera på förkortning eller förklaring", validators=[Optional()],
-                    description="T.ex. SIP eller ”plan”.")
+                    description="T.ex. SIP, ”plan” eller ”anhörig”. Beskrivningarna räknas också, "
+                                "och å, ä och ö behövs inte.")
 
 
 class TermForm(KbForm):

@@ -31,7 +31,7 @@ def entry_url(row: GlossaryTerm) -> str:
 
 @bp.get("/ordlista")
 def index():
-    """All terms A–Ö, optionally filtered by ?q= on term or expansion."""
+    """All terms A–Ö, optionally filtered by ?q= on term, expansion or description."""
     if (unchanged := caching.not_modified()) is not None:  # every glossary write logs a change
         return unchanged
     form = FilterForm(formdata=request.args)

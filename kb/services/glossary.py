@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kb import pii
+from kb import analysis, pii
 from kb.constants import AuditAction, ChangeOp, Entity, RevisionOp
 from kb.extensions import db
 from kb.models import GlossaryRevision, GlossaryTerm
@@ -92,12 +92,22 @@ def deleted_terms() -> list[GlossaryTerm]:
     return [t for t in all_terms(include_deleted=True) if t.deleted]
 
 
+def _folded_words(text: str) -> str:
+    """Text as its words without case or å/ä/ö, one space apart ("Barn- och" → "barn och")."""
+    return " ".join(analysis.fold(w) for w in analysis.words(text))
+
+
 def matching(terms: list[GlossaryTerm], query: str) -> list[GlossaryTerm]:
-    """The terms whose term or expansion contains `query` (case ignored); all of them for ''."""
-    needle = " ".join(query.split()).casefold()
-    if not needle:
+    """The terms whose term, expansion or description contains `query`, as the main search reads
+    words: case, å/ä/ö and punctuation ignored ("anhorig" finds "anhörigorganisationer"); all of
+    them for ''."""
+    raw = " ".join(query.split()).casefold()
+    if not raw:
         return list(terms)
-    return [t for t in terms if needle in t.term.casefold() or needle in t.expansion.casefold()]
+    needle = _folded_words(raw)
+    if not needle:  # only signs ("%", "(("): look for them as they are
+        return [t for t in terms if raw in f"{t.term}\n{t.expansion}\n{t.description or ''}".casefold()]
+    return [t for t in terms if needle in _folded_words(f"{t.term}\n{t.expansion}\n{t.description or ''}")]
 
 
 def by_initial(terms: list[GlossaryTerm]) -> list[tuple[str, list[GlossaryTerm]]]:
