@@ -325,8 +325,10 @@ def _load_documents(session: Session, entity: str, entity_id: int) -> list[tuple
     """(index key, current document or None when the row is gone or deleted) for each document of a row."""
     if entity == Entity.PAGE.value:
         row = session.execute(_unapproved_revisions().where(Page.id == entity_id)).first()
-        authors = _never_approved_authors(session, entity_id).get(entity_id, ()) if row else ()
-        return _page_documents(entity_id, session.get(Page, entity_id), row[1] if row else None, authors)
+        page = session.get(Page, entity_id)
+        never_approved = row is not None and page is not None and page.published_revision_id is None
+        authors = _never_approved_authors(session, entity_id).get(entity_id, ()) if never_approved else ()
+        return _page_documents(entity_id, page, row[1] if row else None, authors)
     return [_load_document(session, entity, entity_id)]
 
 
