@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from factories import DATABASES
-from kbbrowser import APPROVER, EDITOR, PASSWORD, log_in
+from kbbrowser import APPROVER, EDITOR, LEAVER, PASSWORD, log_in
 
 from scripts.kbdemo import CHROMIUM, CHROMIUM_ARGS, DemoServer, demo_server
 
@@ -82,7 +82,8 @@ def kb_server(tmp_path_factory) -> DemoServer:
     root = tmp_path_factory.mktemp("kb-browser")
     if DATABASES:  # KB_TEST_DATABASE_URL: the server's instance gets a fresh PostgreSQL database
         DATABASES.configure(root / "instance")
-    accounts = {EDITOR: ("redaktör", PASSWORD), APPROVER: ("fastställare", PASSWORD)}
+    accounts = {EDITOR: ("redaktör", PASSWORD), APPROVER: ("fastställare", PASSWORD),
+                LEAVER: ("redaktör", PASSWORD)}
     with demo_server(root, users=accounts) as server:
         yield server
 

@@ -8,6 +8,9 @@ from scripts.kbdemo import log_in  # noqa: F401 - re-exported for the tests
 EDITOR = "redaktor"
 # A fastställare (approves routines) created for the browser tests.
 APPROVER = "godkannare"
+# An editor only the logout test uses: logging out ends every session of the account (on every
+# device), so it must not be an account other tests keep a session for.
+LEAVER = "utloggare"
 PASSWORD = "Rätt-häftig-fras-2026"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from kbbrowser import EDITOR, PASSWORD, create_page, edit_page, log_in
+from kbbrowser import EDITOR, LEAVER, PASSWORD, create_page, edit_page, log_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -222,7 +222,7 @@ def test_an_editor_logs_out(new_context):
     """Logging out from the header ends the session: editing needs a new login."""
 
     page = new_context().new_page()
-    log_in(page, EDITOR, PASSWORD)
+    log_in(page, LEAVER, PASSWORD)
     page.goto("/sida/sip")
     page.get_by_role("button", name="Logga ut").click()
     expect(page.get_by_text("Du är utloggad.")).to_be_visible()
