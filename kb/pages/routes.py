@@ -127,8 +127,7 @@ def view(slug: str):
     if page.type == PageType.STRUCTURE.value:
         context["structure_plans"] = plan_service.live_plans(structure=page)
     if page.type == PageType.ORIENTATION.value:
-        path = structure.orientation_path(published_only=only)
-        index = next((i for i, p in enumerate(path) if p.id == page.id), None)
+        path, index = structure.orientation_step(page, published_only=only)
         read = structure.read_page_ids(current_user.id) if current_user.is_authenticated else set()
         context.update(path=path, position=index, read=read, read_form=CommentForm(),
                        prev_page=path[index - 1] if index else None,
@@ -156,8 +155,7 @@ def mark_read(slug: str):
     structure.set_read(current_user.id, page, read)
     flash("Markerad som läst." if read else "Markeringen togs bort.", "success")
     if read and request.form.get("then") == "next":  # "Markera som läst och gå till nästa"
-        path = structure.orientation_path(published_only=readers_only())
-        index = next((i for i, p in enumerate(path) if p.id == page.id), None)
+        path, index = structure.orientation_step(page, published_only=readers_only())
         if index is not None and index + 1 < len(path):
             return redirect(url_for("pages.view", slug=path[index + 1].slug) + "#innehall")
     return redirect(url_for("pages.view", slug=page.slug) + "#las-klart")

@@ -119,6 +119,12 @@ def orientation_path(*, published_only: bool = False) -> list[Page]:
                   key=lambda p: (int((p.fields or {}).get("position", 999)), p.title))
 
 
+def orientation_step(page: Page, *, published_only: bool = False) -> tuple[list[Page], int | None]:
+    """The orientation path and the page's place in it (None when the page is not on it)."""
+    path = orientation_path(published_only=published_only)
+    return path, next((i for i, p in enumerate(path) if p.id == page.id), None)
+
+
 def read_page_ids(user_id: int) -> set[int]:
     """Ids of pages the user has marked as read."""
     return set(db.session.scalars(select(ReadMark.page_id).where(ReadMark.user_id == user_id)))
