@@ -33,10 +33,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
 
-    from kb import caching, cli, database, errors, index, pagecache, permissions, security, templating
+    from kb import caching, cli, database, errors, index, pagecache, security, templating
     from kb.admin import routes as admin
     from kb.api import routes as api
     from kb.attachments import routes as attachments
+    from kb.auth import guards
     from kb.auth import routes as auth
     from kb.extensions import csrf, db, login_manager, migrate
     from kb.glossary import routes as glossary_routes
@@ -57,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Logga in för att fortsätta."
     login_manager.login_message_category = "info"
     security.init_app(app)
-    app.before_request(permissions.guard_reading)
+    guards.init_app(app)
     templating.init_app(app)
     caching.init_app(app)
     pagecache.init_app(app)

@@ -1,12 +1,13 @@
-"""Who may do what: one place, used by views, the API and search alike."""
+"""Who may do what: pure rules over a user and a page, used by views, the API and search alike.
+
+No request here: kb.auth.guards applies these rules to the current request.
+Rules that need the database (who approves a routine) live with their service (kb.services.governance).
+"""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from functools import wraps
 
-from flask import abort, current_app, g, redirect, request, url_for
-from flask_login import current_user
+from flask import current_app
 
 from kb.constants import Role
 
@@ -27,23 +28,6 @@ def can(user, permission: Permission) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "disabled", False):
         return False
     return Role(user.role).rank >= permission.value.rank
-
-
-def require(permission: Permission) -> Callable:
-    """View decorator: anonymous users go to the login page, others without the right get 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if not can(current_user, permission):
-                if not current_user.is_authenticated:
-                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _active(user) -> bool:
@@ -74,20 +58,10 @@ def readable_pages(user, pages) -> list:
     return [p for p in pages if not p.deleted and can_read_page(user, p)]
 
 
-def can_approve(user, page, people: dict | None = None, waiting: dict | None = None) -> bool:
-    """Whether `user` may approve (or send back) the page's draft.
-
-    Nobody approves their own change. Administrators otherwise always may; a fastställare if they are
-    the routine's named approver (kb.services.governance.named_approver), or no approver is named, or
-    the change is the named approver's own (it needs another fastställare).
-    `people`: governance.approver_accounts() and `waiting`: governance.waiting_revisions(), when a list
-    asks for many pages.
-    """
-    if not _active(user) or Role(user.role).rank < Role.APPROVER.rank:
-        return False
-    from kb.services import governance
-
-    return governance.may_approve(user, page, people, waiting)
+def is_approver(user) -> bool:
+    """Whether `user` holds the fastställare role or higher (whether they may approve a given page is
+    kb.services.governance.can_approve)."""
+    return _active(user) and Role(user.role).rank >= Role.APPROVER.rank
 
 
 def can_flag(user) -> bool:
@@ -98,26 +72,3 @@ def can_flag(user) -> bool:
 def can_govern(user) -> bool:
     """Whether `user` may record reviews and resolve reports (editors act for the owning structure)."""
     return can(user, Permission.EDIT)
-
-
-# Endpoints anyone may reach even when reading requires login.
-# The e-mail unsubscribe link works without a login: its token names the user.
-OPEN_ENDPOINTS = frozenset({"auth.login", "static", "info.accessibility", "info.favicon", "me.unsubscribe"})
-
-
-def guard_reading():
-    """before_request: when reading is not public, everything but the login page needs a login."""
-    g.actor = current_user.username if current_user.is_authenticated else ""
-    g.remote_addr = request.remote_addr or ""
-    if request.endpoint in OPEN_ENDPOINTS or request.endpoint is None:
-        return None
-    if not can(current_user, Permission.READ):
-        if request.path.startswith("/api/"):
-            abort(401)
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    return None
-
-
-def actor_name() -> str:
-    """The acting user's name for revisions and logs."""
-    return current_user.username if current_user.is_authenticated else "anonym"

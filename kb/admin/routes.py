@@ -7,9 +7,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RetireForm, RoleForm, ToggleForm
+from kb.auth.guards import require
 from kb.constants import AuditAction, Role
 from kb.me.forms import EmailForm
-from kb.permissions import Permission, require
+from kb.permissions import Permission
 from kb.services import audit, organisations, users
 from kb.services.errors import ValidationError
 

@@ -13,10 +13,11 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.attachments.forms import ActionForm, UploadForm
+from kb.auth.guards import actor_name, require
 from kb.constants import MediaType
 from kb.models import Attachment, AttachmentVersion, Page
 from kb.models.attachments import size_label
-from kb.permissions import Permission, actor_name, can, can_read_page, require
+from kb.permissions import Permission, can, can_read_page
 from kb.services import attachments, pages
 from kb.services.errors import NotFoundError, ValidationError
 from kb.slugs import is_valid_slug

@@ -5,9 +5,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from kb import caching
+from kb.auth.guards import actor_name, require
 from kb.glossary.forms import DeleteTermForm, FilterForm, TermForm, parse_revision
 from kb.models import GlossaryTerm
-from kb.permissions import Permission, actor_name, can, require
+from kb.permissions import Permission, can
 from kb.services import glossary
 from kb.services.errors import ConflictError, ValidationError
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from kb.auth.guards import actor_name, require
 from kb.forms import KbForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.routes import load_page
-from kb.permissions import Permission, actor_name, can_approve, can_flag, require
+from kb.permissions import Permission, can_flag
 from kb.services import governance, structure
 from kb.services.errors import ConflictError, ValidationError
 
@@ -35,7 +36,7 @@ def _decide(slug: str, form: KbForm, field: str, heading: str, endpoint: str, de
     success, formatted with the revision's number.
     """
     page = load_page(slug)
-    if not can_approve(current_user, page):
+    if not governance.can_approve(current_user, page):
         abort(403)
     if not form.validate_on_submit():
         abort(400)

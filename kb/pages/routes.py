@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from kb import caching, markup, pagecache, typed
+from kb.auth.guards import actor_name, require
 from kb.constants import PageType, RevisionState, Role
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.forms import (
@@ -15,7 +16,7 @@ from kb.pages.forms import (
     facts_form,
     facts_values,
 )
-from kb.permissions import Permission, actor_name, can_read_page, require, sees_unpublished
+from kb.permissions import Permission, can_read_page, sees_unpublished
 from kb.services import attachments, governance, organisations, pages, structure, users
 from kb.services import diff as diffs
 from kb.services import plans as plan_service

@@ -13,9 +13,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from kb import caching
+from kb.auth.guards import actor_name, require
 from kb.constants import ActivityStatus, PageType
 from kb.models import ActionPlan, Activity
-from kb.permissions import Permission, actor_name, can, require, sees_unpublished
+from kb.permissions import Permission, can, sees_unpublished
 from kb.plans import chart
 from kb.plans.forms import (
     ActivityForm,

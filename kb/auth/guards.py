@@ -1,0 +1,60 @@
+"""Request-bound access checks: the view decorator, the reading guard and the acting user's name.
+
+The rules themselves are pure and live in kb.permissions; this module applies them to the current
+request and tells the audit log who acts and from where (kb.services.audit.set_origin).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
+
+from kb.permissions import Permission, can
+from kb.services import audit
+
+# Endpoints anyone may reach even when reading requires login.
+# The e-mail unsubscribe link works without a login: its token names the user.
+OPEN_ENDPOINTS = frozenset({"auth.login", "static", "info.accessibility", "info.favicon", "me.unsubscribe"})
+
+
+def require(permission: Permission) -> Callable:
+    """View decorator: anonymous users go to the login page, others without the right get 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(current_user, permission):
+                if not current_user.is_authenticated:
+                    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def guard_reading():
+    """before_request: name the request's origin for the audit log; when reading is not public,
+    everything but the login page needs a login."""
+    audit.set_origin(current_user.username if current_user.is_authenticated else "", request.remote_addr or "")
+    if request.endpoint in OPEN_ENDPOINTS or request.endpoint is None:
+        return None
+    if not can(current_user, Permission.READ):
+        if request.path.startswith("/api/"):
+            abort(401)
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+def actor_name() -> str:
+    """The acting user's name for revisions and logs."""
+    return current_user.username if current_user.is_authenticated else "anonym"
+
+
+def init_app(app: Flask) -> None:
+    """Check every request against the reading rule; the audit origin lasts for the request only."""
+    app.before_request(guard_reading)
+    app.teardown_request(lambda _exc: audit.clear_origin())
