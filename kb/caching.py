@@ -28,11 +28,10 @@ from sqlalchemy import func, select
 from werkzeug.http import is_resource_modified
 from werkzeug.security import safe_join
 
+from kb.dates import STOCKHOLM, today
 from kb.extensions import db
 from kb.index.store import WINDOW
 from kb.models import Change
-from kb.services.structure import today
-from kb.templating import STOCKHOLM
 
 # Bump when responses change in a way the hash of kb's code and templates cannot see.
 VERSION = "1"

@@ -350,3 +350,19 @@ class ReminderKind(str, enum.Enum):
     ROUTINE_PASSED = "routine_passed"
     ACTIVITY_DUE = "activity_due"
     ACTIVITY_FOLLOW_UP = "activity_follow_up"
+
+
+# What search finds besides pages, with its Swedish names (singular, plural).
+OTHER_KINDS = {"glossary": ("Ordlista", "Ordlista"), "activity": ("Aktivitet", "Aktiviteter"),
+               "plan": ("Aktivitetsplan", "Aktivitetsplaner"), "attachment": ("Bilaga", "Bilagor")}
+
+
+def type_label(value: str, plural: bool = False) -> str:
+    """The Swedish name of a page type, or of glossary entries, activities, plans or attachments."""
+    if value in OTHER_KINDS:
+        return OTHER_KINDS[value][1 if plural else 0]
+    try:
+        page_type = PageType(value)
+    except ValueError:
+        return value
+    return page_type.plural if plural else page_type.label

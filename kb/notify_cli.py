@@ -21,9 +21,9 @@ DEMO_WATCHES = (("samordningsgruppen", False), ("nosam-lerum", True))
 def notify_command(no_mail: bool) -> None:
     """Skapa aviseringar och påminnelser och skicka dagens e-post (säkert att köra ofta, t.ex. från cron)."""
     from kb.cli import init_instance
+    from kb.dates import today
     from kb.services import digests, notifications, reminders
     from kb.services.mail import MailError
-    from kb.services.structure import today
 
     init_instance(current_app)
     changed = notifications.notify_changes()
@@ -68,10 +68,10 @@ def load_demo_notifications() -> None:
     from sqlalchemy import func, select
 
     from kb.constants import WatchKind
+    from kb.dates import today
     from kb.extensions import db
     from kb.models import Change
     from kb.services import notifications, pages, reminders, users
-    from kb.services.structure import today
 
     admin = users.get(DEMO_WATCHER)
     if admin is None:

@@ -109,7 +109,7 @@ class AnonymousPageViews:
     def _state(self) -> tuple[Any, ...]:
         """The change log's state (kb.caching.change_state) and today's date, without an app context."""
         from kb.caching import _CHANGE_STATE
-        from kb.services.structure import today
+        from kb.dates import today
 
         if self.engine is None:
             from kb.extensions import db

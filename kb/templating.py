@@ -2,48 +2,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, g
 from markupsafe import Markup, escape
 
 from kb import fuzzydate, markup
-from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp
+from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp, type_label
+from kb.dates import format_date_long, format_datetime, long_date
 from kb.permissions import Permission, can, readable_pages
+from kb.services import users
 from kb.typed import fact_specs
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-          "oktober", "november", "december")
-
-
-def local_time(value: datetime | None) -> datetime | None:
-    """A stored UTC time in Swedish local time."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC).astimezone(STOCKHOLM)
-
-
-def format_datetime(value: datetime | None) -> str:
-    """'2026-11-23 14:05' in Swedish local time."""
-    local = local_time(value)
-    return local.strftime("%Y-%m-%d %H:%M") if local else ""
-
-
-def format_date_long(value: datetime | None) -> str:
-    """'23 november 2026' in Swedish local time."""
-    local = local_time(value)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}" if local else ""
-
-
-def type_label(value: str, plural: bool = False) -> str:
-    """The Swedish name of a page type."""
-    try:
-        page_type = PageType(value)
-    except ValueError:
-        return value
-    return page_type.plural if plural else page_type.label
 
 
 def op_label(value: str) -> str:
@@ -59,7 +27,7 @@ def iso_date_long(value: str) -> str:
     from kb.typed import parse_date
 
     parsed = parse_date(str(value))
-    return f"{parsed.day} {MONTHS[parsed.month - 1]} {parsed.year}" if parsed else str(value)
+    return long_date(parsed) if parsed else str(value)
 
 
 def nl2br(value: str) -> Markup:
@@ -87,7 +55,7 @@ def fact_item(value: str) -> Markup:
 
 def review_state(fields: dict) -> str | None:
     """A routine's review state today ('overdue', 'soon' or None)."""
-    from kb.services.structure import today
+    from kb.dates import today
     from kb.typed import review_state as state
 
     return state(fields or {}, today())
@@ -116,7 +84,7 @@ def plural(count: int, one: str, many: str) -> str:
 
 def is_overdue(activity) -> bool:
     """Whether an activity's deadline has passed (in Sweden, today) and it is not done."""
-    from kb.services.structure import today
+    from kb.dates import today
 
     return activity.is_overdue(today())
 
@@ -132,28 +100,17 @@ def person(username: str) -> str:
     """A username as the person's name ("Demofastställare"), or as it is when there is no such account.
 
     Looked up once per name and request: a list names the same people again and again."""
-    from flask import g
-
-    from kb.services import users
-
     if not username:
         return "okänd"
     names: dict[str, str] = g.setdefault("kb_person_names", {})
     if username not in names:
-        user = users.get(username)
-        names[username] = user.name if user is not None else SYSTEM_ACTORS.get(username, username)
+        names.update(users.display_names({username}))
     return names[username]
 
 
 def know_people(items, attribute: str) -> str:
     """Look up, in one query, the people a list names (`attribute` of each item, dotted for nested ones:
     "revision.author"), so `person` in the loop that follows costs nothing. Returns "" for templates."""
-    from flask import g
-    from sqlalchemy import select
-
-    from kb.extensions import db
-    from kb.models import User
-
     names: dict[str, str] = g.setdefault("kb_person_names", {})
     wanted = set()
     for item in items or ():
@@ -162,16 +119,8 @@ def know_people(items, attribute: str) -> str:
             value = getattr(value, part, None)
         if value and value not in names:
             wanted.add(value)
-    if wanted:
-        found = {u.username: u.name for u in db.session.scalars(select(User).where(User.username.in_(wanted)))}
-        for name in wanted:
-            names[name] = found.get(name) or SYSTEM_ACTORS.get(name, name)
+    names.update(users.display_names(wanted))
     return ""
-
-
-# Names kb itself writes as the author of what it does (demo content, imports, anonymous visitors).
-SYSTEM_ACTORS = {"demo": "Demoinnehållet", "import": "Import", "anonym": "Anonym besökare",
-                 "kb": "Kunskapsbanken"}
 
 
 def reject_key(mapping: dict, key: str) -> dict:

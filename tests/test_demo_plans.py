@@ -7,8 +7,8 @@ import pytest
 
 from kb.cli import demo_folder
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType
+from kb.dates import today
 from kb.services import pages, plans, transfer
-from kb.services.structure import today
 
 ACTION_PLANS = {
     "samordningsgruppens-aktivitetsplan-2023": ("samordningsgruppen", "2023"),

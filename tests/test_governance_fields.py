@@ -7,9 +7,9 @@ import pytest
 from governance_helpers import account, edit, routine
 from test_transfer import dirs_equal
 
-from kb import index, typed
+from kb import dates, index, typed
 from kb.constants import Role
-from kb.services import governance, organisations, pages, structure, transfer
+from kb.services import governance, organisations, pages, transfer
 from kb.services.errors import ValidationError
 
 
@@ -60,7 +60,7 @@ def test_review_interval_is_a_number_of_months(app):
 
 def test_valid_until_is_computed_from_the_approval_and_can_be_set(app):
     """Is valid-until the approval date plus the interval, unless the editor set a date of their own?"""
-    today = structure.today()
+    today = dates.today()
     with app.app_context():
         page = routine("Tolv månader", review_interval=12)
         assert page.fields["valid_until"] == typed.add_months(today, 12).isoformat()
@@ -171,14 +171,14 @@ def test_import_approves_by_the_front_matter_or_the_importer(app, tmp_path):
         assert [name for name, _ in report.errors] == ["d.md"] and "inget datum" in report.errors[0][1]
         a, b, c = pages.get("a"), pages.get("b"), pages.get("c")
         assert a.published.approved_by == "anna"
-        assert structure.local_date(a.published.approved_at).isoformat() == "2025-03-01"
+        assert dates.local_date(a.published.approved_at).isoformat() == "2025-03-01"
         assert a.fields["valid_until"] == "2027-03-01"  # the old name review_by is read as valid_until
         assert b.published.approved_by == "importen" and not c.is_published
 
 
 def test_reviews_due_lists_routines_near_or_past_their_date(app):
     """Does reviews_due give the routines a user answers for, within N days or past, expired first?"""
-    today = structure.today()
+    today = dates.today()
     with app.app_context():
         account("anna", Role.APPROVER)
         account("ed", Role.EDITOR)

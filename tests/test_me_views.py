@@ -10,10 +10,10 @@ from notify_helpers import activity_in, edit, page_with, person, plan_for
 from sqlalchemy import select
 
 from kb.constants import WatchKind
+from kb.dates import today
 from kb.extensions import db
 from kb.models import AuditEvent, Notification, Page, Watch
 from kb.services import my_page, notifications, pages
-from kb.services.structure import today
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from kb import permissions
 from kb.constants import ReminderKind, Role, WatchKind
+from kb.dates import today
 from kb.extensions import db
 from kb.models import Change, Notification, Watch
 from kb.services import notifications, pages, plans, reminders, users
 from kb.services.errors import ValidationError
-from kb.services.structure import today
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from notify_helpers import SmtpServer, body, edit, mail_config, page_with, perso
 from sqlalchemy import func, select
 
 from kb.constants import WatchKind
+from kb.dates import today
 from kb.extensions import db
 from kb.models import Digest, Notification
 from kb.services import digests, notifications, pages
-from kb.services.structure import today
 from scripts.kbdemo import free_port
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,8 +7,9 @@ from datetime import timedelta
 from factories import login, make_page
 from governance_helpers import routine
 
+from kb import dates
 from kb.constants import Role
-from kb.services import pages, structure, users
+from kb.services import pages, users
 
 
 def test_the_review_list_names_the_owner_structure_by_title(app, anon):
@@ -17,7 +18,7 @@ def test_the_review_list_names_the_owner_structure_by_title(app, anon):
     with app.app_context():
         make_page("NOSAM Psykisk hälsa och missbruk", type="structure")
         routine("Gammal rutin", owner="nosam-psykisk-halsa-och-missbruk",
-                valid_until=(structure.today() - timedelta(days=3)).isoformat())
+                valid_until=(dates.today() - timedelta(days=3)).isoformat())
     html = anon.get("/att-revidera").get_data(as_text=True)
     assert '<a href="/sida/nosam-psykisk-halsa-och-missbruk">NOSAM Psykisk hälsa och missbruk</a>' in html
     assert ">nosam-psykisk-halsa-och-missbruk<" not in html

@@ -6,16 +6,16 @@ from datetime import timedelta
 from factories import login
 from governance_helpers import account, edit, routine
 
-from kb import typed
+from kb import dates, typed
 from kb.constants import ChangeOp, Role
 from kb.extensions import db
 from kb.models import AuditEvent, Change, Flag
-from kb.services import governance, pages, structure, users
+from kb.services import governance, pages, users
 
 
 def test_a_review_moves_the_validity_forward_and_is_recorded(app, client, anon):
     """Does "Granskad utan ändring" move valid-until one interval on, with who, when and why shown?"""
-    today = structure.today()
+    today = dates.today()
     with app.app_context():
         account("anna", Role.APPROVER)
         routine("Gammal rutin", slug="gammal", review_interval=12, approver="anna",
@@ -42,7 +42,7 @@ def test_a_review_moves_the_validity_forward_and_is_recorded(app, client, anon):
 def test_reviews_move_the_validity_to_at_most_today_plus_the_interval(app):
     """Do five reviews in a row move valid-until to today + the interval once, never years ahead, and
     never cut short a date that was already later?"""
-    today = structure.today()
+    today = dates.today()
     with app.app_context():
         account("admin2", Role.ADMIN)
         page = routine("Giltig", valid_until=(today + timedelta(days=10)).isoformat(), review_interval=24)
@@ -100,7 +100,7 @@ def test_only_published_routines_can_be_reviewed(app):
 
 def test_the_review_list_puts_expired_routines_first_with_drafts_and_reports(app, client):
     """Does /granskning list expired routines first, with owner and approver, drafts waiting and reports?"""
-    today = structure.today()
+    today = dates.today()
     with app.app_context():
         account("anna", Role.APPROVER)
         pages.create_page(pages.PageData(title="Samordningsgruppen", type="structure", source="x\n"))

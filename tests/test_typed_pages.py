@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from factories import login
 
+from kb import dates
 from kb.constants import PageType
 from kb.services import pages, structure, transfer
 from kb.services.errors import ValidationError
@@ -75,7 +76,7 @@ def test_reception_fact_box_shows_hours(app, anon):
 
 def test_review_dates_marked_and_listed(app, anon):
     """Are expired and soon-expiring routines marked on their page and listed by date?"""
-    today = structure.today()
+    today = dates.today()
     with app.app_context():
         create("Gammal rutin", "routine", {"valid_until": (today - timedelta(days=10)).isoformat()})
         create("Snart rutin", "routine", {"valid_until": (today + timedelta(days=30)).isoformat()})
@@ -183,7 +184,7 @@ def test_structured_fields_are_searchable(app):
 
 def test_search_results_mark_routines_due_for_review(app, anon):
     """Is a routine past its review date marked as such in search results?"""
-    today = structure.today()
+    today = dates.today()
     with app.app_context():
         create("Utskrivningsrutin", "routine", {"valid_until": (today - timedelta(days=5)).isoformat()})
         create("Inskrivningsrutin", "routine", {"valid_until": (today + timedelta(days=500)).isoformat()})

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from kb import dates
 from kb.auth.guards import actor_name, require
 from kb.forms import KbForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.routes import load_page
 from kb.permissions import Permission, can_flag
-from kb.services import governance, structure
+from kb.services import governance
 from kb.services.errors import ConflictError, ValidationError
 
 bp = Blueprint("governance", __name__)
@@ -162,7 +163,7 @@ def resolve(flag_id: int):
 def overview():
     """The review list: routines by valid-until date (expired first), drafts waiting, open reports."""
     return render_template("governance/overview.html", overview=governance.overview(),
-                           returned=governance.returned_drafts(), today=structure.today())
+                           returned=governance.returned_drafts(), today=dates.today())
 
 
 def _number(value: str | None) -> int | None:

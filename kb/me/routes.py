@@ -5,11 +5,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
 from kb.constants import WatchKind
+from kb.dates import today
 from kb.me.forms import ActionForm, EmailForm, EndSessionsForm, PageTypeWatchForm, UnsubscribeForm
 from kb.pages.routes import load_page
 from kb.services import digests, my_page, notifications, users
 from kb.services.errors import ValidationError
-from kb.services.structure import today
 
 bp = Blueprint("me", __name__)
 

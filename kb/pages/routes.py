@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from kb import caching, markup, pagecache, typed
+from kb import caching, dates, markup, pagecache, typed
 from kb.auth.guards import actor_name, require
 from kb.constants import PageType, RevisionState, Role
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
@@ -176,7 +176,7 @@ def review():
     if (unchanged := caching.not_modified()) is not None:  # the validator includes today's date
         return unchanged
     return render_template("pages/review.html", due=structure.review_list(published_only=readers_only()),
-                           today=structure.today())
+                           today=dates.today())
 
 
 @bp.route("/ny", methods=["GET", "POST"])

@@ -8,8 +8,8 @@ from functools import partial
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
-from kb import index
-from kb.constants import PageType
+from kb import dates, index
+from kb.constants import OTHER_KINDS, PageType, type_label
 from kb.permissions import own_drafts_of, sees_unpublished
 from kb.search.forms import SearchForm
 from kb.services import organisations, structure
@@ -18,9 +18,7 @@ from kb.typed import review_state
 bp = Blueprint("search", __name__)
 
 # Values the type filter understands: page types, plus glossary entries, activities, plans, attachments.
-OTHER_TYPES = {"glossary": ("Ordlista", "Ordlista"), "activity": ("Aktivitet", "Aktiviteter"),
-               "plan": ("Aktivitetsplan", "Aktivitetsplaner"), "attachment": ("Bilaga", "Bilagor")}
-KNOWN_TYPES = {t.value for t in PageType} | set(OTHER_TYPES)
+KNOWN_TYPES = {t.value for t in PageType} | set(OTHER_KINDS)
 
 
 def results_url(q: str, typ: str | None = None, malgrupp: str | None = None, sida: int | None = None, *,
@@ -62,17 +60,6 @@ def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | Non
             "applies_to": sorted(orgs, key=by_label)}
 
 
-def type_label(value: str, plural: bool = False) -> str:
-    """Swedish name of a page type, or of glossary entries, activities, plans or attachments."""
-    if value in OTHER_TYPES:
-        return OTHER_TYPES[value][1 if plural else 0]
-    try:
-        page_type = PageType(value)
-    except ValueError:
-        return value
-    return page_type.plural if plural else page_type.label
-
-
 @bp.get("/sok")
 def results():
     """Search results with snippets, filters with counts, pagination and a spelling suggestion."""
@@ -92,7 +79,7 @@ def results():
     form.q.data = found.query
     form.utkast.data = drafts
     routines = [h.slug for h in found.hits if h.kind == "page" and h.type == PageType.ROUTINE.value]
-    review = {slug: review_state(p.fields or {}, structure.today())
+    review = {slug: review_state(p.fields or {}, dates.today())
               for slug, p in structure.pages_by_slug(set(routines)).items()}
     url = partial(results_url, utkast=drafts)
     return render_template("search/results.html", form=form, results=found, typ=typ, malgrupp=malgrupp,

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from kb import typed
+from kb import dates, typed
 from kb.extensions import db
-from kb.services import changes, governance, pages, structure, transfer
+from kb.services import changes, governance, pages, transfer
 
 # The demo approver account (created with a printed password by `kb demo`, see kb.cli).
 APPROVER = "fastställare"
@@ -33,7 +33,7 @@ def load(folder: Path, *, author: str = "demo", today: date | None = None,
     report = transfer.import_folder(folder, author=author, progress=progress)
     if report.refused:
         return report
-    today = today or structure.today()
+    today = today or dates.today()
     report.created += seed_governance(Path(folder) / GOVERNANCE_DIR, today, author=author)
     return report
 

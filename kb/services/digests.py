@@ -20,16 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app, render_template
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kb.dates import format_datetime
+from kb.dates import today as swedish_today
 from kb.extensions import db
 from kb.models import Digest, Notification, User
 from kb.models.base import utcnow
-from kb.services import mail
-from kb.services.structure import today as swedish_today
+from kb.services import mail, users
 
 UNSUBSCRIBE_SALT = "kb-avsluta-epost"
 UNSUBSCRIBE_PATH = "/avsluta-epost/"
@@ -112,14 +113,34 @@ def _mark_sent(digest: Digest) -> None:
     db.session.commit()
 
 
+def digest_text(user: User, items: list[Notification], base: str, unsubscribe: str) -> str:
+    """The plain-text body of a user's digest: every notification with its time and link, then the links
+    to Min sida, the watches and unsubscribing."""
+    names = users.display_names({n.actor for n in items if n.actor and not n.is_reminder})
+    lines = [f"Hej {user.name}!", "", "Det här har hänt i kunskapsbanken för vårdsamverkan sedan förra brevet:"]
+    for n in items:
+        line = f"* {n.text}"
+        if n.count > 1:
+            line += f" ({n.count} ändringar)"
+        if n.actor and not n.is_reminder:
+            line += f", av {names[n.actor]}"
+        lines += ["", line, f"  {format_datetime(n.created_at)}"]
+        if n.link:
+            lines.append(f"  {base + n.link}")
+    lines += ["", "Alla dina aviseringar finns på Min sida:", base + MY_PAGE_PATH, "",
+              "Ändra vad du bevakar:", base + WATCHES_PATH, "",
+              "Du får det här brevet eftersom du bevakar sidor i kunskapsbanken, högst ett brev per dag.",
+              "Vill du inte längre få e-post? Avsluta här (ingen inloggning behövs):", unsubscribe]
+    return "\n".join(lines)
+
+
 def compose(settings: mail.MailSettings, user: User, items: list[Notification]):
     """The digest e-mail for a user: every notification with its link, and the unsubscribe link."""
     base = settings.base_url
     unsubscribe = base + UNSUBSCRIBE_PATH + unsubscribe_token(user)
     count = len(items)
     subject = f"Kunskapsbanken: {count} {'ny avisering' if count == 1 else 'nya aviseringar'}"
-    body = render_template("me/digest.txt", user=user, items=items, base=base, my_page=base + MY_PAGE_PATH,
-                           watches=base + WATCHES_PATH, unsubscribe=unsubscribe)
+    body = digest_text(user, items, base, unsubscribe)
     return mail.message(settings, to=user.email, to_name=user.name, subject=subject, body=body,
                         headers={"List-Unsubscribe": f"<{unsubscribe}>"})
 

@@ -28,13 +28,13 @@ from sqlalchemy.orm import joinedload
 
 from kb import fuzzydate, typed
 from kb.constants import ActivityStatus, Entity, PageType, ReminderKind, WatchKind
+from kb.dates import long_date
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, Notification, Page, User, Watch
 from kb.services import structure
 from kb.services.notifications import watchers
 from kb.services.pages import page_path
 from kb.services.plans import activity_path
-from kb.templating import iso_date_long
 
 SOON_DAYS = 30
 LATE_DAYS = 30
@@ -131,7 +131,7 @@ def remind(user: User, kind: ReminderKind, entity: Entity, entity_id: int, on: d
 
 
 def _routine_text(kind: ReminderKind, page: Page, field: str, on: date) -> str:
-    day = iso_date_long(on.isoformat())
+    day = long_date(on)
     if field == "valid_until":
         return (f"Rutinen ”{page.title}” gäller till och med {day}. Dags att revidera den."
                 if kind is ReminderKind.ROUTINE_SOON

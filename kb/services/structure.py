@@ -2,28 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kb import typed
 from kb.constants import PageType
+from kb.dates import today
 from kb.extensions import db
 from kb.models import Page, ReadMark
-
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-
-def today() -> date:
-    """Today's date in Sweden."""
-    return datetime.now(STOCKHOLM).date()
-
-
-def local_date(moment: datetime) -> date:
-    """The date in Sweden of a stored (naive UTC) time."""
-    return moment.replace(tzinfo=UTC).astimezone(STOCKHOLM).date()
 
 
 def live_of_type(page_type: PageType, *, published_only: bool = False) -> list[Page]:

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from kb import pii, typed
+from kb import dates, pii, typed
 from kb.constants import PageType, RevisionState
 from kb.extensions import db
 from kb.models import Page
@@ -36,7 +36,6 @@ from kb.services import (
     organisations,
     pages,
     plan_folder,
-    structure,
 )
 from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
@@ -100,7 +99,7 @@ class FileApproval:
         """The approval an import of this file records (by the importer when the file names nobody)."""
         at = None
         if self.approved_on is not None:  # noon in Sweden, so the date is the same everywhere
-            at = datetime.combine(self.approved_on, time(12), tzinfo=structure.STOCKHOLM)
+            at = datetime.combine(self.approved_on, time(12), tzinfo=dates.STOCKHOLM)
             at = at.astimezone(UTC).replace(tzinfo=None)
         return pages.Approval(by=self.approved_by or author, at=at, comment=self.comment)
 
@@ -392,7 +391,7 @@ def _approval_meta(page: Page) -> dict:
         return {}
     meta: dict = {"approved_by": published.approved_by}
     if published.approved_at is not None:
-        meta["approved_at"] = structure.local_date(published.approved_at).isoformat()
+        meta["approved_at"] = dates.local_date(published.approved_at).isoformat()
     if published.approval_comment:
         meta["approval_comment"] = published.approval_comment
     return meta

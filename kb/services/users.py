@@ -68,6 +68,20 @@ def get(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username.strip().lower()))
 
 
+# Names kb itself writes as the author of what it does (demo content, imports, anonymous visitors).
+SYSTEM_ACTORS = {"demo": "Demoinnehållet", "import": "Import", "anonym": "Anonym besökare",
+                 "kb": "Kunskapsbanken"}
+
+
+def display_names(usernames) -> dict[str, str]:
+    """The people's names for a set of usernames in one query ("Demofastställare"); kb's own actors by
+    their Swedish names, and unknown names as they are."""
+    wanted = {name for name in usernames if name}
+    found = ({u.username: u.name for u in db.session.scalars(select(User).where(User.username.in_(wanted)))}
+             if wanted else {})
+    return {name: found.get(name) or SYSTEM_ACTORS.get(name, name) for name in wanted}
+
+
 def load(session_id: str) -> User | None:
     """The user for a session id 'id:token', or None if the token no longer matches."""
     user_id, _, token = session_id.partition(":")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from kb import dates
 from kb.constants import RevisionState
 from kb.models import Flag, Page, Review, Revision, User
 from kb.permissions import can_flag, sees_unpublished
@@ -56,7 +57,7 @@ class PageGovernance:
 
 def page_governance(page: Page, user) -> PageGovernance:
     """What the page view shows about governance to `user` (drafts and reports only to editors)."""
-    today = structure.today()
+    today = dates.today()
     until = valid_until(page)
     expired = is_expired(page, today)
     info = PageGovernance(
@@ -111,7 +112,7 @@ class Overview:
 
 def overview() -> Overview:
     """Every live routine by valid-until (expired first), every draft waiting, every open report."""
-    today = structure.today()
+    today = dates.today()
     flags = all_open_flags()
     counts: dict[int, int] = {}
     for f in flags:

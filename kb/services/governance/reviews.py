@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kb import typed
+from kb import dates, typed
 from kb.constants import AuditAction, ChangeOp, Entity, PageType, Role, WatchKind
 from kb.extensions import db
 from kb.models import Page, Review, Watch
@@ -38,7 +38,7 @@ def is_expired(page: Page, today: date | None = None) -> bool:
     """Whether a published routine's validity has run out (a repealed routine never expires)."""
     until = valid_until(page)
     return (until is not None and page.is_published and (page.fields or {}).get("status") != "upphävd"
-            and until < (today or structure.today()))
+            and until < (today or dates.today()))
 
 
 def watches_owner(user, page: Page) -> bool:
@@ -73,7 +73,7 @@ def record_review(page: Page, *, actor: str, comment: str = "", on: date | None 
         raise ValidationError({"page": "Bara rutinens fastställare, de som bevakar den ägande strukturen och "
                                        "administratörer kan registrera en granskning."})
     comment = clean_text(comment, "comment", "Kommentar", REVIEW_COMMENT_MAX, required=False)
-    on = on or structure.today()
+    on = on or dates.today()
     before = valid_until(page)
     after = max(typed.add_months(on, interval_months(page)), before or on)
     review = Review(page_id=page.id, reviewed_by=actor, comment=comment, valid_until_before=before,
@@ -112,7 +112,7 @@ def by_valid_until(page: Page) -> tuple:
 def reviews_due(user, *, within_days: int = DUE_WITHIN_DAYS) -> list[Page]:
     """Published routines `user` is responsible for whose validity ends within N days or has ended,
     overdue first."""
-    limit = structure.today() + timedelta(days=within_days)
+    limit = dates.today() + timedelta(days=within_days)
     people = approver_accounts()
     due = [p for p in live_routines(published_only=True)
            if (until := valid_until(p)) is not None and until <= limit

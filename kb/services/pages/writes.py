@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kb import markup, typed
+from kb import dates, markup, typed
 from kb.constants import (
     AuditAction,
     ChangeOp,
@@ -23,7 +23,7 @@ from kb.constants import (
 from kb.extensions import db
 from kb.models import Page, Revision, SlugAlias
 from kb.models.base import utcnow
-from kb.services import audit, changes, structure
+from kb.services import audit, changes
 from kb.services.errors import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.services.pages import merging
 from kb.services.pages.inputs import (
@@ -71,7 +71,7 @@ def publish(page: Page, rev: Revision, rendered: markup.Rendered | None = None, 
     _show(page, _data_of(rev, page.slug), rendered or render(rev.source))
     page.published_revision_id = rev.id
     if any(s.name == "valid_until" for s in typed.specs_for(page.type)):
-        published_on = structure.local_date(rev.approved_at or rev.created_at or utcnow())
+        published_on = dates.local_date(rev.approved_at or rev.created_at or utcnow())
         page.fields = typed.with_valid_until(page.fields, previous, published_on,
                                              current_app.config["REVIEW_INTERVAL_MONTHS"], keep=keep_validity)
 

@@ -10,6 +10,7 @@
 Callers use the names below (`plans.create_activity(...)`); the modules import each other directly.
 """
 
+from kb.dates import today  # noqa: F401
 from kb.services.plans.common import (  # noqa: F401
     ACTIVITY,
     ACTIVITY_LABELS,
@@ -95,4 +96,3 @@ from kb.services.plans.writes import (  # noqa: F401
     update_activity,
     update_plan,
 )
-from kb.services.structure import today  # noqa: F401

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import func, or_, select
 
 from kb.constants import TARGET_GROUPS, ActivityStatus
+from kb.dates import today
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, ActivityPage, Page
 from kb.services.errors import ValidationError
@@ -21,7 +22,6 @@ from kb.services.plans.lookups import (
     live_plans,
     plan_activities,
 )
-from kb.services.structure import today
 
 
 @dataclass
