@@ -33,7 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
 
-    from kb import caching, cli, database, errors, index, pagecache, security, templating
+    from kb import caching, cli, database, errorpages, index, pagecache, security, templating
     from kb.admin import routes as admin
     from kb.api import routes as api
     from kb.attachments import routes as attachments
@@ -63,7 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     caching.init_app(app)
     pagecache.init_app(app)
     index.init_app(app)
-    errors.init_app(app)
+    errorpages.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)

@@ -218,8 +218,8 @@ def _fail(exc) -> None:
 @with_appcontext
 def user_create(name: str, role: str, display_name: str, password_stdin: bool) -> None:
     """Skapa ett konto."""
+    from kb.exceptions import ValidationError
     from kb.services import users
-    from kb.services.errors import ValidationError
 
     parsed = _role(role)
     try:
@@ -235,8 +235,8 @@ def user_create(name: str, role: str, display_name: str, password_stdin: bool) -
 @with_appcontext
 def user_set_role(name: str, role: str) -> None:
     """Byt roll för ett konto."""
+    from kb.exceptions import ValidationError
     from kb.services import users
-    from kb.services.errors import ValidationError
 
     try:
         user = users.set_role(name, _role(role))
@@ -250,8 +250,8 @@ def user_set_role(name: str, role: str) -> None:
 @with_appcontext
 def user_disable(name: str) -> None:
     """Inaktivera ett konto (det kan inte längre logga in)."""
+    from kb.exceptions import ValidationError
     from kb.services import users
-    from kb.services.errors import ValidationError
 
     try:
         user = users.set_disabled(name, True)

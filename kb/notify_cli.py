@@ -53,8 +53,8 @@ def notify_command(no_mail: bool) -> None:
 def user_set_email(name: str, address: str) -> None:
     """Sätt ett kontos e-postadress för aviseringar ("" tar bort den)."""
     from kb.cli import _fail
+    from kb.exceptions import ValidationError
     from kb.services import users
-    from kb.services.errors import ValidationError
 
     try:
         user = users.set_email(name, address)

@@ -7,10 +7,10 @@ from governance_helpers import account, edit, routine
 
 from kb import index
 from kb.constants import ChangeOp, Role
+from kb.exceptions import ConflictError, ValidationError
 from kb.extensions import db
 from kb.models import AuditEvent, Change
 from kb.services import governance, pages
-from kb.services.errors import ConflictError, ValidationError
 
 DRAFT_WORDS = "Nattpatrullen ringer jourhavande sjuksköterska."
 

@@ -11,8 +11,8 @@ from governance_helpers import account, routine
 
 from kb import index
 from kb.constants import Role
+from kb.exceptions import ValidationError
 from kb.services import attachments, governance, pages
-from kb.services.errors import ValidationError
 
 OLD_WORD, NEW_WORD = "kallelsemall", "videomöte"
 OLD_PDF, NEW_PDF = files.pdf(f"Ordet {OLD_WORD}."), files.pdf(f"Ordet {NEW_WORD}.")

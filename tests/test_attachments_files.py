@@ -8,8 +8,8 @@ import pytest
 
 from kb import extract
 from kb.constants import ExtractionStatus, MediaType
+from kb.exceptions import ValidationError
 from kb.services import attachments
-from kb.services.errors import ValidationError
 
 
 def refused(content: bytes, name: str = "fil") -> str:

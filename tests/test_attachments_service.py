@@ -10,10 +10,10 @@ from factories import edit_page, make_app, make_page
 
 from kb import extract, index
 from kb.constants import AuditAction, ExtractionStatus
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Attachment, AttachmentVersion, AuditEvent, Change
 from kb.services import attachment_folder, attachments, pages
-from kb.services.errors import ValidationError
 
 
 def hits(query: str, **kw) -> list[index.Hit]:

@@ -15,10 +15,10 @@ from werkzeug.test import encode_multipart
 
 from kb import extract
 from kb.constants import ExtractionStatus, MediaType
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Attachment
 from kb.services import attachments, plan_table
-from kb.services.errors import ValidationError
 
 REFUSED = f"Filen består av fler än {extract.ZIP_MAX_ENTRIES} delar"
 

@@ -7,10 +7,10 @@ import pytest
 from factories import PASSWORD, login, make_app
 
 from kb.constants import Role
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import AuditEvent, LoginAttempt, User
 from kb.services import users
-from kb.services.errors import ValidationError
 
 
 def post_login(client, username, password):

@@ -7,10 +7,10 @@ import re
 import pytest
 from factories import edit_page, make_app, make_page
 
+from kb.exceptions import ConflictError, EditConflict, ValidationError
 from kb.extensions import db
 from kb.models import Revision
 from kb.services import pages
-from kb.services.errors import ConflictError, EditConflict, ValidationError
 from kb.services.pages import merging
 
 TEXT = "## Syfte\n\nStycke ett.\n\nStycke två.\n\nStycke tre.\n"

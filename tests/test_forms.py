@@ -41,7 +41,7 @@ def kb_form_classes() -> list[type]:
 def test_every_form_class_takes_wtforms_swedish_messages(app):
     """Is every form in kb built on KbForm (or KbBaseForm), so that no message of WTForms' own is English?"""
     classes = kb_form_classes()
-    assert len(classes) > 30
+    assert len(classes) > 25  # the collector finds kb's forms
     english = [f"{c.__module__}.{c.__qualname__}" for c in classes if not issubclass(c, (KbForm, KbBaseForm))]
     assert not english
     with app.test_request_context("/"):

@@ -9,8 +9,8 @@ from test_transfer import dirs_equal
 
 from kb import dates, index, typed
 from kb.constants import Role
+from kb.exceptions import ValidationError
 from kb.services import governance, organisations, pages, transfer
-from kb.services.errors import ValidationError
 
 
 def form(**fields):

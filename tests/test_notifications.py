@@ -10,10 +10,10 @@ from sqlalchemy import select
 from kb import permissions
 from kb.constants import ReminderKind, Role, WatchKind
 from kb.dates import today
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Change, Notification, Watch
 from kb.services import notifications, pages, plans, reminders, users
-from kb.services.errors import ValidationError
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from factories import edit_page, make_page
 
+from kb.exceptions import EditConflict, ValidationError
 from kb.models import Change, Revision
 from kb.services import pages
-from kb.services.errors import EditConflict, ValidationError
 
 
 def test_slug_from_swedish_title_stays_when_title_changes(app):

@@ -12,9 +12,9 @@ from factories import make_app
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, LargeBinary, String, select
 
 from kb import pii
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import guard
-from kb.services.errors import ValidationError
 
 PNR = "Patienten 19121212-1212 ringde"
 SPACED = "Patienten 121212 1212 ringde"

@@ -13,6 +13,7 @@ from factories import PASSWORD, login, make_page
 from test_plan_views import SLUG, seed_plan
 from test_plan_views_editing import activity_form, base_of, collaboration_form, plan_form
 
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import (
     ActionPlan,
@@ -29,7 +30,6 @@ from kb.models import (
     User,
 )
 from kb.services import attachment_folder, pages, plans, transfer, users
-from kb.services.errors import ValidationError
 
 PNR = "19121212-1212"
 REFUSED = "Kunskapsbanken får inte innehålla patientuppgifter"

@@ -7,10 +7,10 @@ import pytest
 from factories import make_page
 
 from kb.constants import ActivityStatus, AuditAction, RevisionOp
+from kb.exceptions import ConflictError, ValidationError
 from kb.extensions import db
 from kb.models import AuditEvent, Change, PlanRevision
 from kb.services import pages, plans
-from kb.services.errors import ConflictError, ValidationError
 
 
 @pytest.fixture

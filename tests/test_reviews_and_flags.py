@@ -58,8 +58,8 @@ def test_only_the_named_approver_owner_watchers_and_admins_may_review(app):
     """May an editor who neither is the named approver nor watches the owner structure record a review,
     in the view or the service? And may the approver, a watcher of the owner and an administrator?"""
     from kb.constants import WatchKind
+    from kb.exceptions import ValidationError
     from kb.services import notifications
-    from kb.services.errors import ValidationError
 
     with app.app_context():
         for name, role in (("anna", Role.APPROVER), ("bertil", Role.APPROVER), ("ed", Role.EDITOR),
@@ -88,7 +88,7 @@ def test_only_published_routines_can_be_reviewed(app):
     """Is a review of a page never approved, or of an article, refused?"""
     import pytest
 
-    from kb.services.errors import ValidationError
+    from kb.exceptions import ValidationError
 
     with app.app_context():
         draft = routine("Utkast", approved=False)

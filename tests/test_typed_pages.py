@@ -8,8 +8,8 @@ from factories import login
 
 from kb import dates
 from kb.constants import PageType
+from kb.exceptions import ValidationError
 from kb.services import pages, structure, transfer
-from kb.services.errors import ValidationError
 
 
 def create(title, type, fields=None, source="Text\n", slug=None):

@@ -30,12 +30,6 @@ class RoleForm(KbForm):
     submit = SubmitField("Byt roll")
 
 
-class ToggleForm(KbForm):
-    """Disable or enable an account."""
-
-    submit = SubmitField("Ändra")
-
-
 class AuditFilterForm(KbForm):
     """Filters for the audit log (GET, no CSRF)."""
 
@@ -58,9 +52,3 @@ class OrganisationForm(KbForm):
     name = StringField("Namn", validators=[InputRequired("Ange organisationens namn.")],
                        render_kw={"maxlength": 200})
     submit = SubmitField("Spara")
-
-
-class RetireForm(KbForm):
-    """Retire an organisation, or bring it back."""
-
-    submit = SubmitField("Ändra")

@@ -6,13 +6,14 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RetireForm, RoleForm, ToggleForm
+from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RoleForm
 from kb.auth.guards import require
 from kb.constants import AuditAction, Role
+from kb.exceptions import ValidationError
+from kb.forms import ConfirmForm
 from kb.me.forms import EmailForm
 from kb.permissions import Permission
 from kb.services import audit, organisations, users
-from kb.services.errors import ValidationError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -37,7 +38,7 @@ def user_list():
     elif request.method == "POST":
         status = 422
     return render_template("admin/users.html", form=form, users=users.all_users(), role_form=RoleForm,
-                           toggle_form=ToggleForm()), status
+                           toggle_form=ConfirmForm()), status
 
 
 @bp.post("/anvandare/<username>/roll")
@@ -62,7 +63,7 @@ def set_role(username: str):
 @require(Permission.ADMIN)
 def toggle(username: str):
     """Disable or enable an account."""
-    form = ToggleForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     user = users.get(username)
@@ -111,7 +112,7 @@ def organisation_list():
     elif request.method == "POST":
         status = 422
     return render_template("admin/organisations.html", form=form, rename_form=OrganisationForm,
-                           organisations=organisations.all_organisations(), retire_form=RetireForm()), status
+                           organisations=organisations.all_organisations(), retire_form=ConfirmForm()), status
 
 
 @bp.post("/organisationer/<key>/namn")
@@ -142,7 +143,7 @@ def organisation_retire(key: str):
     org = organisations.get(key)
     if org is None:
         abort(404)
-    if not RetireForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     organisations.set_retired(org, not org.retired, actor=current_user.username)
     flash(f"”{org.name}” är {'avvecklad' if org.retired else 'åter valbar'}.", "success")

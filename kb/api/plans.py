@@ -10,11 +10,11 @@ from flask_login import current_user
 
 from kb import fuzzydate
 from kb.constants import ActivityStatus
+from kb.exceptions import ValidationError
 from kb.models import ActionPlan, Activity, Page
 from kb.permissions import can_read_page, readable_pages
 from kb.services import pages
 from kb.services import plans as plan_service
-from kb.services.errors import ValidationError
 
 
 def _url(path: str) -> str:

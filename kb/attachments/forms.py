@@ -17,7 +17,3 @@ class UploadForm(KbForm):
     comment = StringField("Kommentar", validators=[Optional()],
                           description="Valfritt. T.ex. vad som är nytt i den här versionen.")
     upload = SubmitField("Ladda upp")
-
-
-class ActionForm(KbForm):
-    """Delete or restore an attachment (only the CSRF token)."""

@@ -12,14 +12,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, send_file,
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kb.attachments.forms import ActionForm, UploadForm
+from kb.attachments.forms import UploadForm
 from kb.auth.guards import actor_name, require
 from kb.constants import MediaType
+from kb.exceptions import NotFoundError, ValidationError
+from kb.forms import ConfirmForm, flash_all
 from kb.models import Attachment, AttachmentVersion, Page
 from kb.models.attachments import size_label
 from kb.permissions import Permission, can, can_read_page
 from kb.services import attachments, pages
-from kb.services.errors import NotFoundError, ValidationError
 from kb.slugs import is_valid_slug
 
 bp = Blueprint("attachments", __name__)
@@ -61,15 +62,6 @@ def _upload_form() -> UploadForm:
     return form
 
 
-def _attach_errors(form: UploadForm, exc: ValidationError) -> None:
-    for name, message in exc.errors.items():
-        field = getattr(form, name, None) if name in ("file", "comment") else None
-        if field is not None:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
-        else:
-            flash(message, "error")
-
-
 def _read(form: UploadForm) -> tuple[str, bytes]:
     storage = form.file.data
     # One byte over the limit is enough for the service to say "too large".
@@ -93,7 +85,7 @@ def _flash_saved(version: AttachmentVersion, name: str) -> None:
 def _render_list(page: Page, form: UploadForm, status: int = 200):
     editor = _is_editor()
     items = attachments.for_page(page, editor=editor, include_deleted=editor)
-    return render_template("attachments/list.html", page=page, form=form, action_form=ActionForm(),
+    return render_template("attachments/list.html", page=page, form=form, action_form=ConfirmForm(),
                            live=[a for a in items if not a.deleted], deleted=[a for a in items if a.deleted],
                            editor=editor and not page.deleted), status
 
@@ -116,7 +108,7 @@ def upload(slug: str):
             version = attachments.upload(page, filename, content, author=actor_name(),
                                          comment=form.comment.data or "")
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            flash_all(form.add_service_errors(exc))
         else:
             if version is None:
                 name, _ = attachments.check_file(filename, content)
@@ -131,7 +123,7 @@ def upload(slug: str):
 def _render_versions(page: Page, attachment: Attachment, form: UploadForm, status: int = 200):
     editor = _is_editor()
     return render_template("attachments/versions.html", page=page, attachment=attachment, form=form,
-                           action_form=ActionForm(),
+                           action_form=ConfirmForm(),
                            versions=[v for v in attachments.versions(attachment)
                                      if attachments.may_open(v, editor=editor)],
                            current_number=attachments.shown_number(attachment, editor=editor),
@@ -159,7 +151,7 @@ def new_version(slug: str, name: str):
             version = attachments.upload(page, filename, content, author=actor_name(),
                                          comment=form.comment.data or "", replace=attachment)
         except ValidationError as exc:
-            _attach_errors(form, exc)
+            flash_all(form.add_service_errors(exc))
         else:
             if version is None:
                 flash(f"Ingen ändring: filen är identisk med den nuvarande versionen av ”{attachment.name}”.",
@@ -174,7 +166,7 @@ def _delete_or_restore(slug: str, name: str, change, done: str, anchor: bool):
     """Run `change` (attachments.delete or .restore) on an attachment, flash, back to the list."""
     page = load_page(slug)
     attachment = load_attachment(page, name)
-    if not ActionForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         change(attachment, author=actor_name())

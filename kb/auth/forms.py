@@ -15,9 +15,3 @@ class LoginForm(KbForm):
     password = PasswordField("Lösenord", validators=[InputRequired("Ange ditt lösenord."), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Logga in")
-
-
-class LogoutForm(KbForm):
-    """Logout is a POST with a CSRF token."""
-
-    submit = SubmitField("Logga ut")

@@ -6,8 +6,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from kb.auth.forms import LoginForm, LogoutForm
+from kb.auth.forms import LoginForm
 from kb.extensions import login_manager
+from kb.forms import ConfirmForm
 from kb.services import users
 
 bp = Blueprint("auth", __name__)
@@ -50,7 +51,7 @@ def login():
 @bp.post("/logga-ut")
 def logout():
     """Log out (a POST with a CSRF token, never a GET); a saved copy of the cookie no longer works."""
-    form = LogoutForm()
+    form = ConfirmForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         users.end_sessions(current_user)
         logout_user()

@@ -6,7 +6,6 @@ from wtforms.validators import Optional
 
 from kb.forms import KbForm
 from kb.models import GlossaryTerm
-from kb.services.errors import ValidationError
 from kb.services.glossary import TermData
 
 
@@ -53,12 +52,6 @@ class TermForm(KbForm):
         """Load an entry's current values and the revision the edit is based on."""
         self.term.data, self.expansion.data, self.description.data = row.term, row.expansion, row.description
         self.base_revision.data = str(row.revision_number)
-
-    def add_errors(self, exc: ValidationError) -> None:
-        """Show the service's messages at their fields (the typed text stays)."""
-        for name, message in exc.errors.items():
-            field = getattr(self, name, self.term)
-            field.errors = [*field.errors, message]
 
 
 class DeleteTermForm(KbForm):

@@ -6,11 +6,11 @@ from flask_login import current_user
 
 from kb import caching
 from kb.auth.guards import actor_name, require
+from kb.exceptions import ConflictError, ValidationError
 from kb.glossary.forms import DeleteTermForm, FilterForm, TermForm, parse_revision
 from kb.models import GlossaryTerm
 from kb.permissions import Permission, can
 from kb.services import glossary
-from kb.services.errors import ConflictError, ValidationError
 
 bp = Blueprint("glossary", __name__)
 
@@ -61,7 +61,7 @@ def create():
         try:
             row = glossary.create(form.to_data(), author=actor_name(), comment=form.comment.data or "")
         except ValidationError as exc:
-            form.add_errors(exc)
+            form.add_service_errors(exc, "term")
         else:
             flash(f"”{row.term}” finns nu i ordlistan.", "success")
             return redirect(entry_url(row))
@@ -87,7 +87,7 @@ def edit(term_id: int):
             others = [r for r in glossary.history(row) if r.number > exc.base]
             return _edit_page(row, form, conflict=exc, others=others), 409
         except ValidationError as exc:
-            form.add_errors(exc)
+            form.add_service_errors(exc, "term")
         else:
             if rev is None:
                 flash("Inga ändringar att spara.", "info")

@@ -7,21 +7,14 @@ from flask_login import current_user, login_required
 
 from kb import dates
 from kb.auth.guards import actor_name, require
+from kb.exceptions import ConflictError, ValidationError
 from kb.forms import KbForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.routes import load_page
 from kb.permissions import Permission, can_flag
 from kb.services import governance
-from kb.services.errors import ConflictError, ValidationError
 
 bp = Blueprint("governance", __name__)
-
-
-def _form_errors(form: KbForm, exc: ValidationError, default: str) -> None:
-    """Put a service's messages on the form's fields (unknown names on `default`)."""
-    for name, message in exc.errors.items():
-        field = getattr(form, name, None) or getattr(form, default)
-        field.errors = [*field.errors, message]
 
 
 def _retry(page, form: KbForm, heading: str, action: str, field: str, status: int = 422):
@@ -50,7 +43,7 @@ def _decide(slug: str, form: KbForm, field: str, heading: str, endpoint: str, de
         if field not in exc.errors:
             flash(" ".join(exc.errors.values()), "error")
             return redirect(url_for("pages.view", slug=page.slug))
-        _form_errors(form, exc, field)
+        form.add_service_errors(exc, field)
         return _retry(page, form, heading, url_for(endpoint, slug=page.slug), field)
     flash(done.format(number=rev.number), "success")
     return redirect(url_for("pages.view", slug=page.slug))
@@ -108,7 +101,7 @@ def review(slug: str):
         if "comment" not in exc.errors:
             flash(" ".join(exc.errors.values()), "error")
             return redirect(url_for("pages.view", slug=page.slug))
-        _form_errors(form, exc, "comment")
+        form.add_service_errors(exc, "comment")
         action = url_for("governance.review", slug=page.slug)
         return _retry(page, form, "Granskad utan ändring", action, "comment")
     flash(f"Granskningen är registrerad. Rutinen gäller nu till {done.valid_until.isoformat()}.", "success")
@@ -131,7 +124,7 @@ def flag(slug: str):
     try:
         governance.flag_page(page, actor=actor_name(), note=form.note.data or "")
     except ValidationError as exc:
-        _form_errors(form, exc, "note")
+        form.add_service_errors(exc, "note")
         return _retry(page, form, "Rapportera fel", action, "note")
     flash("Tack! Din rapport har skickats till dem som ansvarar för sidan.", "success")
     return redirect(url_for("pages.view", slug=page.slug))
@@ -151,7 +144,7 @@ def resolve(flag_id: int):
     try:
         governance.resolve_flag(found, actor=actor_name(), comment=form.comment.data or "")
     except ValidationError as exc:
-        _form_errors(form, exc, "comment")
+        form.add_service_errors(exc, "comment")
         action = url_for("governance.resolve", flag_id=flag_id)
         return _retry(page, form, "Åtgärda felrapport", action, "comment")
     flash("Felrapporten är markerad som åtgärdad.", "success")

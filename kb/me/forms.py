@@ -5,15 +5,9 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField, Submit
 from wtforms import ValidationError as FormError
 
 from kb.constants import PageType
+from kb.exceptions import ValidationError
 from kb.forms import KbForm
 from kb.services import users
-from kb.services.errors import ValidationError
-
-
-class ActionForm(KbForm):
-    """A button that changes something (watch, stop watching, mark read): only the CSRF token."""
-
-    submit = SubmitField("OK")
 
 
 class EndSessionsForm(KbForm):

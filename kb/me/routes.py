@@ -6,10 +6,11 @@ from flask_login import current_user, login_required, logout_user
 
 from kb.constants import WatchKind
 from kb.dates import today
-from kb.me.forms import ActionForm, EmailForm, EndSessionsForm, PageTypeWatchForm, UnsubscribeForm
+from kb.exceptions import ValidationError
+from kb.forms import ConfirmForm
+from kb.me.forms import EmailForm, EndSessionsForm, PageTypeWatchForm, UnsubscribeForm
 from kb.pages.routes import load_page
 from kb.services import digests, my_page, notifications, users
-from kb.services.errors import ValidationError
 
 bp = Blueprint("me", __name__)
 
@@ -37,7 +38,7 @@ def _checked(form) -> None:
 def index():
     """Everything that waits for the user: approvals, reviews, flags, activities and notifications."""
     return render_template("me/index.html", mine=my_page.for_user(current_user, today()), today=today(),
-                           action=ActionForm(), end_sessions=EndSessionsForm())
+                           action=ConfirmForm(), end_sessions=EndSessionsForm())
 
 
 @bp.post("/min-sida/logga-ut-overallt")
@@ -56,7 +57,7 @@ def end_sessions():
 @login_required
 def mark_read(notification_id: int):
     """Mark one of the user's notifications as read."""
-    _checked(ActionForm())
+    _checked(ConfirmForm())
     if not notifications.mark_read(current_user, notification_id):
         abort(404)
     flash("Aviseringen är markerad som läst.", "success")
@@ -67,7 +68,7 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     """Mark all the user's notifications as read."""
-    _checked(ActionForm())
+    _checked(ConfirmForm())
     count = notifications.mark_all_read(current_user)
     flash(f"{count} {'avisering är markerad' if count == 1 else 'aviseringar är markerade'} som lästa."
           if count else "Det fanns inga olästa aviseringar.", "success")
@@ -89,14 +90,14 @@ def watches():
             flash(f"Du bevakar nu {label}." + _mail_note(), "success")
             return redirect(url_for("me.watches"))
     return render_template("me/watches.html", items=notifications.watches_of(current_user), form=form,
-                           action=ActionForm())
+                           action=ConfirmForm())
 
 
 @bp.post("/min-sida/bevakningar/<int:watch_id>/ta-bort")
 @login_required
 def remove_watch(watch_id: int):
     """Stop one of the user's watches."""
-    _checked(ActionForm())
+    _checked(ConfirmForm())
     if not notifications.unwatch(current_user, watch_id):
         abort(404)
     flash("Bevakningen är borttagen.", "success")
@@ -113,7 +114,7 @@ def _mail_note() -> str:
 @login_required
 def watch_page(slug: str):
     """Watch a page (a structure page: the structure with its pages, plans and activities)."""
-    _checked(ActionForm())
+    _checked(ConfirmForm())
     page = load_page(slug)
     kind = notifications.page_watch_kind(page)
     try:
@@ -131,7 +132,7 @@ def watch_page(slug: str):
 @login_required
 def unwatch_page(slug: str):
     """Stop watching a page (or structure) from the page itself."""
-    _checked(ActionForm())
+    _checked(ConfirmForm())
     page = load_page(slug)
     own = notifications.watch_state(current_user, page).own
     if own is not None:

@@ -10,7 +10,7 @@ messages at the field, so this should rarely be what a user sees.
 Nothing half-written is kept: the session is rolled back before the error is raised, except where
 SQLAlchemy does not allow that (inside `commit()`, or inside a savepoint, which belongs to its
 caller). There the refused rows stay in the session, so nothing can be flushed until the caller rolls
-back (kb.errors does for a request, `changes.commit` for the services, a savepoint's owner for its part).
+back (kb.errorpages does for a request, `changes.commit` for the services, a savepoint's owner for its part).
 
 Two lists make the exceptions explicit (tests/test_pii_guard.py checks them against the models):
 - EXEMPT: columns whose content no one writes (hashes, tokens, checksums, detected types);
@@ -27,7 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from kb import pii
-from kb.errors import ValidationError
+from kb.exceptions import ValidationError
 
 # "table.column": why the column is not searched.
 EXEMPT: dict[str, str] = {

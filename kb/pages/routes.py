@@ -7,6 +7,8 @@ from flask_login import current_user, login_required
 from kb import caching, dates, markup, pagecache, typed
 from kb.auth.guards import actor_name, require
 from kb.constants import PageType, RevisionState, Role
+from kb.exceptions import ConflictError, EditConflict, NotFoundError, ValidationError
+from kb.forms import ConfirmForm, flash_all
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
 from kb.pages.forms import (
     CommentForm,
@@ -20,7 +22,6 @@ from kb.permissions import Permission, can_read_page, sees_unpublished
 from kb.services import attachments, governance, organisations, pages, structure, users
 from kb.services import diff as diffs
 from kb.services import plans as plan_service
-from kb.services.errors import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.services.pages import merging
 from kb.slugs import is_valid_slug, slugify
 
@@ -64,18 +65,16 @@ def page_data(form: PageForm, facts: dict):
 
 
 def _attach_errors(form: PageForm, errors: dict[str, str], facts: dict | None = None) -> None:
+    """Show a service's messages at their fields; those for the page type's fact fields at those too
+    (and flashed, as that part of the form may be folded away)."""
+    rest = {}
     for name, message in errors.items():
-        if name.startswith("fields.") and facts and form.type.data in facts:
-            field = getattr(facts[form.type.data], name.split(".", 1)[1], None)
-            if field is not None:
-                field.errors = [*field.errors, message]
-                flash(message, "error")
-                continue
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
-        else:
+        fact_form = facts.get(form.type.data) if facts and name.startswith("fields.") else None
+        if fact_form is not None and not fact_form.add_service_errors({name.split(".", 1)[1]: message}):
             flash(message, "error")
+        else:
+            rest[name] = message
+    flash_all(form.add_service_errors(rest))
 
 
 @bp.get("/")
@@ -130,7 +129,7 @@ def view(slug: str):
     if page.type == PageType.ORIENTATION.value:
         path, index = structure.orientation_step(page, published_only=only)
         read = structure.read_page_ids(current_user.id) if current_user.is_authenticated else set()
-        context.update(path=path, position=index, read=read, read_form=CommentForm(),
+        context.update(path=path, position=index, read=read, read_form=ConfirmForm(),
                        prev_page=path[index - 1] if index else None,
                        next_page=path[index + 1] if index is not None and index + 1 < len(path) else None)
     return pagecache.keep(render_template("pages/view.html", page=page,
@@ -149,7 +148,7 @@ def view_state(page) -> tuple:
 def mark_read(slug: str):
     """Mark an orientation page as read (or unread) for the logged-in user."""
     page = load_page(slug)
-    form = CommentForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     read = request.form.get("read", "1") == "1"

@@ -25,7 +25,6 @@ from kb.forms import KbForm
 from kb.models import ActionPlan, Activity, CollaborationPlan, Page
 from kb.pages.forms import CheckboxList
 from kb.services import plans
-from kb.services.errors import ValidationError
 
 DATE_HINT = "Skriv 2024, nov 2024 eller 2024-12-31."
 IMPORT_EXTENSIONS = (".csv", ".xlsx")
@@ -48,13 +47,6 @@ def status_choices(blank: str | None = None) -> list[SelectChoice]:
 def structure_choices(structures: Iterable[Page], blank: str) -> list[SelectChoice]:
     """Structure pages by title, after a blank choice."""
     return [SelectChoice("", blank)] + [SelectChoice(p.slug, p.title) for p in structures]
-
-
-def add_errors(form: KbForm, exc: ValidationError, fallback: str) -> None:
-    """Show the service's messages at their fields; unknown keys go to the `fallback` field."""
-    for name, message in exc.errors.items():
-        field = form._fields.get(name) or form._fields[fallback]
-        field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
 
 
 _PAGE_URL = re.compile(r"^(?:https?://[^/]+)?/?sida/")

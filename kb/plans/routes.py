@@ -15,6 +15,7 @@ from flask_login import current_user
 from kb import caching
 from kb.auth.guards import actor_name, require
 from kb.constants import ActivityStatus, PageType
+from kb.exceptions import ConflictError, ValidationError
 from kb.models import ActionPlan, Activity
 from kb.permissions import Permission, can, sees_unpublished
 from kb.plans import chart
@@ -28,11 +29,9 @@ from kb.plans.forms import (
     PlanForm,
     RestoreForm,
     StatusForm,
-    add_errors,
     parse_revision,
 )
 from kb.services import plan_io, plans, structure
-from kb.services.errors import ConflictError, ValidationError
 from kb.slugs import is_valid_slug
 from kb.templating import plural
 
@@ -111,7 +110,7 @@ def view(slug: str):
     try:
         wanted = plans.parse_filter(request.args)
     except ValidationError as exc:  # shown with the whole plan below it
-        add_errors(form, exc, "status")
+        form.add_service_errors(exc, "status")
         code = 400
     else:
         filtered = wanted.active
@@ -175,7 +174,7 @@ def create_collaboration():
             row = plans.save_collaboration_plan(form.to_data(), author=actor_name(),
                                                 comment=form.comment.data or "")
         except ValidationError as exc:
-            add_errors(form, exc, "title")
+            form.add_service_errors(exc, "title")
         else:
             flash(f"Samverkansplanen ”{row.title}” skapades.", "success")
             return redirect(url_for("plans.collaboration", slug=row.slug))
@@ -201,7 +200,7 @@ def edit_collaboration(slug: str):
             return _conflict("plans/collaboration_form.html", form, exc, plans.COLLABORATION, row, yours,
                              row=row)
         except ValidationError as exc:
-            add_errors(form, exc, "title")
+            form.add_service_errors(exc, "title")
         else:
             saved = row.revision_number != before
             flash(f"Samverkansplanen sparades (version {row.revision_number})." if saved
@@ -260,7 +259,7 @@ def create_plan():
         try:
             plan = plans.create_plan(form.to_data(), author=actor_name(), comment=form.comment.data or "")
         except ValidationError as exc:
-            add_errors(form, exc, "title")
+            form.add_service_errors(exc, "title")
         else:
             flash(f"Planen ”{plan.title}” skapades. Lägg till aktiviteter eller importera dem från en fil.",
                   "success")
@@ -287,7 +286,7 @@ def edit_plan(slug: str):
             yours = asdict(plans.clean_plan(data, current=plan))
             return _conflict("plans/plan_form.html", form, exc, plans.PLAN, plan, yours, plan=plan)
         except ValidationError as exc:
-            add_errors(form, exc, "title")
+            form.add_service_errors(exc, "title")
         else:
             flash("Inga ändringar att spara." if rev is None else f"Planen sparades (version {rev.number}).",
                   "info" if rev is None else "success")
@@ -390,7 +389,7 @@ def create_activity(slug: str):
             item = plans.create_activity(plan, form.to_data(), author=actor_name(),
                                          comment=form.comment.data or "")
         except ValidationError as exc:
-            add_errors(form, exc, "what")
+            form.add_service_errors(exc, "what")
         else:
             flash(f"Aktiviteten ”{item.title}” lades till i planen.", "success")
             return redirect(url_for("plans.activity", activity_id=item.id))
@@ -417,7 +416,7 @@ def edit_activity(activity_id: int):
             yours = plans.clean_activity(data).data.snapshot()
             return _conflict("plans/activity_form.html", form, exc, plans.ACTIVITY, item, yours, **context)
         except ValidationError as exc:
-            add_errors(form, exc, "what")
+            form.add_service_errors(exc, "what")
         else:
             flash("Inga ändringar att spara." if rev is None
                   else f"Aktiviteten sparades (version {rev.number}).", "info" if rev is None else "success")
@@ -441,7 +440,7 @@ def change_status(activity_id: int):
         form.base_revision.data = str(item.revision_number)
         return _activity_page(item, form, 409, conflict=exc)
     except ValidationError as exc:
-        add_errors(form, exc, "status")
+        form.add_service_errors(exc, "status")
         return _activity_page(item, form, 422)
     label = item.activity_status.label
     flash(f"Status ändrad till {label}." if item.status != before

@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from kb.exceptions import ServiceError, ValidationError
 from kb.extensions import db
 from kb.services import attachments, changes, import_safety
-from kb.services.errors import ServiceError, ValidationError
 
 MANIFEST = "bilagor.json"
 VERSIONS_DIR = "_versioner"

@@ -34,11 +34,11 @@ from sqlalchemy.orm import selectinload, undefer
 
 from kb import extract, pii
 from kb.constants import AuditAction, ChangeOp, Entity, ExtractionStatus, MediaType
+from kb.exceptions import NotFoundError, ValidationError
 from kb.extensions import db
 from kb.models import Attachment, AttachmentVersion, Page
 from kb.models.base import utcnow
 from kb.services import audit, changes, pages
-from kb.services.errors import NotFoundError, ValidationError
 
 # Longest file name kept (characters, extension included).
 NAME_CHARS = 120

@@ -59,9 +59,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from kb.exceptions import ServiceError
 from kb.extensions import db
 from kb.services import attachment_folder
-from kb.services.errors import ServiceError
 
 FORMAT = 1
 MANIFEST = "manifest.json"

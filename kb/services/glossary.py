@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from kb import analysis, pii
 from kb.constants import AuditAction, ChangeOp, Entity, RevisionOp
+from kb.exceptions import ConflictError, NotFoundError, ValidationError
 from kb.extensions import db
 from kb.models import GlossaryRevision, GlossaryTerm
 from kb.models.base import utcnow
 from kb.services import audit, changes
-from kb.services.errors import ConflictError, NotFoundError, ValidationError
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ"
 OTHER_INITIAL = "#"  # group for terms that start with a digit or a sign

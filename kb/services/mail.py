@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from types import TracebackType
 
-from kb.services.errors import ServiceError
+from kb.exceptions import ServiceError
 
 
 class MailError(ServiceError):

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kb import permissions
 from kb.constants import ChangeOp, Entity, PageType, RevisionState, WatchKind
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import (
     ActionPlan,
@@ -36,7 +37,6 @@ from kb.models import (
 )
 from kb.models.base import utcnow
 from kb.services import structure
-from kb.services.errors import ValidationError
 from kb.services.pages import page_path
 from kb.services.plans import activity_path, plan_path
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from kb import pii, typed
 from kb.constants import AuditAction, ChangeOp, Entity, fold_name
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Organisation, Page
 from kb.models.base import utcnow
 from kb.services import audit, changes
-from kb.services.errors import ValidationError
 from kb.slugs import slugify
 
 NAME_MAX = 200

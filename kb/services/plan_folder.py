@@ -14,10 +14,10 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, CollaborationPlan
 from kb.services import import_safety, plan_io, plan_table, plans
-from kb.services.errors import ValidationError
 from kb.slugs import slugify
 
 PLANS_DIR = "plans"

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kb.constants import AuditAction, PageType, RevisionOp
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, CollaborationPlan, Page
 from kb.services import audit, plans
 from kb.services import pages as page_service
-from kb.services.errors import ValidationError
 from kb.services.plan_table import (
     COLUMNS,
     ID_COLUMN,

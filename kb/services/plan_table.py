@@ -18,8 +18,8 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from kb.constants import ActivityStatus, fold_name
+from kb.exceptions import ServiceError
 from kb.extract import zip_entries
-from kb.services.errors import ServiceError
 from kb.services.plans import PLAN_LABELS
 
 if TYPE_CHECKING:

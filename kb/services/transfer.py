@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from kb import dates, pii, typed
 from kb.constants import PageType, RevisionState
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Page
 from kb.services import (
@@ -37,7 +38,6 @@ from kb.services import (
     pages,
     plan_folder,
 )
-from kb.services.errors import ValidationError
 from kb.slugs import is_valid_slug
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)

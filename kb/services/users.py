@@ -12,11 +12,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb import pii
 from kb.constants import AuditAction, Role
+from kb.exceptions import ServiceError, ValidationError
 from kb.extensions import db
 from kb.models import LoginAttempt, User
 from kb.models.base import utcnow
 from kb.services import audit
-from kb.services.errors import ServiceError, ValidationError
 
 PASSWORD_MIN = 12
 LOCK_WINDOW = timedelta(minutes=15)

@@ -7,11 +7,11 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from kb.constants import AuditAction, ChangeOp, Entity, RevisionState
+from kb.exceptions import ConflictError, ValidationError
 from kb.extensions import db
 from kb.models import Page, Revision
 from kb.models.base import utcnow
 from kb.services import attachments, audit, changes, pages
-from kb.services.errors import ConflictError, ValidationError
 from kb.services.governance.approvers import (
     approver_accounts,
     can_approve,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kb import pii
-from kb.services.errors import ValidationError
+from kb.exceptions import ValidationError
 
 APPROVAL_COMMENT_MAX = 2000
 RETURN_REASON_MAX = 1000

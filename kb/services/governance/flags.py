@@ -5,11 +5,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kb.constants import AuditAction, ChangeOp, Entity
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Flag, Page
 from kb.models.base import utcnow
 from kb.services import audit, changes
-from kb.services.errors import ValidationError
 from kb.services.governance.approvers import approver_accounts, responsible
 from kb.services.governance.common import FLAG_NOTE_MAX, RESOLUTION_MAX, clean_text
 

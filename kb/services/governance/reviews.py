@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from kb import dates, typed
 from kb.constants import AuditAction, ChangeOp, Entity, PageType, Role, WatchKind
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Page, Review, Watch
 from kb.permissions import can_govern
 from kb.services import audit, changes, pages, structure, users
-from kb.services.errors import ValidationError
 from kb.services.governance.approvers import approver_accounts, named_approver, responsible
 from kb.services.governance.common import DUE_WITHIN_DAYS, REVIEW_COMMENT_MAX, clean_text
 

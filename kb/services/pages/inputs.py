@@ -15,10 +15,10 @@ from kb.constants import (
     PageType,
     Role,
 )
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Page, Revision, SlugAlias
 from kb.services import organisations, users
-from kb.services.errors import ValidationError
 from kb.services.pages import merging
 from kb.slugs import is_valid_slug
 

@@ -8,10 +8,10 @@ from kb.constants import (
     PageType,
     RevisionState,
 )
+from kb.exceptions import NotFoundError
 from kb.extensions import db
 from kb.models import Page, PageLink, Revision, SlugAlias
 from kb.models.base import INTEGER_MAX
-from kb.services.errors import NotFoundError
 
 
 def get(slug: str) -> Page | None:

@@ -20,11 +20,11 @@ from kb.constants import (
     RevisionOp,
     RevisionState,
 )
+from kb.exceptions import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.extensions import db
 from kb.models import Page, Revision, SlugAlias
 from kb.models.base import utcnow
 from kb.services import audit, changes
-from kb.services.errors import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.services.pages import merging
 from kb.services.pages.inputs import (
     Approval,

@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, field
 
 from kb import fuzzydate, pii
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType
+from kb.exceptions import ValidationError
 from kb.models import ActionPlan, CollaborationPlan, Page
 from kb.models.plans import period_label
 from kb.services import pages as page_service
-from kb.services.errors import ValidationError
 from kb.services.plans.common import (
     ACTIVITY_LABELS,
     DESCRIPTION_MAX,

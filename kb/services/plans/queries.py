@@ -9,9 +9,9 @@ from sqlalchemy import func, or_, select
 
 from kb.constants import TARGET_GROUPS, ActivityStatus
 from kb.dates import today
+from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, ActivityPage, Page
-from kb.services.errors import ValidationError
 from kb.services.plans.inputs import (
     _line,
     _live_page,

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from kb import fuzzydate
 from kb.constants import ActivityStatus, RevisionOp
+from kb.exceptions import NotFoundError
 from kb.extensions import db
 from kb.models import Activity, CollaborationPlan, PlanRevision
-from kb.services.errors import NotFoundError
 from kb.services.plans.common import (
     ACTIVITY,
     ACTIVITY_LABELS,

@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 
 from kb import fuzzydate, pii
 from kb.constants import ActivityStatus, AuditAction, ChangeOp, Entity, RevisionOp
+from kb.exceptions import ConflictError, ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, CollaborationPlan, Page, PlanRevision
 from kb.models.base import utcnow
 from kb.services import audit, changes
-from kb.services.errors import ConflictError, ValidationError
 from kb.services.plans.common import (
     ACTIVITY,
     COLLABORATION,
