@@ -28,9 +28,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, session
 
+from kb.urls import PAGE_PREFIX
+
 # Views kept per process and layer (a rendered page is 10–30 KB: a few MB in all).
 MAX_ENTRIES = 256
-PAGE_PREFIX = "/sida/"
 
 
 class RenderedViews:

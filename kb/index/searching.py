@@ -11,7 +11,7 @@ from werkzeug.routing import BuildError
 from whoosh.query import And, Or, Term
 from whoosh.searching import Searcher
 
-from kb import analysis
+from kb import analysis, urls
 from kb.constants import ActivityStatus
 from kb.index import store, vocabulary
 from kb.index.query import Plan, Synonyms, plan
@@ -160,20 +160,14 @@ def url_path(kind: str, slug: str) -> str:
     activity, or an attachment's current version."""
     app = current_app
     if kind == "attachment":
-        from kb.services import attachments
-
-        return (request.script_root if has_request_context() else "") + attachments.attachment_path(int(slug))
+        return (request.script_root if has_request_context() else "") + urls.attachment_path(int(slug))
     if kind in ("activity", "plan"):
-        from kb.services import plans
-
-        path = plans.activity_path(int(slug)) if kind == "activity" else plans.plan_path(slug)
+        path = urls.activity_path(int(slug)) if kind == "activity" else urls.plan_path(slug)
         return (request.script_root if has_request_context() else "") + path
     if kind in ("page", "draft"):
         endpoint, values = "pages.view", {"slug": slug}
     else:
-        from kb.services.glossary import anchor
-
-        endpoint, values = "glossary.index", {"_anchor": anchor(slug)}
+        endpoint, values = "glossary.index", {"_anchor": urls.glossary_anchor(slug)}
     if endpoint not in app.view_functions:
         return ""
     try:

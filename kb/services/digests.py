@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kb import urls
 from kb.extensions import db
 from kb.models import Digest, Notification, User
 from kb.models.base import utcnow
@@ -32,9 +33,6 @@ from kb.services import mail
 from kb.services.structure import today as swedish_today
 
 UNSUBSCRIBE_SALT = "kb-avsluta-epost"
-UNSUBSCRIBE_PATH = "/avsluta-epost/"
-MY_PAGE_PATH = "/min-sida"
-WATCHES_PATH = "/min-sida/bevakningar"
 
 
 @dataclass
@@ -115,11 +113,11 @@ def _mark_sent(digest: Digest) -> None:
 def compose(settings: mail.MailSettings, user: User, items: list[Notification]):
     """The digest e-mail for a user: every notification with its link, and the unsubscribe link."""
     base = settings.base_url
-    unsubscribe = base + UNSUBSCRIBE_PATH + unsubscribe_token(user)
+    unsubscribe = base + urls.unsubscribe_path(unsubscribe_token(user))
     count = len(items)
     subject = f"Kunskapsbanken: {count} {'ny avisering' if count == 1 else 'nya aviseringar'}"
-    body = render_template("me/digest.txt", user=user, items=items, base=base, my_page=base + MY_PAGE_PATH,
-                           watches=base + WATCHES_PATH, unsubscribe=unsubscribe)
+    body = render_template("me/digest.txt", user=user, items=items, base=base, my_page=base + urls.MY_PAGE_PATH,
+                           watches=base + urls.WATCHES_PATH, unsubscribe=unsubscribe)
     return mail.message(settings, to=user.email, to_name=user.name, subject=subject, body=body,
                         headers={"List-Unsubscribe": f"<{unsubscribe}>"})
 
