@@ -6,8 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, url_for
-from werkzeug.routing import BuildError
+from flask import Flask, current_app
 from whoosh.query import And, Or, Term
 from whoosh.searching import Searcher
 
@@ -156,28 +155,18 @@ def _synonyms(app: Flask, searcher: Searcher) -> Synonyms:
 
 
 def url_path(kind: str, slug: str) -> str:
-    """The site path of a hit: a page view, a glossary entry on the glossary page, a plan or
-    activity, or an attachment's current version."""
-    app = current_app
+    """The site path of a hit (relative to the app root; the web layer prefixes its script root):
+    a page view, a glossary entry on the glossary page, a plan or activity, or an attachment's
+    current version."""
     if kind == "attachment":
-        return (request.script_root if has_request_context() else "") + urls.attachment_path(int(slug))
-    if kind in ("activity", "plan"):
-        path = urls.activity_path(int(slug)) if kind == "activity" else urls.plan_path(slug)
-        return (request.script_root if has_request_context() else "") + path
+        return urls.attachment_path(int(slug))
+    if kind == "activity":
+        return urls.activity_path(int(slug))
+    if kind == "plan":
+        return urls.plan_path(slug)
     if kind in ("page", "draft"):
-        endpoint, values = "pages.view", {"slug": slug}
-    else:
-        endpoint, values = "glossary.index", {"_anchor": urls.glossary_anchor(slug)}
-    if endpoint not in app.view_functions:
-        return ""
-    try:
-        if has_request_context():
-            return url_for(endpoint, **values)
-        fragment = values.pop("_anchor", None)
-        path = app.url_map.bind("localhost").build(endpoint, values)
-        return f"{path}#{fragment}" if fragment else path
-    except BuildError:
-        return ""
+        return urls.page_path(slug)
+    return urls.glossary_entry_path(slug)
 
 
 def _known(spell: Vocabulary, body: Vocabulary, word: str) -> bool:
