@@ -59,6 +59,7 @@ from kb.models import (
     Page,
     Revision,
 )
+from kb.models.changes import WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,8 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 6
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
-# On PostgreSQL a change id can become visible after higher ids (its transaction committed
-# later), so besides the highest applied id we remember which ids of the last WINDOW were
-# applied and re-check that window. Re-applying a change is harmless.
-WINDOW = 200
+# Besides the highest applied id we remember which ids of the last WINDOW (kb.models.changes)
+# were applied and re-check that window. Re-applying a change is harmless.
 # A save waits at most this long for another process's index write, then leaves the work
 # to that process or the next catch-up.
 WRITER_TIMEOUT = 1.0
