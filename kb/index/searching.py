@@ -12,7 +12,7 @@ from whoosh.searching import Searcher
 
 from kb import analysis, urls
 from kb.constants import ActivityStatus
-from kb.index import store, vocabulary
+from kb.index import catchup, generations, vocabulary
 from kb.index.query import Plan, Synonyms, plan
 from kb.index.ranking import MatchSets, Tiers
 from kb.index.scoring import Scorer
@@ -107,16 +107,16 @@ def clean_query(text: object) -> tuple[str, bool]:
 
 
 def _searcher(app: Flask) -> Searcher | None:
-    searcher = store.open_searcher(app)
+    searcher = generations.open_searcher(app)
     if searcher is None:  # no index yet (new instance, deleted folder): build it unless another is
-        store.rebuild(app, wait=False)
-        searcher = store.open_searcher(app)
+        generations.rebuild(app, wait=False)
+        searcher = generations.open_searcher(app)
     return searcher
 
 
 def _cached(app: Flask, name: str, build: Any) -> Any:
     """A value cached until the index changes (keyed to the searcher's reader generation)."""
-    cache = store.state(app).cache
+    cache = generations.state(app).cache
     if name not in cache:
         cache[name] = build()
     return cache[name]
@@ -242,10 +242,10 @@ def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None =
     results = SearchResults(query=text, page=page, per_page=per_page, truncated=truncated)
     if not text:
         return results
-    store.maybe_catch_up(app)
+    catchup.maybe_catch_up(app)
     # One searcher per process, used under its lock: it may be replaced (and closed) when
     # the index changes, which must not happen in the middle of another thread's search.
-    with store.state(app).lock:
+    with generations.state(app).lock:
         searcher = _searcher(app)
         if searcher is None:
             return results
@@ -361,7 +361,7 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
     if not typed:
         return []
     limit = max(1, min(int(limit or 8), 20))
-    with store.state(app).lock:
+    with generations.state(app).lock:
         searcher = _searcher(app)
         if searcher is None:
             return []
