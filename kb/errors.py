@@ -1,14 +1,10 @@
-"""Error pages in Swedish; JSON for the API. Also the base of the user-facing exceptions.
-
-`ServiceError` and `ValidationError` live here, below models and services, so that the models'
-personal-data guard (kb.models.guard) can raise a ValidationError too; kb.services.errors
-re-exports them with the services' other exceptions.
-"""
+"""Error pages in Swedish; JSON for the API (the exceptions themselves: kb.exceptions)."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from kb.exceptions import ValidationError
 from kb.extensions import db
 
 MESSAGES = {
@@ -20,18 +16,6 @@ MESSAGES = {
     429: ("För många försök", "Vänta en stund och försök igen."),
     500: ("Något gick fel", "Ett oväntat fel inträffade. Försök igen om en stund."),
 }
-
-
-class ServiceError(Exception):
-    """Base class for expected, user-facing failures."""
-
-
-class ValidationError(ServiceError):
-    """Input was refused; `errors` maps a field name to a Swedish message."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 REFUSED_TITLE = "Uppgifterna kunde inte sparas"

@@ -27,7 +27,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from kb import pii
-from kb.errors import ValidationError
+from kb.exceptions import ValidationError
 
 # "table.column": why the column is not searched.
 EXEMPT: dict[str, str] = {

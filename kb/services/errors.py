@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 # Defined below the models (their personal-data guard raises a ValidationError); used from here.
-from kb.errors import ServiceError, ValidationError
+from kb.exceptions import ServiceError, ValidationError
 
 if TYPE_CHECKING:
     from kb.services.pages.merging import PageMerge
