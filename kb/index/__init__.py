@@ -1,16 +1,16 @@
 """The search index (Whoosh): the only package besides kb.analysis that imports whoosh.
 
-Layers, bottom up:
+Layers, bottom up (each imports only layers listed before it):
     kb.analysis          Swedish words, stems, folding, compound parts (pure)
-    kb.index.schema      the schema, declared once, and documents built from rows
-    kb.index.generations index generations: open, rebuild/swap, the applied change-log position
-    kb.index.catchup     applying pending changes from the change log to the current generation
     kb.index.segments    per-segment caches (a bounded LRU keyed by segment id)
     kb.index.vocabulary  the index's words per segment, for compound parts, typos, "Menade du …?"
     kb.index.query       planning Whoosh queries from user text (never parses user syntax)
+    kb.index.snippets    highlighted snippets of a hit's text
+    kb.index.schema      the schema, declared once, and documents built from rows
+    kb.index.generations index generations: open, rebuild/swap, the applied change-log position
+    kb.index.catchup     applying pending changes from the change log to the current generation
     kb.index.scoring     BM25F scoring of candidate documents from cached postings
     kb.index.ranking     the ranking tiers (which documents match how strongly)
-    kb.index.snippets    highlighted snippets of a hit's text
     kb.index.searching   search(), suggest_titles(): filters, facets, snippets, suggestions
 
 Hit paths are relative to the app root (kb.urls); the web layer prefixes its script root.
