@@ -12,7 +12,7 @@ editor, and runs for `--duration` seconds:
   killed with SIGKILL (a power cut) and started again.
 At the end it checks: no 5xx response; every acknowledged save is in the page's history (a
 database query); each page's current text is found by search through the server; and
-`kb.index.store.verify` finds the index and the database in agreement. The result is written to
+`kb.index.generations.verify` finds the index and the database in agreement. The result is written to
 bench/results.md. tests/test_load.py runs a short version of the same in the test suite.
 """
 from __future__ import annotations
@@ -249,7 +249,7 @@ class LoadTest:
         return [f"{slug}: {word} hittas inte" for slug, word in missing.items()]
 
     def index_problems(self, within: float = 10.0) -> list[str]:
-        """Where the index differs from the database (kb.index.store.verify), once it has settled.
+        """Where the index differs from the database (kb.index.generations.verify), once it has settled.
 
         A save the server committed after its client gave up (a request cut off by a fault, or
         one still waiting for the database when the run stopped) reaches the index through the
@@ -257,17 +257,17 @@ class LoadTest:
         again, after a search through the server, for up to `within` seconds; one that stays is
         a change the catch-up missed.
         """
-        from kb.index import store
+        from kb.index import catchup, generations
 
         app = self.instance.app()
         client = Http(self.server.url)
         deadline = time.monotonic() + within
         while True:
-            problems = store.verify(app)
+            problems = generations.verify(app)
             if not problems or time.monotonic() >= deadline:
                 return problems
             # A search catches up at most every CATCH_UP_INTERVAL seconds per worker.
-            time.sleep(store.CATCH_UP_INTERVAL + 0.1)
+            time.sleep(catchup.CATCH_UP_INTERVAL + 0.1)
             client.get(f"/api/search?q={QUERIES[0]}")
 
     def report(self) -> dict:
@@ -336,7 +336,7 @@ def _markdown(args: argparse.Namespace, r: dict, ok: bool) -> str:
         ("acknowledged saves", f"{r['acks']}; other answers to saves: {r['other_saves'] or 'none'}"),
         ("acknowledged saves missing from the history", f"{len(r['lost'])} (target: 0)"),
         ("pages whose current text search does not find", f"{len(r['unfound'])} (target: 0)"),
-        ("differences index–database (`store.verify`)", f"{len(r['index'])} (target: 0)"),
+        ("differences index–database (`generations.verify`)", f"{len(r['index'])} (target: 0)"),
         ("connection errors (during the faults and restarts)", str(r["connection_errors"] or "none")),
         ("faults injected", "<br>".join(r["events"])),
     ]

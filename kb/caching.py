@@ -24,14 +24,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, send_from_directory, session
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.http import is_resource_modified
 from werkzeug.security import safe_join
 
 from kb.dates import STOCKHOLM, today
-from kb.extensions import db
-from kb.index.store import WINDOW
-from kb.models import Change
+from kb.services import changes
 
 # Bump when responses change in a way the hash of kb's code and templates cannot see.
 VERSION = "1"
@@ -116,19 +113,10 @@ def build(app: Flask) -> tuple[str, datetime]:
     return _builds[root]
 
 
-# Built once: constructing the statement costs more than running it.
-_CHANGE_STATE = (select(func.max(Change.id), func.count(Change.id), func.max(Change.created_at))
-                 .where(Change.id > select(func.coalesce(func.max(Change.id), 0)).scalar_subquery() - WINDOW))
-
-
 def change_state() -> tuple[int, int, datetime | None]:
-    """The newest change id, how many ids of the last WINDOW are visible, and the newest change time.
-
-    One range query on the key. The count matters on PostgreSQL, where an id can become visible
-    after higher ones (its transaction committed later): the highest id alone would not move.
-    """
-    top, count, when = db.session.execute(_CHANGE_STATE).one()
-    return top or 0, count or 0, when
+    """The newest change id, how many ids of the last WINDOW are visible, and the newest change time
+    (kb.services.changes.log_state)."""
+    return changes.log_state()
 
 
 def _viewer() -> tuple[object, ...]:

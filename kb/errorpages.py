@@ -1,4 +1,4 @@
-"""Error pages in Swedish; JSON for the API."""
+"""Error pages in Swedish; JSON for the API (the exceptions themselves: kb.exceptions)."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request

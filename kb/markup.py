@@ -14,14 +14,13 @@ from functools import lru_cache
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlencode
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from kb import sanitize
+from kb import sanitize, urls
 from kb.slugs import slugify
 
 MISSING_TITLE = "Sidan finns inte ännu – skapa den"
@@ -362,17 +361,12 @@ def scroll_tables(html: str) -> str:
     return _TABLE_OPEN.sub(lambda m: TABLE_WRAP_OPEN + m.group(0), html).replace("</table>", "</table></div>")
 
 
-def _default_url_for_new(slug: str, title: str) -> str:
-    """Return the default URL of the "new page" form for a missing page."""
-    return "/ny?" + urlencode({"slug": slug, "title": title})
-
-
 def render(
     source: str,
     *,
     page_exists: Callable[[str], bool] = lambda s: True,
-    url_for_slug: Callable[[str], str] = lambda s: f"/sida/{s}",
-    url_for_new: Callable[[str, str], str] = _default_url_for_new,
+    url_for_slug: Callable[[str], str] = urls.page_path,
+    url_for_new: Callable[[str, str], str] = urls.new_page_path,
     glossary: Mapping[str, str] | None = None,
     image_hosts: Collection[str] = (),
 ) -> Rendered:

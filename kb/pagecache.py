@@ -28,9 +28,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, session
 
+from kb.urls import PAGE_PREFIX
+
 # Views kept per process and layer (a rendered page is 10–30 KB: a few MB in all).
 MAX_ENTRIES = 256
-PAGE_PREFIX = "/sida/"
 
 
 class RenderedViews:
@@ -107,9 +108,9 @@ class AnonymousPageViews:
         self.engine: Any = None
 
     def _state(self) -> tuple[Any, ...]:
-        """The change log's state (kb.caching.change_state) and today's date, without an app context."""
-        from kb.caching import _CHANGE_STATE
+        """The change log's state (kb.services.changes.log_state) and today's date, without an app context."""
         from kb.dates import today
+        from kb.services.changes import log_state
 
         if self.engine is None:
             from kb.extensions import db
@@ -117,8 +118,8 @@ class AnonymousPageViews:
             with self.app.app_context():
                 self.engine = db.engine
         with self.engine.connect() as connection:
-            top, count, _when = connection.execute(_CHANGE_STATE).one()
-        return top or 0, count or 0, today().isoformat()
+            top, count, _when = log_state(connection)
+        return top, count, today().isoformat()
 
     def _key(self, environ: dict) -> tuple[Any, ...] | None:
         """What the response depends on, for a cacheable request; None for any other request."""

@@ -2,7 +2,7 @@
 
 With several worker processes each worker builds its own app with `create_app()` after the fork
 (no preloading), so no database connection, open index or thread crosses a fork. The workers share
-the database and one index folder; kb.index.store's file locks make their catch-ups safe.
+the database and one index folder; kb.index's file locks make their catch-ups safe.
 """
 from __future__ import annotations
 

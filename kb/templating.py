@@ -6,7 +6,7 @@ import re
 from flask import Flask, g
 from markupsafe import Markup, escape
 
-from kb import fuzzydate, markup
+from kb import fuzzydate, markup, urls
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp, type_label
 from kb.dates import format_date_long, format_datetime, long_date
 from kb.permissions import Permission, can, readable_pages
@@ -40,14 +40,13 @@ _WIKI_ITEM = re.compile(r"^\[\[([^\]|]+)(?:\|([^\]]+))?\]\]$")
 
 def fact_item(value: str) -> Markup:
     """A list item of a fact field: [[slug|text]] and https links become links; the rest is text."""
-    from kb.services.pages import page_path
     from kb.slugs import slugify
 
     text = str(value).strip()
     match = _WIKI_ITEM.match(text)
     if match:
         slug = slugify(match.group(1))
-        return Markup('<a href="%s">%s</a>') % (page_path(slug), (match.group(2) or match.group(1)).strip())
+        return Markup('<a href="%s">%s</a>') % (urls.page_path(slug), (match.group(2) or match.group(1)).strip())
     if re.match(r"^https?://[^\s<>\"']+$", text):
         return Markup('<a href="%s" rel="noopener nofollow">%s</a>') % (text, text)
     return escape(text)

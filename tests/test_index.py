@@ -11,7 +11,7 @@ from whoosh import index as whoosh_index
 from kb import create_app, index
 from kb.constants import ChangeOp, Entity
 from kb.extensions import db
-from kb.index import store
+from kb.index import generations
 from kb.models import Change, Page, Revision
 from kb.services import changes, glossary, pages
 
@@ -85,14 +85,14 @@ def test_a_deleted_index_folder_is_rebuilt_from_the_database(app):
         make_page("Mini-Maria", "Mottagning för unga med riskbruk.\n", type="reception")
     shutil.rmtree(index_dir(app))
     assert found(app, "riskbruk") == ["mini-maria"]
-    assert store.current_generation(index_dir(app)) is not None
+    assert generations.current_generation(index_dir(app)) is not None
 
 
 def test_a_damaged_generation_pointer_means_a_rebuild(app):
     """Does a CURRENT file that points nowhere lead to a rebuild instead of an error?"""
     with app.app_context():
         make_page("Socialmedicinsk mottagning", "För vuxna med beroende.\n", type="reception")
-    (index_dir(app) / store.CURRENT_FILE).write_text("gen-finns-inte")
+    (index_dir(app) / generations.CURRENT_FILE).write_text("gen-finns-inte")
     assert found(app, "beroende") == ["socialmedicinsk-mottagning"]
 
 
@@ -115,7 +115,7 @@ def test_a_held_writer_lock_never_reaches_the_user(app):
     """While another process holds the index lock, do saves and searches still work, and catch up later?"""
     with app.app_context():
         make_page("Stöd i livets slutskede", "Palliativ vård i hemmet.\n")
-    gendir = index_dir(app) / store.current_generation(index_dir(app))
+    gendir = index_dir(app) / generations.current_generation(index_dir(app))
     other = whoosh_index.open_dir(str(gendir)).writer()  # "another process" holding the lock
     try:
         with app.app_context():
@@ -167,13 +167,13 @@ def test_rebuild_swaps_in_a_new_generation_and_cleans_up(app):
     with app.app_context():
         make_page("Demens", "Proaktiv SIP vid demensdiagnos.\n")
     assert found(app, "demensdiagnos") == ["demens"]
-    before = store.current_generation(index_dir(app))
+    before = generations.current_generation(index_dir(app))
     for _ in range(3):
         index.rebuild(app)
-    after = store.current_generation(index_dir(app))
+    after = generations.current_generation(index_dir(app))
     assert after != before
-    generations = [p for p in index_dir(app).iterdir() if p.is_dir() and p.name.startswith("gen-")]
-    assert len(generations) <= 2
+    folders = [p for p in index_dir(app).iterdir() if p.is_dir() and p.name.startswith("gen-")]
+    assert len(folders) <= 2
     assert found(app, "demensdiagnos") == ["demens"]
     assert index.status(app)["pending"] == 0
 
@@ -253,7 +253,7 @@ def test_our_scores_are_whooshs_bm25f(app):
         make_page("Samordnad individuell plan", "En plan som samordnas mellan region och kommun.\n")
         make_page("Äldre och SIP", "SIP för äldre med demens. SIP SIP.\n", summary="Om SIP.")
         glossary.upsert(glossary.TermData("SIP", "Samordnad individuell plan"))
-        searcher = store.open_searcher(app)
+        searcher = generations.open_searcher(app)
         for text in ("SIP", "samordnad plan", "aldre"):
             q = plan(text, searching._synonyms(app, searcher)).strict().scoring
             theirs = {d: s for d, s in searcher.search(q, limit=None).items()}

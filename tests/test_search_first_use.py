@@ -8,7 +8,7 @@ import re
 import pytest
 from factories import login, make_app, make_page
 
-from kb import index
+from kb import index, urls
 from kb.cli import demo_folder
 from kb.extensions import db
 from kb.services import demo, glossary
@@ -163,7 +163,7 @@ def test_typing_an_abbreviation_suggests_the_glossary_entry(demo_app):
     """Typing "bup" in a search box: is BUP offered with what it stands for, linking to the glossary?"""
     data = demo_app.test_client().get("/sok/forslag?q=bup").get_json()
     entry = {"title": "BUP – Barn- och ungdomspsykiatrin", "slug": "BUP",
-             "url": "/ordlista#" + glossary.anchor("BUP"), "kind": "glossary"}
+             "url": urls.glossary_entry_path("BUP"), "kind": "glossary"}
     assert entry in data["suggestions"]
 
 

@@ -149,6 +149,21 @@ def test_title_suggestions_as_you_type(client, routines):
     assert client.get("/sok/forslag?q=((").get_json()["suggestions"] == []
 
 
+def test_links_to_hits_carry_the_script_root_under_a_prefix(app, client, routines):
+    """Mounted under a prefix (SCRIPT_NAME), do result links and suggestions point inside it?"""
+    from kb.services import glossary
+
+    with app.app_context():
+        glossary.upsert(glossary.TermData("SIP", "Samordnad individuell plan"))
+    base = "http://localhost/kb"
+    html = text_of(client.get("/sok?q=demens", base_url=base))
+    assert '<a href="/kb/sida/sip-vid-demens">SIP vid demens</a>' in html
+    data = client.get("/sok/forslag?q=mini", base_url=base).get_json()
+    assert data["suggestions"] == [{"title": "Mini-Maria", "slug": "mini-maria", "url": "/kb/sida/mini-maria"}]
+    found = client.get("/api/search?q=SIP&kind=all", base_url=base).get_json()["results"]
+    assert "http://localhost/kb/ordlista#SIP" in [r["url"] for r in found]
+
+
 def test_the_results_page_works_without_javascript(client, routines):
     """Is search a plain GET form, with suggestions only as an external script (no inline code)?"""
     html = text_of(client.get("/sok?q=sip"))

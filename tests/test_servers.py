@@ -17,7 +17,7 @@ from bench.harness import Http, KbInstance, KbServer, create_page, save_page
 from kb import create_app, index
 from kb.constants import ChangeOp, Entity
 from kb.extensions import db
-from kb.index import store
+from kb.index import catchup, generations
 from kb.services import changes, pages
 
 # The promise of issue #9: an edit is shown and found through the other server within this time.
@@ -122,7 +122,7 @@ def test_workers_of_one_server_share_one_index(tmp_path):
                     fresh = Http(server.url)
                     assert api_slugs(fresh, word) == [slug], (worker, word)
     app = inst.app()
-    assert store.verify(app) == []
+    assert generations.verify(app) == []
     assert len([p for p in (inst.path / "index").iterdir() if p.name.startswith("gen-")]) == 1
 
 
@@ -143,25 +143,25 @@ def test_a_save_that_finds_the_index_busy_is_applied_by_the_worker_holding_it(tm
         changes.record(Entity.PAGE, page.id, ChangeOp.UPSERT, "testare")
         db.session.commit()
     busy, go_on = threading.Event(), threading.Event()
-    load = store._load_documents
+    load = catchup._load_documents
 
     def slow_load(*args):
         busy.set()
         go_on.wait(10)
         return load(*args)
 
-    monkeypatch.setattr(store, "_load_documents", slow_load)
-    first_worker = threading.Thread(target=store.catch_up, args=(app,))
+    monkeypatch.setattr(catchup, "_load_documents", slow_load)
+    first_worker = threading.Thread(target=catchup.catch_up, args=(app,))
     first_worker.start()
     assert busy.wait(10)
-    monkeypatch.setattr(store, "_load_documents", load)
+    monkeypatch.setattr(catchup, "_load_documents", load)
     with app.app_context():  # the second worker saves; its catch-up finds the lock taken
         edit_page(pages.get("rehabilitering"), "Träning och hemrehabilitering.\n")
     assert index.status(app)["pending"] == 2
     go_on.set()
     first_worker.join(10)
     assert index.status(app)["pending"] == 0
-    assert store.verify(app) == []
+    assert generations.verify(app) == []
 
 
 def test_a_searcher_keeps_reading_segments_another_worker_merged_away(tmp_path):
@@ -171,14 +171,16 @@ def test_a_searcher_keeps_reading_segments_another_worker_merged_away(tmp_path):
     with one.app_context():
         for n in range(6):  # one segment each (Whoosh merges from five small segments on)
             make_page(f"Rutin {n}", f"Samverkan kring ämne {n}.\n")
-    searcher = store.open_searcher(one)
-    files = {p.name for p in (store.state(one).root / store.state(one).gen).iterdir()}
+    searcher = generations.open_searcher(one)
+    gendir = generations.state(one).root / generations.state(one).gen
+    files = {p.name for p in gendir.iterdir()}
     two = create_app({"INSTANCE_PATH": str(tmp_path / "inst"), "TESTING": True})
-    merge = store.merge_in_background(store.state(two), store.state(two).root / store.state(one).gen)
+    other = generations.state(two)
+    merge = catchup.merge_in_background(other, other.root / generations.state(one).gen)
     merge.join(30)
-    gone = files - {p.name for p in (store.state(one).root / store.state(one).gen).iterdir()}
+    gone = files - {p.name for p in gendir.iterdir()}
     assert any(name.endswith("_stored.col") for name in gone), "the merge should have removed segments"
-    with store.state(one).lock:
+    with generations.state(one).lock:
         slugs = {searcher.stored_fields(d).get("slug") for d in range(searcher.doc_count_all())}
     assert {f"rutin-{n}" for n in range(6)} <= slugs
 
@@ -189,18 +191,18 @@ def test_verify_reports_where_index_and_database_differ(app, runner):
     with app.app_context():
         make_page("Läkemedel", "Genomgång.\n")
         page_id = make_page("Nutrition", "Måltider.\n").id
-    assert store.verify(app) == []
+    assert generations.verify(app) == []
     assert runner.invoke(args=["reindex", "--check"]).exit_code == 0
-    gen = store.current_generation(store.state(app).root)
-    writer = store.whoosh_index.open_dir(str(store.state(app).root / gen)).writer()
+    gen = generations.current_generation(generations.state(app).root)
+    writer = generations.whoosh_index.open_dir(str(generations.state(app).root / gen)).writer()
     writer.delete_by_term("id", f"page:{page_id}")
     writer.commit()
-    problems = store.verify(app)
+    problems = generations.verify(app)
     assert problems == [f"page:{page_id} (Nutrition) saknas i indexet."]
     result = runner.invoke(args=["reindex", "--check"])
     assert result.exit_code == 1 and "saknas i indexet" in result.output
     assert runner.invoke(args=["reindex"]).exit_code == 0
-    assert store.verify(app) == []
+    assert generations.verify(app) == []
 
 
 def test_serve_offers_several_worker_processes(runner):

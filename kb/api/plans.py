@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
-from kb import fuzzydate
+from kb import fuzzydate, urls
 from kb.constants import ActivityStatus
 from kb.exceptions import ValidationError
 from kb.models import ActionPlan, Activity, Page
@@ -24,7 +24,7 @@ def _url(path: str) -> str:
 def _page_ref(page: Page | None) -> dict | None:
     if page is None:
         return None
-    return {"slug": page.slug, "title": page.title, "url": _url(pages.page_path(page.slug))}
+    return {"slug": page.slug, "title": page.title, "url": _url(urls.page_path(page.slug))}
 
 
 def _iso(value) -> str:
@@ -49,7 +49,7 @@ def plan_json(plan: ActionPlan, counts: plan_service.PlanCounts | None = None) -
         "description": plan.description,
         "revision": plan.revision_number,
         "updated": _iso(plan.updated_at),
-        "url": _url(plan_service.plan_path(plan.slug)),
+        "url": _url(urls.plan_path(plan.slug)),
     }
     if counts is not None:
         out["counts"] = {**counts.by_status, "overdue": counts.overdue, "total": counts.total}
@@ -82,7 +82,7 @@ def activity_json(activity: Activity, *, on=None) -> dict:
         "pages": [_page_ref(p) for p in readable_pages(current_user, activity.pages)],
         "revision": activity.revision_number,
         "updated": _iso(activity.updated_at),
-        "url": _url(plan_service.activity_path(activity.id)),
+        "url": _url(urls.activity_path(activity.id)),
     }
 
 

@@ -37,7 +37,8 @@ def result_json(hit: index.Hit) -> dict:
     if hit.kind in ("page", "draft"):
         url = url_for("pages.view", slug=hit.slug, _external=True)
     else:
-        url = request.host_url.rstrip("/") + hit.url_path if hit.url_path.startswith("/") else hit.url_path
+        # Hit paths are relative to the app root: under a prefix, url_root carries it.
+        url = request.url_root.rstrip("/") + hit.url_path if hit.url_path.startswith("/") else hit.url_path
     out = {
         "slug": hit.slug,
         "title": hit.title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from kb import caching
+from kb import caching, urls
 from kb.auth.guards import actor_name, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.glossary.forms import DeleteTermForm, FilterForm, TermForm, parse_revision
@@ -27,7 +27,7 @@ def load_term(term_id: int, *, allow_deleted: bool = False) -> GlossaryTerm:
 
 def entry_url(row: GlossaryTerm) -> str:
     """The entry's place on the glossary page."""
-    return url_for("glossary.index", _anchor=glossary.anchor(row.term))
+    return url_for("glossary.index", _anchor=urls.glossary_anchor(row.term))
 
 
 @bp.get("/ordlista")
@@ -42,7 +42,7 @@ def index():
     deleted = glossary.deleted_terms() if can(current_user, Permission.EDIT) else []
     return render_template("glossary/index.html", form=form, query=query, groups=glossary.by_initial(shown),
                            shown=len(shown), total=len(terms), deleted=deleted,
-                           alphabet=glossary.ALPHABET, anchor=glossary.anchor)
+                           alphabet=glossary.ALPHABET, anchor=urls.glossary_anchor)
 
 
 @bp.route("/ordlista/ny", methods=["GET", "POST"])

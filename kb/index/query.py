@@ -19,14 +19,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from whoosh.query import And, NullQuery, Or, Query, Term
 
 from kb import analysis
-
-if TYPE_CHECKING:  # the vocabulary reads postings through kb.index.scoring, which needs this module
-    from kb.index.vocabulary import Vocabulary
+from kb.index.vocabulary import Vocabulary
 
 # Field weights: a title hit beats a body hit; exact letters beat folded ones; a whole-title
 # match beats everything (short titles that merely *contain* the query would win otherwise).

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from whoosh.query import And, NullQuery, Or, Query, Term
 
 from kb.index.query import STRONG_FIELDS, Built, PhraseFilter, restrict
-from kb.index.scoring import Scorer, SizedCache
+from kb.index.scoring import Scorer
+from kb.index.segments import SizedCache
 
 # Score factor of documents ranked below pages (activities, plans): a page matching as well wins.
 DEMOTED_WEIGHT = 0.5

@@ -11,50 +11,20 @@ idf = log(N / (df + 1)) + 1), so scores match what `searcher.search` would give.
 from __future__ import annotations
 
 import heapq
-import threading
 from array import array
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Iterable
 from math import log
-from typing import Any, TypeVar
+from typing import Any
 
 from whoosh.query import And, Or, Query, Term
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 
 from kb.index.query import PhraseFilter
+from kb.index.segments import SizedCache, segment_id
 
 B = 0.75
 K1 = 1.2
-V = TypeVar("V")
-
-
-class SizedCache:
-    """A thread-safe least-recently-used cache bounded by the summed length of its values."""
-
-    def __init__(self, max_total: int, size: Callable[[Any], int] = len) -> None:
-        self.max_total = max_total
-        self.size = size
-        self.items: OrderedDict[Hashable, Any] = OrderedDict()
-        self.total = 0
-        self.lock = threading.Lock()
-
-    def get(self, key: Hashable, build: Callable[[], V]) -> V:
-        """The cached value for `key`, built (outside the lock) when missing."""
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-                return found  # type: ignore[return-value]
-        value = build()
-        with self.lock:
-            if key not in self.items:
-                self.items[key] = value
-                self.total += self.size(value)
-            while self.total > self.max_total and len(self.items) > 1:
-                _, dropped = self.items.popitem(last=False)
-                self.total -= self.size(dropped)
-        return value
 
 
 class Scorer:
@@ -249,9 +219,3 @@ def _phrase_in_segment(segment_reader: Any, q: PhraseFilter, local: tuple[int, .
         return frozenset(d for d in local if q.phrase.occurs_in_document(stored(d)))
 
     return _SEGMENT_PHRASES.get((segment_id(segment_reader), q.phrase.text), check)
-
-
-def segment_id(segment_reader: Any) -> str | None:
-    """The unique id of a leaf reader's segment (None for an empty index, which holds nothing)."""
-    segment = segment_reader.segment()
-    return segment.segment_id() if segment is not None else None

@@ -6,14 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, url_for
-from werkzeug.routing import BuildError
+from flask import Flask, current_app
 from whoosh.query import And, Or, Term
 from whoosh.searching import Searcher
 
-from kb import analysis
+from kb import analysis, urls
 from kb.constants import ActivityStatus
-from kb.index import store, vocabulary
+from kb.index import catchup, generations, vocabulary
 from kb.index.query import Plan, Synonyms, plan
 from kb.index.ranking import MatchSets, Tiers
 from kb.index.scoring import Scorer
@@ -108,16 +107,16 @@ def clean_query(text: object) -> tuple[str, bool]:
 
 
 def _searcher(app: Flask) -> Searcher | None:
-    searcher = store.open_searcher(app)
+    searcher = generations.open_searcher(app)
     if searcher is None:  # no index yet (new instance, deleted folder): build it unless another is
-        store.rebuild(app, wait=False)
-        searcher = store.open_searcher(app)
+        generations.rebuild(app, wait=False)
+        searcher = generations.open_searcher(app)
     return searcher
 
 
 def _cached(app: Flask, name: str, build: Any) -> Any:
     """A value cached until the index changes (keyed to the searcher's reader generation)."""
-    cache = store.state(app).cache
+    cache = generations.state(app).cache
     if name not in cache:
         cache[name] = build()
     return cache[name]
@@ -156,34 +155,18 @@ def _synonyms(app: Flask, searcher: Searcher) -> Synonyms:
 
 
 def url_path(kind: str, slug: str) -> str:
-    """The site path of a hit: a page view, a glossary entry on the glossary page, a plan or
-    activity, or an attachment's current version."""
-    app = current_app
+    """The site path of a hit (relative to the app root; the web layer prefixes its script root):
+    a page view, a glossary entry on the glossary page, a plan or activity, or an attachment's
+    current version."""
     if kind == "attachment":
-        from kb.services import attachments
-
-        return (request.script_root if has_request_context() else "") + attachments.attachment_path(int(slug))
-    if kind in ("activity", "plan"):
-        from kb.services import plans
-
-        path = plans.activity_path(int(slug)) if kind == "activity" else plans.plan_path(slug)
-        return (request.script_root if has_request_context() else "") + path
+        return urls.attachment_path(int(slug))
+    if kind == "activity":
+        return urls.activity_path(int(slug))
+    if kind == "plan":
+        return urls.plan_path(slug)
     if kind in ("page", "draft"):
-        endpoint, values = "pages.view", {"slug": slug}
-    else:
-        from kb.services.glossary import anchor
-
-        endpoint, values = "glossary.index", {"_anchor": anchor(slug)}
-    if endpoint not in app.view_functions:
-        return ""
-    try:
-        if has_request_context():
-            return url_for(endpoint, **values)
-        fragment = values.pop("_anchor", None)
-        path = app.url_map.bind("localhost").build(endpoint, values)
-        return f"{path}#{fragment}" if fragment else path
-    except BuildError:
-        return ""
+        return urls.page_path(slug)
+    return urls.glossary_entry_path(slug)
 
 
 def _known(spell: Vocabulary, body: Vocabulary, word: str) -> bool:
@@ -259,10 +242,10 @@ def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None =
     results = SearchResults(query=text, page=page, per_page=per_page, truncated=truncated)
     if not text:
         return results
-    store.maybe_catch_up(app)
+    catchup.maybe_catch_up(app)
     # One searcher per process, used under its lock: it may be replaced (and closed) when
     # the index changes, which must not happen in the middle of another thread's search.
-    with store.state(app).lock:
+    with generations.state(app).lock:
         searcher = _searcher(app)
         if searcher is None:
             return results
@@ -378,7 +361,7 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
     if not typed:
         return []
     limit = max(1, min(int(limit or 8), 20))
-    with store.state(app).lock:
+    with generations.state(app).lock:
         searcher = _searcher(app)
         if searcher is None:
             return []

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kb import analysis
-from kb.index.scoring import SizedCache, segment_id
+from kb.index.segments import SizedCache, segment_id
 
 MAX_PART_EXPANSIONS = 12
 MAX_FUZZY_EXPANSIONS = 5

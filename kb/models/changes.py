@@ -12,6 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from kb.extensions import db
 from kb.models.base import utcnow
 
+# On PostgreSQL a change id can become visible after higher ids (its transaction committed later),
+# so readers of the log (the search index's catch-up, the HTTP caches) do not trust the highest id
+# alone: they re-check which ids of the last WINDOW are visible.
+WINDOW = 200
+
 
 class Change(db.Model):
     """A change to an entity; `id` is the sequence number the index applies in order."""

@@ -69,12 +69,12 @@ def reindex_command(check: bool) -> None:
 
 def _check(app) -> int:
     """Print where the index and the database differ; 0 when they agree, 1 otherwise."""
-    from kb.index import store
+    from kb.index import generations
 
     pending = index.status(app)["pending"]
     if pending:
         click.echo(f"{pending} ändringar väntar på att läggas in i sökindexet.")
-    problems = store.verify(app)
+    problems = generations.verify(app)
     for problem in problems:
         click.echo(problem)
     if problems:

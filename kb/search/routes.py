@@ -104,4 +104,6 @@ def suggest():
     """Titles matching what has been typed so far, as JSON (for search-as-you-type)."""
     q = request.args.get("q", "")
     suggestions = index.suggest_titles(q, limit=8) if isinstance(q, str) else []
+    for suggestion in suggestions:  # index paths are relative to the app root
+        suggestion["url"] = request.script_root + suggestion["url"]
     return jsonify({"query": q[: index.MAX_QUERY_LENGTH], "suggestions": suggestions})

@@ -51,7 +51,6 @@ _FORBIDDEN = re.compile(r'[<>:"|?*]')
 _EXTENSION = re.compile(r"^[a-z0-9]{1,5}$")
 ALLOWED_SUMMARY = ("PDF, Word (DOCX), Excel (XLSX), OpenDocument-text (ODT), textfiler (UTF-8) "
                    "och bilder (PNG, JPEG)")
-ATTACHMENT_PREFIX = "/bilagor/"
 
 # Manifest entries of the zip-based formats (their main part's content type).
 _OOXML_MAIN = {
@@ -60,11 +59,6 @@ _OOXML_MAIN = {
 }
 _MARKUP = re.compile(r"<\s*(!doctype|html|head|body|svg|script|iframe|object|embed|\?xml|xsl|math)\b",
                      re.IGNORECASE)
-
-
-def attachment_path(attachment_id: int) -> str:
-    """URL path of an attachment's current version (the rule the attachments blueprint serves)."""
-    return f"{ATTACHMENT_PREFIX}{attachment_id}"
 
 
 def _refuse(message: str) -> ValidationError:

@@ -1,12 +1,21 @@
 """Recording changes for the search index and the audit trail, and committing them."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from flask import current_app
+from sqlalchemy import func, select
 
 from kb.constants import ChangeOp, Entity
 from kb.extensions import db
 from kb.models import Attachment, Change
+from kb.models.changes import WINDOW
 from kb.models.guard import PersonalDataError
+
+# Built once: constructing the statement costs more than running it.
+_LOG_STATE = (select(func.max(Change.id), func.count(Change.id), func.max(Change.created_at))
+              .where(Change.id > select(func.coalesce(func.max(Change.id), 0)).scalar_subquery() - WINDOW))
 
 
 def record(entity: Entity, entity_id: int, op: ChangeOp, actor: str = "") -> Change:
@@ -23,6 +32,17 @@ def record_attachments_of(page_id: int, actor: str = "") -> int:
     for attachment_id in ids:
         record(Entity.ATTACHMENT, attachment_id, ChangeOp.UPSERT, actor)
     return len(ids)
+
+
+def log_state(connection: Any = None) -> tuple[int, int, datetime | None]:
+    """The newest change id, how many ids of the last WINDOW are visible, and the newest change time.
+
+    One range query on the key, on `connection` if given (no app context needed), else the session.
+    The count matters on PostgreSQL, where an id can become visible after higher ones (its
+    transaction committed later): the highest id alone would not move.
+    """
+    top, count, when = (connection or db.session).execute(_LOG_STATE).one()
+    return top or 0, count or 0, when
 
 
 def commit() -> None:

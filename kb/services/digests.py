@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kb import urls
 from kb.dates import format_datetime
 from kb.dates import today as swedish_today
 from kb.extensions import db
@@ -33,9 +34,6 @@ from kb.models.base import utcnow
 from kb.services import mail, users
 
 UNSUBSCRIBE_SALT = "kb-avsluta-epost"
-UNSUBSCRIBE_PATH = "/avsluta-epost/"
-MY_PAGE_PATH = "/min-sida"
-WATCHES_PATH = "/min-sida/bevakningar"
 
 
 @dataclass
@@ -127,8 +125,8 @@ def digest_text(user: User, items: list[Notification], base: str, unsubscribe: s
         lines += ["", line, f"  {format_datetime(n.created_at)}"]
         if n.link:
             lines.append(f"  {base + n.link}")
-    lines += ["", "Alla dina aviseringar finns på Min sida:", base + MY_PAGE_PATH, "",
-              "Ändra vad du bevakar:", base + WATCHES_PATH, "",
+    lines += ["", "Alla dina aviseringar finns på Min sida:", base + urls.MY_PAGE_PATH, "",
+              "Ändra vad du bevakar:", base + urls.WATCHES_PATH, "",
               "Du får det här brevet eftersom du bevakar sidor i kunskapsbanken, högst ett brev per dag.",
               "Vill du inte längre få e-post? Avsluta här (ingen inloggning behövs):", unsubscribe]
     return "\n".join(lines)
@@ -137,7 +135,7 @@ def digest_text(user: User, items: list[Notification], base: str, unsubscribe: s
 def compose(settings: mail.MailSettings, user: User, items: list[Notification]):
     """The digest e-mail for a user: every notification with its link, and the unsubscribe link."""
     base = settings.base_url
-    unsubscribe = base + UNSUBSCRIBE_PATH + unsubscribe_token(user)
+    unsubscribe = base + urls.unsubscribe_path(unsubscribe_token(user))
     count = len(items)
     subject = f"Kunskapsbanken: {count} {'ny avisering' if count == 1 else 'nya aviseringar'}"
     body = digest_text(user, items, base, unsubscribe)

@@ -74,11 +74,6 @@ def initial(term: str) -> str:
     return first if first in ALPHABET else OTHER_INITIAL
 
 
-def anchor(term: str) -> str:
-    """The id of a term's entry on the glossary page (the term itself, no spaces), for #links."""
-    return "_".join(term.split())
-
-
 def all_terms(*, include_deleted: bool = False) -> list[GlossaryTerm]:
     """All live terms (deleted ones too if asked) in Swedish alphabetical order."""
     query = select(GlossaryTerm)

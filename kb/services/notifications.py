@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kb import permissions
+from kb import permissions, urls
 from kb.constants import ChangeOp, Entity, PageType, RevisionState, WatchKind
 from kb.exceptions import ValidationError
 from kb.extensions import db
@@ -37,8 +37,6 @@ from kb.models import (
 )
 from kb.models.base import utcnow
 from kb.services import structure
-from kb.services.pages import page_path
-from kb.services.plans import activity_path, plan_path
 
 # Change ids below the cursor that are re-checked for late arrivals, and rows handled per transaction.
 WINDOW = 1000
@@ -180,7 +178,7 @@ def watches_of(user: User) -> list[WatchItem]:
             items.append(WatchItem(row, "(en sida som inte finns längre)", KIND_LABELS[kind]))
             continue
         suffix = " (borttagen)" if page.deleted else ""
-        items.append(WatchItem(row, page.title + suffix, KIND_LABELS[kind], page_path(page.slug)))
+        items.append(WatchItem(row, page.title + suffix, KIND_LABELS[kind], urls.page_path(page.slug)))
     order = {WatchKind.STRUCTURE: 0, WatchKind.PAGE: 1, WatchKind.PAGE_TYPE: 2}
     return sorted(items, key=lambda i: (order[i.watch.watch_kind], i.label.casefold()))
 
@@ -247,24 +245,24 @@ def subject_of(entity: str, entity_id: int) -> Subject | None:
         page = db.session.get(Page, entity_id)
         if page is None:
             return None
-        return Subject(_page_label(page), page_path(page.slug), frozenset(_page_targets(page)), page)
+        return Subject(_page_label(page), urls.page_path(page.slug), frozenset(_page_targets(page)), page)
     if entity == Entity.ATTACHMENT.value:
         attachment = db.session.get(Attachment, entity_id)
         if attachment is None:
             return None
         page = attachment.page
         return Subject(f"bilagan ”{attachment.name}” på sidan ”{page.title}”",
-                       page_path(page.slug) + "#sidans-bilagor", frozenset(_page_targets(page)), page)
+                       urls.page_path(page.slug) + "#sidans-bilagor", frozenset(_page_targets(page)), page)
     if entity == Entity.PLAN.value:
         plan = db.session.get(ActionPlan, entity_id)
-        return Subject(f"aktivitetsplanen ”{plan.title}”", plan_path(plan.slug),
+        return Subject(f"aktivitetsplanen ”{plan.title}”", urls.plan_path(plan.slug),
                        frozenset({(WatchKind.STRUCTURE.value, str(plan.structure_id))})) if plan else None
     if entity == Entity.ACTIVITY.value:
         activity = db.session.get(Activity, entity_id)
         if activity is None:
             return None
         return Subject(f"aktiviteten ”{activity.title}” i ”{activity.plan.title}”",
-                       activity_path(activity.id), frozenset(_activity_targets(activity)))
+                       urls.activity_path(activity.id), frozenset(_activity_targets(activity)))
     return None
 
 

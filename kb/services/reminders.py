@@ -26,15 +26,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from kb import fuzzydate, typed
+from kb import fuzzydate, typed, urls
 from kb.constants import ActivityStatus, Entity, PageType, ReminderKind, WatchKind
 from kb.dates import long_date
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, Notification, Page, User, Watch
 from kb.services import structure
 from kb.services.notifications import watchers
-from kb.services.pages import page_path
-from kb.services.plans import activity_path
 
 SOON_DAYS = 30
 LATE_DAYS = 30
@@ -160,7 +158,7 @@ def routine_reminders(today: date) -> int:
             continue
         text = _routine_text(kind, page, field, on)
         for user in routine_people(page).values():
-            created += remind(user, kind, Entity.PAGE, page.id, on, text, page_path(page.slug))
+            created += remind(user, kind, Entity.PAGE, page.id, on, text, urls.page_path(page.slug))
     return created
 
 
@@ -181,7 +179,7 @@ def activity_reminders(today: date) -> int:
                 f"{fuzzydate.label(activity.deadline)}. Status: {activity.activity_status.label}.")
         for user in activity_people(activity).values():
             created += remind(user, ReminderKind.ACTIVITY_DUE, Entity.ACTIVITY, activity.id, activity.due_on,
-                              text, activity_path(activity.id))
+                              text, urls.activity_path(activity.id))
     dated = db.session.scalars(_live_activities().where(
         Activity.follow_up != "", func.length(Activity.follow_up) <= FOLLOW_UP_DATE_MAX))
     for activity in dated:
@@ -192,7 +190,7 @@ def activity_reminders(today: date) -> int:
                 f"({activity.follow_up}).")
         for user in activity_people(activity).values():
             created += remind(user, ReminderKind.ACTIVITY_FOLLOW_UP, Entity.ACTIVITY, activity.id, on, text,
-                              activity_path(activity.id))
+                              urls.activity_path(activity.id))
     return created
 
 

@@ -9,15 +9,12 @@
 Callers use the names below (`pages.get(...)`); the modules import each other directly.
 """
 from kb.services.pages.inputs import (  # noqa: F401
-    PAGE_PREFIX,
     Approval,
     PageData,
     approver_errors,
     check_relations,
     clean,
-    new_page_path,
     normalize_source,
-    page_path,
     requires_approval,
     structure_parents,
     under_approval,

@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import select
@@ -21,18 +20,6 @@ from kb.models import Page, Revision, SlugAlias
 from kb.services import organisations, users
 from kb.services.pages import merging
 from kb.slugs import is_valid_slug
-
-PAGE_PREFIX = "/sida/"
-
-
-def page_path(slug: str) -> str:
-    """The URL path of a page (the same rule the pages blueprint serves)."""
-    return PAGE_PREFIX + slug
-
-
-def new_page_path(slug: str, title: str) -> str:
-    """The URL path that offers to create a missing page."""
-    return "/ny?" + urlencode({"slug": slug, "title": title})
 
 
 @dataclass

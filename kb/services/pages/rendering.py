@@ -6,14 +6,10 @@ from collections.abc import Iterable, Mapping
 from flask import current_app
 from sqlalchemy import or_, select
 
-from kb import markup, sanitize
+from kb import markup, sanitize, urls
 from kb.extensions import db
 from kb.models import Page, PageLink
 from kb.services import glossary
-from kb.services.pages.inputs import (
-    new_page_path,
-    page_path,
-)
 from kb.services.pages.lookups import (
     resolve,
 )
@@ -39,8 +35,8 @@ class SlugChecker:
 def render(source: str, exists: SlugChecker | None = None,
            expansions: Mapping[str, str] | None = None) -> markup.Rendered:
     """Render Markdown to sanitised HTML with this knowledge base's link rules, glossary <abbr>s and image hosts."""
-    return markup.render(source, page_exists=exists or SlugChecker(), url_for_slug=page_path,
-                         url_for_new=new_page_path,
+    return markup.render(source, page_exists=exists or SlugChecker(), url_for_slug=urls.page_path,
+                         url_for_new=urls.new_page_path,
                          glossary=glossary.expansions() if expansions is None else expansions,
                          image_hosts=current_app.config["IMAGE_HOSTS"])
 

@@ -1,6 +1,6 @@
 """Collaboration plans, action plans and activities, by area:
 
-- `common`: entity names, field limits and labels, URL paths;
+- `common`: entity names, field limits and labels (URL paths: kb.urls);
 - `lookups`: plans, activities and collaboration plans by key;
 - `inputs`: what a form, an import or the API supplies, and its validation;
 - `queries`: what the plan views show (filters, goal groups, counts per status);
@@ -14,22 +14,16 @@ from kb.dates import today  # noqa: F401
 from kb.services.plans.common import (  # noqa: F401
     ACTIVITY,
     ACTIVITY_LABELS,
-    ACTIVITY_PREFIX,
     COLLABORATION,
     COLLABORATION_LABELS,
-    COLLABORATION_PREFIX,
     DESCRIPTION_MAX,
     NAME_MAX,
     PERIOD_SPAN_MAX,
     PLAN,
     PLAN_LABELS,
-    PLANS_PREFIX,
     RESERVED_PLAN_SLUGS,
     SHORT_MAX,
     TEXT_MAX,
-    activity_path,
-    collaboration_path,
-    plan_path,
 )
 from kb.services.plans.inputs import (  # noqa: F401
     ActivityData,

@@ -26,23 +26,5 @@ COLLABORATION_LABELS: dict[str, str] = {
     "title": "Titel", "slug": "Adress", "period": "Period", "goals": "Prioriterade mål",
     "description": "Beskrivning",
 }
-PLANS_PREFIX = "/planer/"
 # Addresses under /planer/ that the views use themselves; a plan cannot take them.
 RESERVED_PLAN_SLUGS = frozenset({"ny", "importera"})
-ACTIVITY_PREFIX = "/aktiviteter/"
-COLLABORATION_PREFIX = "/samverkansplaner/"
-
-
-def plan_path(slug: str) -> str:
-    """URL path of an action plan (the rule the plans blueprint serves)."""
-    return PLANS_PREFIX + slug
-
-
-def activity_path(activity_id: int) -> str:
-    """URL path of an activity."""
-    return f"{ACTIVITY_PREFIX}{activity_id}"
-
-
-def collaboration_path(slug: str) -> str:
-    """URL path of a collaboration plan."""
-    return COLLABORATION_PREFIX + slug

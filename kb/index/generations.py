@@ -1,4 +1,4 @@
-"""Where the index lives, how it follows the change log, and how it is rebuilt.
+"""Index generations: where the index lives, opening it, and rebuilding it from the database.
 
 Layout of INDEX_DIR:
     CURRENT           name of the active generation folder (replaced atomically on rebuild)
@@ -6,7 +6,8 @@ Layout of INDEX_DIR:
 
 A rebuild writes a new generation and swaps CURRENT, so searches keep using the old one
 until the new one is complete. Each process keeps one searcher per app and refreshes it
-when the generation or the index changed; searches never take a writer lock.
+when the generation or the index changed; searches never take a writer lock. Following the
+change log between rebuilds is kb.index.catchup's work.
 """
 from __future__ import annotations
 
@@ -28,26 +29,20 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, _lenfield
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import LockError
 from whoosh.searching import Searcher
-from whoosh.writing import MERGE_SMALL, NO_MERGE
 
-from kb.constants import Entity, RevisionState
+from kb.constants import RevisionState
 from kb.extensions import db
 from kb.index.schema import (
     SCHEMA,
     activity_document,
-    activity_key,
     attachment_document,
-    attachment_key,
     draft_document,
     draft_key,
     glossary_document,
-    glossary_key,
     page_document,
     page_key,
     plan_document,
-    plan_key,
 )
 from kb.models import (
     ActionPlan,
@@ -59,6 +54,7 @@ from kb.models import (
     Page,
     Revision,
 )
+from kb.models.changes import WINDOW
 
 log = logging.getLogger(__name__)
 
@@ -66,31 +62,25 @@ log = logging.getLogger(__name__)
 SCHEMA_VERSION = 6
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
-# On PostgreSQL a change id can become visible after higher ids (its transaction committed
-# later), so besides the highest applied id we remember which ids of the last WINDOW were
-# applied and re-check that window. Re-applying a change is harmless.
-WINDOW = 200
-# A save waits at most this long for another process's index write, then leaves the work
-# to that process or the next catch-up.
-WRITER_TIMEOUT = 1.0
-# Segments (one per save) are merged in the background once there are this many.
-MERGE_AT = 8
 # Segments are written as separate files, not one compound file: Whoosh reads a file inside a
 # compound (memory-mapped) segment by copying it into memory, so every worker process would hold
 # its own copy of the postings and term files (60 MB at 10,000 pages). Separate files are
 # read with ordinary file reads (from the page cache), nothing copied up front.
 COMPOUND = False
-# How often a search checks whether other processes/instances committed changes.
-CATCH_UP_INTERVAL = 2.0
-# At most this many apply-and-look-again rounds per catch-up (see catch_up).
-CATCH_UP_ROUNDS = 4
+# Attempts at a searcher whose files are all open while other processes keep merging.
+PIN_ATTEMPTS = 5
+# Attempts at opening an index whose table of contents another process just replaced.
+OPEN_ATTEMPTS = 5
+# Stored fields that show whether an index document is the current version of its row.
+VERIFIED_FIELDS = ("kind", "slug", "title", "updated")
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass
 class Applied:
-    """The change-log position an index generation reflects."""
+    """The change-log position an index generation reflects: the highest applied id, and which ids
+    of the last WINDOW (kb.models.changes) were applied (ids can become visible out of order)."""
 
     seq: int = 0
     window: set[int] = field(default_factory=set)
@@ -231,12 +221,6 @@ def open_searcher(app: Flask) -> Searcher | None:
         return st.searcher
 
 
-# Attempts at a searcher whose files are all open while other processes keep merging.
-PIN_ATTEMPTS = 5
-# Attempts at opening an index whose table of contents another process just replaced.
-OPEN_ATTEMPTS = 5
-
-
 def open_index(gendir: Path) -> Any:
     """Whoosh's open_dir, retried: it reads the newest table of contents it lists, and a commit in
     another process may delete that file in between (it removes the previous generation's)."""
@@ -279,194 +263,6 @@ def _pinned_searcher(ix: Any) -> Searcher:
             return searcher
         searcher.close()
     return ix.searcher()  # still moving after several tries: a searcher as Whoosh gives it
-
-
-def _visible_ids(session: Session, applied: Applied) -> list[int]:
-    """Change ids from the start of the re-check window on (one range query on the key)."""
-    return list(session.scalars(select(Change.id).where(Change.id > applied.seq - WINDOW)))
-
-
-def _unapproved_revisions():
-    """(page id, newest Revision) of live pages whose newest revision is a draft or that were never
-    approved: the pages that have a draft document."""
-    newest = and_(Revision.page_id == Page.id, Revision.number == Page.revision_number)
-    return (select(Page.id, Revision).join(Revision, newest)
-            .where(Page.deleted.is_(False), or_(Revision.state == RevisionState.DRAFT.value,
-                                                Page.published_revision_id.is_(None))))
-
-
-def _page_documents(page_id: int, page: Page | None, current: Revision | None,
-                    authors: Iterable[str] = ()) -> list[tuple[str, dict[str, Any] | None]]:
-    """A page's two documents: what readers see ("page"), and its newest text (`current`, given only
-    when it waits for approval or the page was never approved: "draft"); None for one that should not
-    exist. `authors` (of a page never approved) find its draft in their own searches."""
-    live = page is not None and not page.deleted
-    pending = live and current is not None and current.state == RevisionState.DRAFT.value
-    published = live and page.published_revision_id is not None
-    draft = live and current is not None and (pending or not published)
-    return [(page_key(page_id), page_document(page, has_draft=draft) if published else None),
-            (draft_key(page_id), draft_document(page, current, () if published else authors) if draft else None)]
-
-
-def _never_approved_authors(session: Session, page_id: int | None = None) -> dict[int, set[str]]:
-    """{page id: usernames of everyone who wrote a version} of live pages never approved (one page's
-    with `page_id`)."""
-    rows = (select(Revision.page_id, Revision.author).join(Page, Revision.page_id == Page.id)
-            .where(Page.deleted.is_(False), Page.published_revision_id.is_(None)).distinct())
-    if page_id is not None:
-        rows = rows.where(Page.id == page_id)
-    out: dict[int, set[str]] = {}
-    for pid, author in session.execute(rows):
-        out.setdefault(pid, set()).add(author)
-    return out
-
-
-def _load_documents(session: Session, entity: str, entity_id: int) -> list[tuple[str, dict[str, Any] | None]]:
-    """(index key, current document or None when the row is gone or deleted) for each document of a row."""
-    if entity == Entity.PAGE.value:
-        row = session.execute(_unapproved_revisions().where(Page.id == entity_id)).first()
-        page = session.get(Page, entity_id)
-        never_approved = row is not None and page is not None and page.published_revision_id is None
-        authors = _never_approved_authors(session, entity_id).get(entity_id, ()) if never_approved else ()
-        return _page_documents(entity_id, page, row[1] if row else None, authors)
-    return [_load_document(session, entity, entity_id)]
-
-
-def _load_document(session: Session, entity: str, entity_id: int) -> tuple[str, dict[str, Any] | None]:
-    """(index key, current document or None when the row is gone or deleted) of a row other than a page."""
-    if entity == Entity.GLOSSARY.value:
-        term = session.get(GlossaryTerm, entity_id)
-        live = term is not None and not term.deleted
-        return glossary_key(entity_id), (glossary_document(term) if live else None)
-    if entity == Entity.ACTIVITY.value:
-        activity = session.get(Activity, entity_id)
-        live = activity is not None and not activity.deleted and not activity.plan.deleted
-        return activity_key(entity_id), (activity_document(activity) if live else None)
-    if entity == Entity.PLAN.value:
-        plan = session.get(ActionPlan, entity_id)
-        return plan_key(entity_id), (plan_document(plan) if plan is not None and not plan.deleted else None)
-    if entity == Entity.ATTACHMENT.value:
-        row = session.execute(_live_attachments().where(Attachment.id == entity_id)).first()
-        return attachment_key(entity_id), (attachment_document(row[0], row[1], row[0].page) if row else None)
-    return f"{entity}:{entity_id}", None
-
-
-def catch_up(app: Flask, *, wait: float = WRITER_TIMEOUT) -> int:
-    """Apply pending change-log rows to this app's index; return how many were applied.
-
-    Cheap when nothing is pending (one range query on the change table). Never raises for a
-    busy index: if another writer holds the lock for more than `wait` seconds it returns 0
-    and that process, or the next call, applies the changes.
-    """
-    # A process that finds the catch-up lock taken leaves its change to the holder, but the
-    # holder may have read the change log before that change committed. So whoever applied
-    # something looks again after releasing the lock: with several workers on one index, a
-    # save is then searchable at once instead of after the next search's catch-up check.
-    total = 0
-    for _ in range(CATCH_UP_ROUNDS):
-        applied = _catch_up_once(app, wait)
-        total += applied
-        if not applied:
-            break
-    return total
-
-
-def _catch_up_once(app: Flask, wait: float) -> int:
-    st = state(app)
-    with app.app_context():
-        gen = current_generation(st.root)
-        applied = read_applied(st.root / gen) if gen else None
-        if gen is None or applied is None or applied.version != SCHEMA_VERSION:
-            # No usable index (new instance, deleted folder, older schema): a full build
-            # covers every change there is.
-            rebuild(app, wait=False)
-            return 0
-        gendir = st.root / gen
-        with Session(db.engine) as session:
-            if not applied.pending(_visible_ids(session, applied)):
-                return 0
-            storage = FileStorage(str(gendir))
-            catchup_lock = storage.lock("KB_CATCHUP")
-            if not catchup_lock.acquire(blocking=False):
-                return 0  # another process is applying; it or the next call will get these too
-            try:
-                applied = read_applied(gendir)  # another process may have moved it meanwhile
-                rows = session.execute(select(Change.id, Change.entity, Change.entity_id)
-                                       .where(Change.id > applied.seq - WINDOW).order_by(Change.id)).all()
-                pending = applied.pending(row.id for row in rows)
-                if not pending:
-                    return 0
-                wanted = set(pending)
-                # Each entity once, in change order: its *current* row decides, not the op.
-                targets = dict.fromkeys((row.entity, row.entity_id) for row in rows if row.id in wanted)
-                ix = open_index(gendir)
-                try:
-                    writer = ix.writer(timeout=wait, compound=COMPOUND)
-                except LockError:
-                    return 0
-                try:
-                    for entity, entity_id in targets:
-                        for key, doc in _load_documents(session, entity, entity_id):
-                            if doc is None:
-                                writer.delete_by_term("id", key)
-                            else:
-                                writer.update_document(**doc)
-                except BaseException:
-                    writer.cancel()
-                    raise
-                # No merging here: merging segments costs far more than writing a page, so a
-                # save would pay for it; a background thread merges once segments pile up.
-                writer.commit(mergetype=NO_MERGE)
-                write_applied(gendir, applied.advance(pending))
-                segments = len(ix._segments())  # whoosh has no public segment count
-            finally:
-                catchup_lock.release()
-    if segments >= MERGE_AT:
-        merge_in_background(st, gendir, app)
-    return len(pending)
-
-
-def merge_in_background(st: IndexState, gendir: Path, app: Flask | None = None) -> threading.Thread | None:
-    """Merge small segments in a daemon thread (one at a time per process); skip if busy.
-
-    With `app`, the thread catches up afterwards: saves that found the writer lock held by the
-    merge left their changes pending.
-    """
-    if not st.merging.acquire(blocking=False):
-        return None
-
-    def run() -> None:
-        try:
-            writer = open_index(gendir).writer(timeout=0, compound=COMPOUND)
-            writer.commit(mergetype=MERGE_SMALL)
-        except LockError:
-            pass  # another writer is busy; the next catch-up tries again
-        except Exception:  # noqa: BLE001 - merging is an optimisation; the index stays valid
-            log.exception("merging search index segments failed")
-        finally:
-            st.merging.release()
-        if app is not None:
-            try:
-                catch_up(app, wait=0)
-            except Exception:  # noqa: BLE001 - the change log keeps the changes for the next catch-up
-                log.exception("search index catch-up after merging failed")
-
-    thread = threading.Thread(target=run, name="kb-index-merge", daemon=True)
-    thread.start()
-    return thread
-
-
-def maybe_catch_up(app: Flask) -> None:
-    """From a search: at most every CATCH_UP_INTERVAL seconds, apply what others committed."""
-    st = state(app)
-    now = time.monotonic()
-    if now - st.last_check < app.config.get("INDEX_CATCH_UP_INTERVAL", CATCH_UP_INTERVAL):
-        return
-    st.last_check = now
-    try:
-        catch_up(app, wait=0)  # a search never waits for a writer
-    except Exception:  # noqa: BLE001 - a search still answers from the index it has
-        log.exception("search index catch-up failed")
 
 
 def rebuild(app: Flask, progress: Progress | None = None, *, wait: bool = True) -> int:
@@ -529,14 +325,58 @@ def _rebuild_locked(app: Flask, st: IndexState, progress: Progress | None) -> in
     return count
 
 
+def _remove_old_generations(root: Path, keep: set[str]) -> None:
+    """Delete generations but the newest ones; the one just replaced stays for open searchers."""
+    gens = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
+                  key=lambda p: p.stat().st_mtime)
+    old = [p for p in gens if p.name not in keep]
+    for p in old[:-1]:  # the most recent old one may still be read by other processes
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def unapproved_revisions():
+    """(page id, newest Revision) of live pages whose newest revision is a draft or that were never
+    approved: the pages that have a draft document."""
+    newest = and_(Revision.page_id == Page.id, Revision.number == Page.revision_number)
+    return (select(Page.id, Revision).join(Revision, newest)
+            .where(Page.deleted.is_(False), or_(Revision.state == RevisionState.DRAFT.value,
+                                                Page.published_revision_id.is_(None))))
+
+
+def page_documents(page_id: int, page: Page | None, current: Revision | None,
+                    authors: Iterable[str] = ()) -> list[tuple[str, dict[str, Any] | None]]:
+    """A page's two documents: what readers see ("page"), and its newest text (`current`, given only
+    when it waits for approval or the page was never approved: "draft"); None for one that should not
+    exist. `authors` (of a page never approved) find its draft in their own searches."""
+    live = page is not None and not page.deleted
+    pending = live and current is not None and current.state == RevisionState.DRAFT.value
+    published = live and page.published_revision_id is not None
+    draft = live and current is not None and (pending or not published)
+    return [(page_key(page_id), page_document(page, has_draft=draft) if published else None),
+            (draft_key(page_id), draft_document(page, current, () if published else authors) if draft else None)]
+
+
+def never_approved_authors(session: Session, page_id: int | None = None) -> dict[int, set[str]]:
+    """{page id: usernames of everyone who wrote a version} of live pages never approved (one page's
+    with `page_id`)."""
+    rows = (select(Revision.page_id, Revision.author).join(Page, Revision.page_id == Page.id)
+            .where(Page.deleted.is_(False), Page.published_revision_id.is_(None)).distinct())
+    if page_id is not None:
+        rows = rows.where(Page.id == page_id)
+    out: dict[int, set[str]] = {}
+    for pid, author in session.execute(rows):
+        out.setdefault(pid, set()).add(author)
+    return out
+
+
 def source_documents(session: Session) -> Iterator[dict[str, Any]]:
     """Every document a full build indexes, built from the current rows: live pages, glossary
     terms, plans, activities and attachments."""
-    unapproved = {page_id: rev for page_id, rev in session.execute(_unapproved_revisions())}
-    authors = _never_approved_authors(session)
+    unapproved = {page_id: rev for page_id, rev in session.execute(unapproved_revisions())}
+    authors = never_approved_authors(session)
     live_pages = select(Page).where(Page.deleted.is_(False)).order_by(Page.id)
     for page in session.scalars(live_pages.execution_options(yield_per=500)):
-        for _key, doc in _page_documents(page.id, page, unapproved.get(page.id), authors.get(page.id, ())):
+        for _key, doc in page_documents(page.id, page, unapproved.get(page.id), authors.get(page.id, ())):
             if doc is not None:
                 yield doc
     live_terms = select(GlossaryTerm).where(GlossaryTerm.deleted.is_(False)).order_by(GlossaryTerm.id)
@@ -546,7 +386,7 @@ def source_documents(session: Session) -> Iterator[dict[str, Any]]:
         yield plan_document(plan)
     for activity in session.scalars(_live_activities()):
         yield activity_document(activity)
-    for attachment, version in session.execute(_live_attachments().execution_options(yield_per=100)):
+    for attachment, version in session.execute(live_attachments().execution_options(yield_per=100)):
         yield attachment_document(attachment, version, attachment.page)
 
 
@@ -560,7 +400,7 @@ def _live_activities():
             .options(joinedload(Activity.plan), joinedload(Activity.responsible)))
 
 
-def _live_attachments():
+def live_attachments():
     """(Attachment, its approved AttachmentVersion with the text) of attachments readers see, on live
     pages: a version waiting in a page's draft is not searchable until the draft is approved."""
     published = and_(AttachmentVersion.attachment_id == Attachment.id,
@@ -573,8 +413,8 @@ def _live_attachments():
 
 def _count_sources(session: Session) -> int:
     pages = session.scalar(select(func.count(Page.id)).where(Page.deleted.is_(False))) or 0
-    # A published page with a draft waiting has two documents (see _page_documents).
-    waiting = _unapproved_revisions().where(Page.published_revision_id.is_not(None)).subquery()
+    # A published page with a draft waiting has two documents (see page_documents).
+    waiting = unapproved_revisions().where(Page.published_revision_id.is_not(None)).subquery()
     pages += session.scalar(select(func.count()).select_from(waiting)) or 0
     terms = session.scalar(select(func.count(GlossaryTerm.id)).where(GlossaryTerm.deleted.is_(False))) or 0
     plans = session.scalar(select(func.count()).select_from(_live_plans().subquery())) or 0
@@ -588,37 +428,6 @@ def source_count(app: Flask) -> int:
     """How many documents a rebuild will index (live pages, terms, plans, activities, attachments)."""
     with app.app_context(), Session(db.engine) as session:
         return _count_sources(session)
-
-
-def _remove_old_generations(root: Path, keep: set[str]) -> None:
-    """Delete generations but the newest ones; the one just replaced stays for open searchers."""
-    gens = sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("gen-")),
-                  key=lambda p: p.stat().st_mtime)
-    old = [p for p in gens if p.name not in keep]
-    for p in old[:-1]:  # the most recent old one may still be read by other processes
-        shutil.rmtree(p, ignore_errors=True)
-
-
-def status(app: Flask) -> dict[str, Any]:
-    """Where the index stands: generation, applied position, documents, pending changes."""
-    st = state(app)
-    gen = current_generation(st.root)
-    out: dict[str, Any] = {"dir": str(st.root), "generation": gen, "documents": 0, "seq": 0, "pending": 0}
-    if gen is None:
-        return out
-    applied = read_applied(st.root / gen)
-    out["seq"] = applied.seq
-    with app.app_context(), Session(db.engine) as session:
-        out["pending"] = len(applied.pending(_visible_ids(session, applied)))
-    searcher = open_searcher(app)
-    if searcher is not None:
-        with st.lock:
-            out["documents"] = searcher.doc_count()
-    return out
-
-
-# Stored fields that show whether an index document is the current version of its row.
-VERIFIED_FIELDS = ("kind", "slug", "title", "updated")
 
 
 def verify(app: Flask, limit: int = 100) -> list[str]:
