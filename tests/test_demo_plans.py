@@ -5,9 +5,9 @@ from collections import Counter
 
 import pytest
 
-from kb.cli import demo_folder
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType
 from kb.services import pages, plans, transfer
+from kb.services.demo import demo_folder
 from kb.services.structure import today
 
 ACTION_PLANS = {

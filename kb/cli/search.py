@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app, request, url_for
 from flask.cli import with_appcontext
 
-from kb.clihelp import Command
+from kb.cli.help import Command
 from kb.services import search
 
 _TAGS = re.compile(r"</?mark>")
