@@ -95,11 +95,10 @@ def runner(app):
 @pytest.fixture
 def demo_app(tmp_path):
     """An app loaded with the demo content (as `kb demo` loads it, governance examples included)."""
-    from kb.cli import demo_folder
     from kb.services import demo
 
     app = make_app(tmp_path / "instance")
     with app.app_context():
-        report = demo.load(demo_folder(), author="demo")
+        report = demo.load(demo.demo_folder(), author="demo")
         assert not report.errors, report.errors
     return app

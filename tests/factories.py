@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from pg import drop_database, new_database, track_engines
 
 from kb import create_app
-from kb.cli import init_instance
 from kb.services import pages
+from kb.services.instance import init_instance
 
 TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -321,7 +321,7 @@ def test_a_manifest_cannot_point_outside_its_folder(app, tmp_path):
 
 def test_the_demo_documents_are_attached_to_routine_pages_and_searchable(demo_app):
     """Does the demo import attach the generated documents to their pages, once?"""
-    from kb.cli import demo_folder
+    from kb.services.demo import demo_folder
 
     with demo_app.app_context():
         assert sum(len(attachments.for_page(p)) for p in pages.live_pages()) == 5
@@ -339,7 +339,7 @@ def test_the_demo_documents_are_attached_to_routine_pages_and_searchable(demo_ap
 
 def test_the_demo_documents_are_made_by_the_script_in_the_repository(tmp_path):
     """Does scripts/make_demo_documents.py make exactly the committed files (small, deterministic)?"""
-    from kb.cli import demo_folder
+    from kb.services.demo import demo_folder
     from scripts.make_demo_documents import demo_documents, main
 
     main(tmp_path)

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
-from kb import clihelp
-from kb.cli import main
+from kb.cli import help as clihelp
+from kb.cli.main import main
 
 ENGLISH = ("Usage:", "Options:", "Commands:", "Show this message and exit", "Show the version and exit",
            "[OPTIONS]", "COMMAND [ARGS]", "Perform database migrations", "--app", "--env-file", "--debug",

@@ -5,10 +5,10 @@ from collections import Counter
 
 import pytest
 
-from kb.cli import demo_folder
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType
 from kb.dates import today
 from kb.services import pages, plans, transfer
+from kb.services.demo import demo_folder
 
 ACTION_PLANS = {
     "samordningsgruppens-aktivitetsplan-2023": ("samordningsgruppen", "2023"),

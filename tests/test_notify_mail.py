@@ -255,7 +255,7 @@ def test_two_kb_notify_processes_at_once_send_each_digest_once(tmp_path, smtp):
     env.update(KB_INSTANCE_PATH=str(tmp_path / "instance"), KB_SMTP_HOST="127.0.0.1", KB_SMTP_PORT=str(smtp.port),
                KB_SMTP_FROM="kb@example.se", KB_BASE_URL="https://kb.example.se",
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH", "")])))
-    command = [sys.executable, "-c", "from kb.cli import main; main()", "notify"]
+    command = [sys.executable, "-c", "from kb.cli.main import main; main()", "notify"]
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
             for _ in range(2)]
     outputs = [r.communicate(timeout=120) for r in runs]

@@ -9,7 +9,6 @@ import pytest
 from factories import login, make_app, make_page
 
 from kb import index, urls
-from kb.cli import demo_folder
 from kb.extensions import db
 from kb.services import demo, glossary
 
@@ -32,7 +31,7 @@ def demo_app(tmp_path_factory):
     """The demo content, loaded once for this module: every story here only reads it."""
     app = make_app(tmp_path_factory.mktemp("first-use") / "instance")
     with app.app_context():
-        report = demo.load(demo_folder(), author="demo")
+        report = demo.load(demo.demo_folder(), author="demo")
         assert not report.errors, report.errors
     return app
 

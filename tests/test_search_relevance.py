@@ -11,8 +11,8 @@ import pytest
 from factories import make_app
 
 from kb import index
-from kb.cli import demo_folder
 from kb.services import transfer
+from kb.services.demo import demo_folder
 
 EXACT_TITLES = [
     ("Mini-Maria", "mini-maria"),

@@ -10,13 +10,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from kb.clihelp import Command
+from kb.cli.help import Command
+from kb.services import backup, instance
 
 
 def _run(label: str, action: Callable[..., Any], path: Path) -> None:
     """Run a backup or restore with a progress bar over the tables; a refusal exits 1 with its reason."""
-    from kb.services import backup
-
     try:
         with click.progressbar(length=backup.table_count(), label=label, file=sys.stderr,
                                show_pos=True) as bar:
@@ -32,8 +31,6 @@ def _run(label: str, action: Callable[..., Any], path: Path) -> None:
 @with_appcontext
 def backup_command(path: Path) -> None:
     """Säkerhetskopiera databasen och bilagorna till en ny mapp (går bra medan kb är igång)."""
-    from kb.services import backup
-
     _run("Säkerhetskopierar", backup.backup, path)
 
 
@@ -42,8 +39,5 @@ def backup_command(path: Path) -> None:
 @with_appcontext
 def restore_command(path: Path) -> None:
     """Återläs en säkerhetskopia till en ny, tom instans och bygg om sökindexet."""
-    from kb.cli import init_instance
-    from kb.services import backup
-
-    init_instance(current_app)
+    instance.init_instance(current_app)
     _run("Återläser", backup.restore, path)

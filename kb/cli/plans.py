@@ -1,15 +1,15 @@
 """`kb plans import` and `kb plans export`: action plans as CSV or Excel files."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import NoReturn
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from kb.clihelp import Group
+from kb.cli.common import fail
+from kb.cli.help import Group
+from kb.services import instance, plan_io, plans
 
 AUTHOR = "import"
 
@@ -21,8 +21,6 @@ def plans_group() -> None:
 
 def _read(path: Path) -> bytes:
     """The file's bytes, at most one byte over the limit (the import refuses larger files)."""
-    from kb.services import plan_io
-
     with path.open("rb") as handle:
         return handle.read(plan_io.MAX_BYTES + 1)
 
@@ -43,21 +41,18 @@ def import_command(file: Path, plan_slug: str | None, structure: str | None, tit
     skapas en ny plan; utan dem läses planens uppgifter från Excel-filens blad Plan. Har filen
     något fel importeras ingenting och felen skrivs ut per rad.
     """
-    from kb.cli import init_instance
-    from kb.services import plan_io, plans
-
     new_plan = (structure, title, period)
     if plan_slug and any(new_plan):
         raise click.UsageError("Ange antingen --plan eller --structure, --title och --period, inte båda.")
     if any(new_plan) and not all(new_plan):
         raise click.UsageError("En ny plan behöver --structure, --title och --period.")
-    init_instance(current_app)
+    instance.init_instance(current_app)
     content = _read(file)
     try:
         if plan_slug:
             plan = plans.get_plan(plan_slug)
             if plan is None:
-                _fail(f"Det finns ingen plan ”{plan_slug}”.")
+                fail(f"Det finns ingen plan ”{plan_slug}”.")
             result = plan_io.import_activities(plan, file.name, content, author=AUTHOR)
         else:
             data = plans.PlanData(title=title, structure=structure, period=period) if all(new_plan) else None
@@ -65,7 +60,7 @@ def import_command(file: Path, plan_slug: str | None, structure: str | None, tit
     except plan_io.PlanImportError as exc:
         for error in exc.errors:
             click.echo(f"FEL: {error}", err=True)
-        _fail(f"Inget importerades från {file.name}.")
+        fail(f"Inget importerades från {file.name}.")
     click.echo(f"Planen ”{result.plan.title}” ({result.plan.slug}): {result.summary()}")
 
 
@@ -78,20 +73,14 @@ def export_command(slug: str, file: Path) -> None:
 
     Formatet väljs av filändelsen. Borttagna aktiviteter kommer inte med.
     """
-    from kb.services import plan_io, plans
-
     writers = {".csv": plan_io.export_csv, ".xlsx": plan_io.export_xlsx}
     writer = writers.get(file.suffix.lower())
     if writer is None:
-        _fail("Filnamnet måste sluta på .csv eller .xlsx.")
+        fail("Filnamnet måste sluta på .csv eller .xlsx.")
     plan = plans.get_plan(slug)
     if plan is None or plan.deleted:
-        _fail(f"Det finns ingen plan ”{slug}”.")
+        fail(f"Det finns ingen plan ”{slug}”.")
     file.write_bytes(writer(plan))
     count = len(plans.plan_activities(plan))
     click.echo(f"Exporterade {count} aktiviteter från ”{plan.title}” till {file}")
 
-
-def _fail(message: str) -> NoReturn:
-    click.echo(f"Fel: {message}", err=True)
-    sys.exit(1)

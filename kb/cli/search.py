@@ -5,13 +5,14 @@ import json
 import re
 import sys
 import time
+from html import unescape
 
 import click
-from flask import current_app
+from flask import Flask, current_app, request, url_for
 from flask.cli import with_appcontext
 
-from kb import index
-from kb.clihelp import Command
+from kb.cli.help import Command
+from kb.services import search
 
 _TAGS = re.compile(r"</?mark>")
 
@@ -25,12 +26,11 @@ _TAGS = re.compile(r"</?mark>")
 @with_appcontext
 def search_command(query: tuple[str, ...], as_json: bool, limit: int, type_: str | None) -> None:
     """Sök i kunskapsbanken."""
-    from kb.api.search import search_json
-
     app = current_app._get_current_object()
     # url_for(_external=True) outside a request needs a server name; the CLI has none.
     with app.test_request_context(base_url=app.config.get("BASE_URL") or "http://localhost"):
-        data = search_json(" ".join(query), limit, type_)
+        data = search.search_json(" ".join(query), limit, type_, base_url=request.url_root.rstrip("/"),
+                                  page_url=lambda slug: url_for("pages.view", slug=slug, _external=True))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -39,17 +39,11 @@ def search_command(query: tuple[str, ...], as_json: bool, limit: int, type_: str
         return
     click.echo(f"{data['total']} träffar för ”{data['query']}”:")
     for n, hit in enumerate(data["results"], 1):
-        snippet = " ".join(_TAGS.sub("*", _unescape(hit["snippet"])).split())
+        # The snippet HTML holds only escaped text and <mark>.
+        snippet = " ".join(_TAGS.sub("*", unescape(hit["snippet"])).split())
         click.echo(f"{n:>2}. {hit['title']} ({hit['type']}) – {hit['url']}")
         if snippet:
             click.echo(f"    {snippet}")
-
-
-def _unescape(html: str) -> str:
-    """Snippet HTML back to text (it only holds escaped text and <mark>)."""
-    from html import unescape
-
-    return unescape(html)
 
 
 @click.command("reindex", cls=Command)
@@ -61,20 +55,17 @@ def reindex_command(check: bool) -> None:
     if check:
         sys.exit(_check(app))
     started = time.perf_counter()
-    with click.progressbar(length=index.source_count(app), label="Indexerar", file=sys.stderr,
+    with click.progressbar(length=search.source_count(app), label="Indexerar", file=sys.stderr,
                            show_pos=True) as bar:
-        count = index.rebuild(app, progress=lambda done, _total: bar.update(done - bar.pos))
+        count = search.rebuild_index(app, progress=lambda done, _total: bar.update(done - bar.pos))
     click.echo(f"Sökindexet är ombyggt: {count} dokument på {time.perf_counter() - started:.1f} s.")
 
 
-def _check(app) -> int:
+def _check(app: Flask) -> int:
     """Print where the index and the database differ; 0 when they agree, 1 otherwise."""
-    from kb.index import generations
-
-    pending = index.status(app)["pending"]
+    pending, problems = search.check_index(app)
     if pending:
         click.echo(f"{pending} ändringar väntar på att läggas in i sökindexet.")
-    problems = generations.verify(app)
     for problem in problems:
         click.echo(problem)
     if problems:

@@ -1,0 +1,82 @@
+"""`kb user`: create, change and list accounts."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from kb.cli.common import fail, parse_role, read_password
+from kb.cli.help import Group
+from kb.exceptions import ValidationError
+from kb.services import users
+
+
+@click.group("user", cls=Group)
+def user_group() -> None:
+    """Hantera användarkonton."""
+
+
+@user_group.command("create")
+@click.argument("name", metavar="NAMN")
+@click.option("--role", "role", default="läsare", show_default=True, metavar="ROLL",
+              help="läsare, redaktör, fastställare eller administratör")
+@click.option("--display-name", default="", metavar="NAMN", help="Namn som visas.")
+@click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
+@with_appcontext
+def user_create(name: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Skapa ett konto."""
+    parsed = parse_role(role)
+    try:
+        user = users.create(name, read_password(password_stdin), parsed, display_name=display_name)
+    except ValidationError as exc:
+        fail(exc)
+    click.echo(f"Användaren {user.username} skapades med rollen {user.role}.")
+
+
+@user_group.command("set-role")
+@click.argument("name", metavar="NAMN")
+@click.argument("role", metavar="ROLL")
+@with_appcontext
+def user_set_role(name: str, role: str) -> None:
+    """Byt roll för ett konto."""
+    try:
+        user = users.set_role(name, parse_role(role))
+    except ValidationError as exc:
+        fail(exc)
+    click.echo(f"{user.username} har nu rollen {user.role}.")
+
+
+@user_group.command("disable")
+@click.argument("name", metavar="NAMN")
+@with_appcontext
+def user_disable(name: str) -> None:
+    """Inaktivera ett konto (det kan inte längre logga in)."""
+    try:
+        user = users.set_disabled(name, True)
+    except ValidationError as exc:
+        fail(exc)
+    click.echo(f"{user.username} är inaktiverad.")
+
+
+@user_group.command("list")
+@with_appcontext
+def user_list() -> None:
+    """Lista konton."""
+    rows = users.all_users()
+    if not rows:
+        click.echo("Inga användare. Skapa en administratör med: kb user create NAMN --role administratör")
+    for u in rows:
+        status = "inaktiverad" if u.disabled else "aktiv"
+        click.echo(f"{u.username:<24} {u.role:<14} {status}")
+
+
+@user_group.command("set-email")
+@click.argument("name", metavar="NAMN")
+@click.argument("address", metavar="ADRESS")
+@with_appcontext
+def user_set_email(name: str, address: str) -> None:
+    """Sätt ett kontos e-postadress för aviseringar ("" tar bort den)."""
+    try:
+        user = users.set_email(name, address)
+    except ValidationError as exc:
+        fail(exc)
+    click.echo(f"{user.username} har nu e-postadressen {user.email or '(ingen)'}.")
