@@ -1,6 +1,8 @@
 """Pages and revisions, by area:
 
-- `inputs`: a page as a form, an import or the API supplies it, and its checks;
+- `data`: a page as a form, an import or the API supplies it (PageData, Approval);
+- `inputs`: the checks of that data (Swedish messages);
+- `merging`: three-way merges of two edits from the same base revision;
 - `lookups`: pages and revisions by address, history, lists, counts and backlinks;
 - `rendering`: Markdown to the stored HTML, keeping it current when links or the glossary change, and
   the stored HTML as it is shown;
@@ -8,9 +10,8 @@
 
 Callers use the names below (`pages.get(...)`); the modules import each other directly.
 """
+from kb.services.pages.data import Approval, PageData  # noqa: F401
 from kb.services.pages.inputs import (  # noqa: F401
-    Approval,
-    PageData,
     approver_errors,
     check_relations,
     clean,

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,42 +17,8 @@ from kb.extensions import db
 from kb.models import Page, Revision, SlugAlias
 from kb.services import organisations, users
 from kb.services.pages import merging
+from kb.services.pages.data import PageData
 from kb.slugs import is_valid_slug
-
-
-@dataclass
-class PageData:
-    """What an editor or an import supplies for a page."""
-
-    title: str
-    type: str
-    source: str = ""
-    summary: str = ""
-    tags: list[str] = field(default_factory=list)
-    target_groups: list[str] = field(default_factory=list)
-    fields: dict = field(default_factory=dict)
-    slug: str | None = None
-
-    def same_content(self, other: PageData) -> bool:
-        """Whether this holds the same content as `other` (the slug aside)."""
-        return (
-            self.title == other.title
-            and self.type == other.type
-            and self.summary == other.summary
-            and list(self.tags) == list(other.tags or [])
-            and list(self.target_groups) == list(other.target_groups or [])
-            and dict(self.fields) == dict(other.fields or {})
-            and self.source == other.source
-        )
-
-
-@dataclass
-class Approval:
-    """An approval that comes with a save (an import approves what it imports)."""
-
-    by: str
-    at: datetime | None = None
-    comment: str = ""
 
 
 def requires_approval(page_type: str) -> bool:
@@ -75,7 +39,7 @@ def under_approval(page: Page) -> bool:
         select(Revision.id).where(Revision.page_id == page.id, Revision.type.in_(types)).limit(1)) is not None
 
 
-def _needs_approval(page: Page, new_type: str) -> bool:
+def needs_approval(page: Page, new_type: str) -> bool:
     """A save is a draft when the new type needs approval, or the page is under approval (no escape
     by changing the type)."""
     return requires_approval(new_type) or under_approval(page)

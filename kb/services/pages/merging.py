@@ -12,14 +12,11 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import merge3
 
 from kb.constants import PageType
-
-if TYPE_CHECKING:
-    from kb.services.pages.inputs import PageData
+from kb.services.pages.data import PageData
 
 MINE_MARKER = "<<<<<<< Din version"
 SEPARATOR = "======="

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from kb import markup, sanitize, urls
 from kb.extensions import db
 from kb.models import Page, PageLink
-from kb.services import glossary
+from kb.services.glossary import lookups as glossary
 from kb.services.pages.lookups import (
     resolve,
 )
@@ -79,7 +79,8 @@ def refresh_html_for_terms(terms: Iterable[str]) -> int:
     return len(hits)
 
 
-def _store_links(page: Page, links: Iterable[str]) -> None:
+def store_links(page: Page, links: Iterable[str]) -> None:
+    """Replace the page's stored outgoing links ([[slug]]) with `links`."""
     db.session.execute(db.delete(PageLink).where(PageLink.source_id == page.id))
     for slug in dict.fromkeys(links):
         db.session.add(PageLink(source_id=page.id, target_slug=slug))

@@ -29,10 +29,10 @@ from kb.services.pages import merging
 from kb.services.pages.inputs import (
     Approval,
     PageData,
-    _needs_approval,
     check_comment,
     check_relations,
     clean,
+    needs_approval,
 )
 from kb.services.pages.lookups import (
     get_revision,
@@ -40,9 +40,9 @@ from kb.services.pages.lookups import (
 )
 from kb.services.pages.rendering import (
     SlugChecker,
-    _store_links,
     refresh_linkers,
     render,
+    store_links,
 )
 from kb.slugs import slugify
 
@@ -57,7 +57,7 @@ def _show(page: Page, data: PageData, rendered: markup.Rendered) -> None:
     page.tags, page.target_groups, page.fields = list(data.tags), list(data.target_groups), dict(data.fields)
     page.html, page.text = rendered.html, rendered.text
     page.updated_at = utcnow()
-    _store_links(page, rendered.links)
+    store_links(page, rendered.links)
 
 
 def publish(page: Page, rev: Revision, rendered: markup.Rendered | None = None, *,
@@ -86,7 +86,7 @@ def _apply(page: Page, data: PageData, op: RevisionOp, author: str, comment: str
     `slug`: the new address a draft proposes (applied when it is approved).
     """
     rendered = render(data.source, exists)
-    draft = carry is None and approval is None and _needs_approval(page, data.type)  # before the new row
+    draft = carry is None and approval is None and needs_approval(page, data.type)  # before the new row
     number = page.revision_number + 1
     rev = Revision(page=page, number=number, op=op.value, title=data.title, type=data.type,
                    summary=data.summary, tags=list(data.tags), target_groups=list(data.target_groups),
@@ -187,7 +187,7 @@ def update_page(page: Page, data: PageData, *, base_revision: int, author: str =
         check_relations(page.slug, data, current.fields if current else None)
     draft_slug = None
     if new_slug != page.slug:
-        if approval is None and page.is_published and _needs_approval(page, data.type):
+        if approval is None and page.is_published and needs_approval(page, data.type):
             # Readers keep the approved address (and no redirect) until the draft is approved.
             if _slug_taken(new_slug, except_page=page):
                 raise ValidationError({"slug": f"Det finns redan en sida med adressen ”{new_slug}”."})

@@ -21,8 +21,8 @@ from kb.services.plans.common import (
     TEXT_MAX,
 )
 from kb.services.plans.lookups import (
-    _plan_slug_taken,
     get_collaboration_plan,
+    plan_slug_taken,
     slug_for,
 )
 from kb.slugs import is_valid_slug, slugify
@@ -85,7 +85,8 @@ class CollaborationData:
     slug: str = ""
 
 
-def _line(value: object) -> str:
+def one_line(value: object) -> str:
+    """Text on one line, runs of white space as one space."""
     return " ".join(str(value or "").split())
 
 
@@ -97,7 +98,7 @@ def _text(value: object) -> str:
 def _lines(values: Iterable[object]) -> list[str]:
     out: list[str] = []
     for value in values:
-        item = _line(value)
+        item = one_line(value)
         if item and item not in out:
             out.append(item)
     return out
@@ -119,13 +120,13 @@ def _line_list(value: object) -> list[str]:
 
 def parse_period(value: object) -> tuple[int, int]:
     """(first year, last year) from "2024", "2024–2026", "2024-2026" or "2024/2026"."""
-    text = _line(value).replace("–", "-").replace("—", "-").replace("/", "-").replace(" ", "")
+    text = one_line(value).replace("–", "-").replace("—", "-").replace("/", "-").replace(" ", "")
     m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", text)
     if not m:
         raise ValueError("Ange perioden som ett år (2024) eller två år (2024–2026).")
     start, end = int(m.group(1)), int(m.group(2) or m.group(1))
     if not fuzzydate.YEAR_MIN <= start <= fuzzydate.YEAR_MAX or not fuzzydate.YEAR_MIN <= end <= fuzzydate.YEAR_MAX:
-        raise ValueError(f"Perioden ”{_line(value)}” verkar fel.")
+        raise ValueError(f"Perioden ”{one_line(value)}” verkar fel.")
     if end < start:
         raise ValueError("Periodens sista år kan inte vara före det första.")
     if end - start > PERIOD_SPAN_MAX:
@@ -150,14 +151,15 @@ def _target_groups(values: Iterable[str], errors: dict[str, str]) -> list[str]:
     return [g for g in TARGET_GROUPS if g in out]
 
 
-def _live_page(slug: str) -> Page | None:
+def live_page(slug: str) -> Page | None:
+    """The live page at an address (or an old address), None if there is none or it is deleted."""
     page, _ = page_service.resolve(slug)
     return page if page is not None and not page.deleted else None
 
 
 def structure_page(slug: str) -> Page:
     """The live structure page with this slug (old slugs too); ValueError with a Swedish message."""
-    page = _live_page(slug)
+    page = live_page(slug)
     if page is None:
         raise ValueError(f"Det finns ingen sida ”{slug}”.")
     if page.type != PageType.STRUCTURE.value:
@@ -169,9 +171,9 @@ def clean_activity(data: ActivityData) -> CleanActivity:
     """Normalise and validate an activity; ValidationError maps each field to a Swedish message."""
     errors: dict[str, str] = {}
     out = ActivityData(
-        goal=_line(data.goal), what=_text(data.what), subgoal=_line(data.subgoal), how=_text(data.how),
-        decision=_text(data.decision), responsible=_line(data.responsible).lower(),
-        responsible_text=_line(data.responsible_text), follow_up=_text(data.follow_up),
+        goal=one_line(data.goal), what=_text(data.what), subgoal=one_line(data.subgoal), how=_text(data.how),
+        decision=_text(data.decision), responsible=one_line(data.responsible).lower(),
+        responsible_text=one_line(data.responsible_text), follow_up=_text(data.follow_up),
     )
     if not out.goal:
         errors["goal"] = "Ange vilket mål aktiviteten hör till (Mål)."
@@ -204,7 +206,7 @@ def clean_activity(data: ActivityData) -> CleanActivity:
     linked: list[Page] = []
     missing: list[str] = []
     for slug in split_list(data.pages):
-        page = _live_page(slug.lower())
+        page = live_page(slug.lower())
         if page is None:
             missing.append(slug)
         elif page not in linked:
@@ -221,24 +223,26 @@ def clean_activity(data: ActivityData) -> CleanActivity:
     return CleanActivity(out, responsible, linked)
 
 
-def _clean_plan(data: PlanData, *, current: ActionPlan | None = None) -> tuple[PlanData, Page | None,
+def validate_plan(data: PlanData, *, current: ActionPlan | None = None) -> tuple[PlanData, Page | None,
                                                                                CollaborationPlan | None, int, int]:
+    """The checked plan, its structure page, its collaboration plan and its period years
+    (ValidationError with every message)."""
     errors: dict[str, str] = {}
-    title = _line(data.title)
+    title = one_line(data.title)
     if not title:
         errors["title"] = "Ange planens titel."
     _length(errors, "title", title, NAME_MAX, "Titeln")
-    slug = _line(data.slug).lower() or (current.slug if current else slug_for(title))
+    slug = one_line(data.slug).lower() or (current.slug if current else slug_for(title))
     if title and not is_valid_slug(slug):
         errors["slug"] = "Adressen får bara innehålla a–z, 0–9 och bindestreck."
-    elif slug and _plan_slug_taken(slug, current):
+    elif slug and plan_slug_taken(slug, current):
         errors["slug"] = f"Det finns redan en plan med adressen ”{slug}”."
     structure: Page | None = None
-    if not _line(data.structure):
+    if not one_line(data.structure):
         errors["structure"] = "Välj vilken struktur planen tillhör."
     else:
         try:
-            structure = structure_page(_line(data.structure).lower())
+            structure = structure_page(one_line(data.structure).lower())
         except ValueError as exc:
             errors["structure"] = str(exc)
     start = end = 0
@@ -252,10 +256,10 @@ def _clean_plan(data: PlanData, *, current: ActionPlan | None = None) -> tuple[P
     except fuzzydate.FuzzyDateError as exc:
         errors["adopted"] = str(exc)
     collaboration: CollaborationPlan | None = None
-    if _line(data.collaboration_plan):
-        collaboration = get_collaboration_plan(_line(data.collaboration_plan).lower())
+    if one_line(data.collaboration_plan):
+        collaboration = get_collaboration_plan(one_line(data.collaboration_plan).lower())
         if collaboration is None or collaboration.deleted:
-            errors["collaboration_plan"] = f"Det finns ingen samverkansplan ”{_line(data.collaboration_plan)}”."
+            errors["collaboration_plan"] = f"Det finns ingen samverkansplan ”{one_line(data.collaboration_plan)}”."
     description = _text(data.description)
     _length(errors, "description", description, DESCRIPTION_MAX, "Beskrivningen")
     focus = _line_list(data.focus_areas)
@@ -274,17 +278,18 @@ def _clean_plan(data: PlanData, *, current: ActionPlan | None = None) -> tuple[P
 
 def clean_plan(data: PlanData, *, current: ActionPlan | None = None) -> PlanData:
     """Normalised plan fields (as a revision would store them); ValidationError as for a save."""
-    return _clean_plan(data, current=current)[0]
+    return validate_plan(data, current=current)[0]
 
 
-def _clean_collaboration(data: CollaborationData, *, current: CollaborationPlan | None = None
-                         ) -> tuple[CollaborationData, int, int]:
+def validate_collaboration(data: CollaborationData, *, current: CollaborationPlan | None = None
+                           ) -> tuple[CollaborationData, int, int]:
+    """The checked collaboration plan and its period years (ValidationError with every message)."""
     errors: dict[str, str] = {}
-    title = _line(data.title)
+    title = one_line(data.title)
     if not title:
         errors["title"] = "Ange samverkansplanens titel."
     _length(errors, "title", title, NAME_MAX, "Titeln")
-    slug = _line(data.slug).lower() or (current.slug if current else slugify(title))
+    slug = one_line(data.slug).lower() or (current.slug if current else slugify(title))
     if title and not is_valid_slug(slug):
         errors["slug"] = "Adressen får bara innehålla a–z, 0–9 och bindestreck."
     elif slug in RESERVED_PLAN_SLUGS or slug.isdigit():
@@ -313,4 +318,4 @@ def _clean_collaboration(data: CollaborationData, *, current: CollaborationPlan 
 
 def clean_collaboration(data: CollaborationData, *, current: CollaborationPlan | None = None) -> CollaborationData:
     """A collaboration plan's fields as they would be saved (ValidationError if they cannot be)."""
-    return _clean_collaboration(data, current=current)[0]
+    return validate_collaboration(data, current=current)[0]

@@ -12,7 +12,8 @@ from kb.services.plans.common import (
 from kb.slugs import SLUG_MAX, slugify
 
 
-def _plan_slug_taken(slug: str, current: ActionPlan | None) -> bool:
+def plan_slug_taken(slug: str, current: ActionPlan | None) -> bool:
+    """Whether a plan address is reserved, a number, or used by another plan than `current`."""
     if slug in RESERVED_PLAN_SLUGS or slug.isdigit():  # get_plan reads a number as an id
         return True
     other = db.session.scalar(select(ActionPlan).where(ActionPlan.slug == slug))
@@ -60,7 +61,8 @@ def deleted_plans() -> list[ActionPlan]:
                                    .order_by(ActionPlan.title)))
 
 
-def _activity_query():
+def activity_query():
+    """A query for live activities of live plans."""
     return (select(Activity).join(ActionPlan, Activity.plan_id == ActionPlan.id)
             .where(Activity.deleted.is_(False), ActionPlan.deleted.is_(False))
             .options(selectinload(Activity.pages), joinedload(Activity.responsible),
@@ -86,6 +88,6 @@ def slug_for(title: str) -> str:
     """A free plan slug made from a title (…-2, …-3 when taken)."""
     base = slugify(title)[: SLUG_MAX - 4] or "plan"
     slug, n = base, 2
-    while _plan_slug_taken(slug, None):
+    while plan_slug_taken(slug, None):
         slug, n = f"{base}-{n}", n + 1
     return slug

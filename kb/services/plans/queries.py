@@ -13,11 +13,11 @@ from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, ActivityPage, Page
 from kb.services.plans.inputs import (
-    _line,
-    _live_page,
+    live_page,
+    one_line,
 )
 from kb.services.plans.lookups import (
-    _activity_query,
+    activity_query,
     get_plan,
     live_plans,
     plan_activities,
@@ -50,27 +50,27 @@ _FALSE = {"", "0", "false", "nej", "no", "off"}
 def parse_filter(args: Mapping[str, str]) -> ActivityFilter:
     """A filter from query-string arguments; ValidationError for values that cannot mean anything."""
     errors: dict[str, str] = {}
-    status = _line(args.get("status", ""))
+    status = one_line(args.get("status", ""))
     if status:
         try:
             status = ActivityStatus.parse(status).value
         except ValueError as exc:
             errors["status"] = str(exc)
-    target_group = _line(args.get("target_group", "") or args.get("malgrupp", ""))
+    target_group = one_line(args.get("target_group", "") or args.get("malgrupp", ""))
     if target_group:
         match = [g for g in TARGET_GROUPS if g.casefold() == target_group.casefold()]
         if not match:
             errors["target_group"] = f"Okänd målgrupp ”{target_group}”. Välj bland: {', '.join(TARGET_GROUPS)}."
         else:
             target_group = match[0]
-    overdue_raw = _line(args.get("overdue", "")).lower()
+    overdue_raw = one_line(args.get("overdue", "")).lower()
     if overdue_raw not in _TRUE | _FALSE:
         errors["overdue"] = "overdue ska vara 1 eller 0."
     if errors:
         raise ValidationError(errors)
-    return ActivityFilter(status=status, goal=_line(args.get("goal", "")), target_group=target_group,
-                          responsible=_line(args.get("responsible", "")), overdue=overdue_raw in _TRUE,
-                          page=_line(args.get("page", "")).lower(), plan=_line(args.get("plan", "")))
+    return ActivityFilter(status=status, goal=one_line(args.get("goal", "")), target_group=target_group,
+                          responsible=one_line(args.get("responsible", "")), overdue=overdue_raw in _TRUE,
+                          page=one_line(args.get("page", "")).lower(), plan=one_line(args.get("plan", "")))
 
 
 def responsible_names(activity: Activity) -> list[str]:
@@ -100,7 +100,7 @@ def find_activities(f: ActivityFilter, *, plan: ActionPlan | None = None, on: da
                     ) -> list[Activity]:
     """Live activities of live plans matching the filter, in plan then plan-row order."""
     on = on or today()
-    query = _activity_query()
+    query = activity_query()
     if plan is not None:
         query = query.where(Activity.plan_id == plan.id)
     elif f.plan:
@@ -113,7 +113,7 @@ def find_activities(f: ActivityFilter, *, plan: ActionPlan | None = None, on: da
     if f.overdue:
         query = query.where(Activity.due_on < on, Activity.status != ActivityStatus.DONE.value)
     if f.page:
-        page = _live_page(f.page)
+        page = live_page(f.page)
         if page is None:
             return []
         linked = select(ActivityPage.activity_id).where(ActivityPage.page_id == page.id)

@@ -29,10 +29,10 @@ from kb.services.plans.inputs import (
     CleanActivity,
     CollaborationData,
     PlanData,
-    _clean_collaboration,
-    _clean_plan,
-    _line,
     clean_activity,
+    one_line,
+    validate_collaboration,
+    validate_plan,
 )
 
 T = TypeVar("T")
@@ -45,7 +45,7 @@ def _add_revision(entity: str, row, snapshot: dict, op: RevisionOp, author: str,
         db.session.add(row)
     db.session.flush()
     rev = PlanRevision(entity=entity, entity_id=row.id, number=row.revision_number, op=op.value,
-                       data=snapshot, author=(author or "")[:120], comment=_line(comment)[:500])
+                       data=snapshot, author=(author or "")[:120], comment=one_line(comment)[:500])
     db.session.add(rev)
     db.session.flush()
     return rev
@@ -70,7 +70,7 @@ def _check_base(row, base_revision: int | None) -> None:
 def _check_comment(comment: str, clean: Callable[[], T] | None = None) -> T | None:
     """Refuse a change comment that holds a personal number (plan history is public); with `clean`,
     return its result, and refuse the comment together with the errors it raises."""
-    errors = pii.field_errors((("comment", "Kommentar", _line(comment)),))
+    errors = pii.field_errors((("comment", "Kommentar", one_line(comment)),))
     try:
         result = clean() if clean is not None else None
     except ValidationError as exc:
@@ -186,7 +186,7 @@ def set_status(activity: Activity, status: object, *, comment: str = "", base_re
         new = ActivityStatus.parse(status)
     except ValueError as exc:
         raise ValidationError({"status": str(exc)}) from None
-    comment = _line(comment)
+    comment = one_line(comment)
     errors = pii.field_errors((("comment", "Kommentar", comment),))
     if len(comment) > SHORT_MAX:
         errors.setdefault("comment", f"Kommentaren får vara högst {SHORT_MAX} tecken.")
@@ -270,7 +270,7 @@ def _record_plan(plan: ActionPlan, op: RevisionOp, author: str, comment: str, *,
 
 def create_plan(data: PlanData, *, author: str = "", comment: str = "", commit: bool = True) -> ActionPlan:
     """Add an action plan (without activities)."""
-    clean, structure, collaboration, start, end = _check_comment(comment, lambda: _clean_plan(data))
+    clean, structure, collaboration, start, end = _check_comment(comment, lambda: validate_plan(data))
     plan = ActionPlan(revision_number=0)
     _apply_plan(plan, clean, structure, collaboration, start, end)
     db.session.add(plan)
@@ -292,7 +292,7 @@ def update_plan(plan: ActionPlan, data: PlanData, *, base_revision: int | None, 
     """Save an edit of the plan's own fields; None when nothing changed."""
     if plan.deleted:
         raise ValidationError({"title": "Planen är borttagen. Återskapa den för att ändra den."})
-    clean, structure, collaboration, start, end = _check_comment(comment, lambda: _clean_plan(data, current=plan))
+    clean, structure, collaboration, start, end = _check_comment(comment, lambda: validate_plan(data, current=plan))
     _check_base(plan, base_revision)
     if same_plan(plan, clean):
         return None
@@ -351,7 +351,7 @@ def save_collaboration_plan(data: CollaborationData, *, current: CollaborationPl
                             base_revision: int | None = None, author: str = "", comment: str = "",
                             commit: bool = True) -> CollaborationPlan:
     """Create a collaboration plan, or update `current`; nothing is written when nothing changed."""
-    clean, start, end = _check_comment(comment, lambda: _clean_collaboration(data, current=current))
+    clean, start, end = _check_comment(comment, lambda: validate_collaboration(data, current=current))
     row = current or CollaborationPlan(revision_number=0)
     if current is not None:
         _check_base(current, base_revision)

@@ -1,30 +1,23 @@
-"""Glossary terms: list, filter, create, edit, soft delete, history.
+"""Writing the glossary: create, edit, soft delete, each with an immutable revision.
 
-Every write adds an immutable `GlossaryRevision`, a `Change` row (the search index picks the entry
-up from it) and an audit event in the same transaction, then re-renders the stored HTML of the
-pages that use the term so their `<abbr>` tooltips stay current.
+Every write adds a `GlossaryRevision`, a `Change` row (the search index picks the entry up from it) and
+an audit event in the same transaction, then re-renders the stored HTML of the pages that use the term
+so their `<abbr>` tooltips stay current (the page service reads kb.services.glossary.lookups).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from kb import analysis, pii
+from kb import pii
 from kb.constants import AuditAction, ChangeOp, Entity, RevisionOp
 from kb.exceptions import ConflictError, NotFoundError, ValidationError
 from kb.extensions import db
 from kb.models import GlossaryRevision, GlossaryTerm
 from kb.models.base import utcnow
-from kb.services import audit, changes
-
-ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖ"
-OTHER_INITIAL = "#"  # group for terms that start with a digit or a sign
-# Swedish alphabetical order: å, ä, ö after z (the code points would put ä before å).
-_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "é": "e", "è": "e",
-                                "ü": "y"})
-_INITIAL_OF = {"É": "E", "È": "E", "Ü": "Y", "Æ": "Ä", "Ø": "Ö"}
+from kb.services import audit, changes, pages
+from kb.services.glossary.lookups import get
 
 
 @dataclass
@@ -62,87 +55,6 @@ def clean(data: TermData) -> TermData:
 
 # --- lookups -----------------------------------------------------------------------------------
 
-def sort_key(term: str) -> str:
-    """Key for Swedish alphabetical order (… x, y, z, å, ä, ö), ignoring case."""
-    return term.casefold().translate(_SWEDISH_ORDER)
-
-
-def initial(term: str) -> str:
-    """The A–Ö letter a term is listed under ('#' for digits and signs)."""
-    first = term[:1].upper()
-    first = _INITIAL_OF.get(first, first)
-    return first if first in ALPHABET else OTHER_INITIAL
-
-
-def all_terms(*, include_deleted: bool = False) -> list[GlossaryTerm]:
-    """All live terms (deleted ones too if asked) in Swedish alphabetical order."""
-    query = select(GlossaryTerm)
-    if not include_deleted:
-        query = query.where(GlossaryTerm.deleted.is_(False))
-    return sorted(db.session.scalars(query), key=lambda t: (sort_key(t.term), t.term))
-
-
-def deleted_terms() -> list[GlossaryTerm]:
-    """Deleted terms, in alphabetical order (their history stays readable)."""
-    return [t for t in all_terms(include_deleted=True) if t.deleted]
-
-
-def _folded_words(text: str) -> str:
-    """Text as its words without case or å/ä/ö, one space apart ("Barn- och" → "barn och")."""
-    return " ".join(analysis.fold(w) for w in analysis.words(text))
-
-
-def matching(terms: list[GlossaryTerm], query: str) -> list[GlossaryTerm]:
-    """The terms whose term, expansion or description contains `query`, as the main search reads
-    words: case, å/ä/ö and punctuation ignored ("anhorig" finds "anhörigorganisationer"); all of
-    them for ''."""
-    raw = " ".join(query.split()).casefold()
-    if not raw:
-        return list(terms)
-    needle = _folded_words(raw)
-    if not needle:  # only signs ("%", "(("): look for them as they are
-        return [t for t in terms if raw in f"{t.term}\n{t.expansion}\n{t.description or ''}".casefold()]
-    return [t for t in terms if needle in _folded_words(f"{t.term}\n{t.expansion}\n{t.description or ''}")]
-
-
-def by_initial(terms: list[GlossaryTerm]) -> list[tuple[str, list[GlossaryTerm]]]:
-    """Sorted terms grouped under their A–Ö letter, in list order."""
-    groups: dict[str, list[GlossaryTerm]] = {}
-    for term in terms:
-        groups.setdefault(initial(term.term), []).append(term)
-    order = {letter: n for n, letter in enumerate((OTHER_INITIAL, *ALPHABET))}
-    return sorted(groups.items(), key=lambda item: order[item[0]])
-
-
-def expansions() -> dict[str, str]:
-    """{term: expansion} of every live term, for rendering <abbr> on pages."""
-    rows = db.session.execute(
-        select(GlossaryTerm.term, GlossaryTerm.expansion).where(GlossaryTerm.deleted.is_(False))
-        .order_by(GlossaryTerm.term)
-    )
-    return {term: expansion for term, expansion in rows}
-
-
-def get(term: str) -> GlossaryTerm | None:
-    """A term by its exact text (deleted ones included)."""
-    return db.session.scalar(select(GlossaryTerm).where(GlossaryTerm.term == term))
-
-
-def get_by_id(term_id: int) -> GlossaryTerm | None:
-    """A term by its id (deleted ones included)."""
-    return db.session.get(GlossaryTerm, term_id)
-
-
-def history(row: GlossaryTerm) -> list[GlossaryRevision]:
-    """A term's revisions, newest first."""
-    return list(db.session.scalars(
-        select(GlossaryRevision).where(GlossaryRevision.term_id == row.id)
-        .order_by(GlossaryRevision.number.desc())
-    ))
-
-
-# --- writes ------------------------------------------------------------------------------------
-
 def _write(row: GlossaryTerm, data: TermData, op: RevisionOp, author: str, comment: str) -> GlossaryRevision:
     """Make `data` the entry's current state, add its revision and record the change."""
     old_term = row.term
@@ -167,9 +79,6 @@ def _write(row: GlossaryTerm, data: TermData, op: RevisionOp, author: str, comme
 
 
 def _refresh_pages(terms: set[str]) -> None:
-    # Imported here: the page service renders with the glossary, so it imports this module.
-    from kb.services import pages
-
     pages.refresh_html_for_terms(terms)
 
 

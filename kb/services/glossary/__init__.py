@@ -1,0 +1,29 @@
+"""Glossary terms: list, filter, create, edit, soft delete, history.
+
+Modules: lookups (reading, the Swedish alphabetical order, the expansions page rendering uses) and
+writes (create, update, delete, each with a revision, a change row and an audit event). Callers use
+the names re-exported here: `glossary.create(...)`; the page service imports lookups only.
+"""
+from __future__ import annotations
+
+from kb.services.glossary.lookups import (
+    ALPHABET,
+    OTHER_INITIAL,
+    all_terms,
+    by_initial,
+    deleted_terms,
+    expansions,
+    get,
+    get_by_id,
+    history,
+    initial,
+    matching,
+    sort_key,
+)
+from kb.services.glossary.writes import TermData, clean, create, delete, update, upsert
+
+__all__ = [
+    "ALPHABET", "OTHER_INITIAL", "TermData", "all_terms", "by_initial", "clean", "create", "delete",
+    "deleted_terms", "expansions", "get", "get_by_id", "history", "initial", "matching", "sort_key", "update",
+    "upsert",
+]
