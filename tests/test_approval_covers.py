@@ -287,7 +287,7 @@ def test_activity_history_and_plan_exports_hide_a_never_approved_routine(app, cl
     assert "(en sida som inte är fastställd)" in anon.get(f"/aktiviteter/{activity_id}").get_data(as_text=True)
     xlsx = anon.get(f"/planer/{plan_slug}/export.xlsx").data
     with app.app_context():
-        from kb.services import plan_table
+        from kb.services.plans import table as plan_table
 
         cells = [str(c) for _, row in plan_table.read_table("plan.xlsx", xlsx).rows for c in row.values()]
     assert not any("hemlig" in c for c in cells)

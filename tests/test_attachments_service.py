@@ -13,7 +13,8 @@ from kb.constants import AuditAction, ExtractionStatus
 from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Attachment, AttachmentVersion, AuditEvent, Change
-from kb.services import attachment_folder, attachments, pages
+from kb.services import attachments, pages
+from kb.services.attachments import folder as attachment_folder
 
 
 def hits(query: str, **kw) -> list[index.Hit]:

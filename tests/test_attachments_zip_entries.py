@@ -18,7 +18,8 @@ from kb.constants import ExtractionStatus, MediaType
 from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Attachment
-from kb.services import attachments, plan_table
+from kb.services import attachments
+from kb.services.plans import table as plan_table
 
 REFUSED = f"Filen består av fler än {extract.ZIP_MAX_ENTRIES} delar"
 

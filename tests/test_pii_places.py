@@ -29,7 +29,8 @@ from kb.models import (
     Revision,
     User,
 )
-from kb.services import attachment_folder, pages, plans, transfer, users
+from kb.services import pages, plans, transfer, users
+from kb.services.attachments import folder as attachment_folder
 
 PNR = "19121212-1212"
 REFUSED = "Kunskapsbanken får inte innehålla patientuppgifter"

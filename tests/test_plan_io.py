@@ -13,7 +13,9 @@ from openpyxl import Workbook, load_workbook
 from kb.constants import AuditAction, RevisionOp
 from kb.extensions import db
 from kb.models import AuditEvent, PlanRevision
-from kb.services import plan_io, plan_table, plans
+from kb.services import plans
+from kb.services.plans import io as plan_io
+from kb.services.plans import table as plan_table
 
 HEADER = list(plan_io.COLUMNS)
 

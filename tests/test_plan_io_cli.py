@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from test_plan_io import HEADER, csv_bytes, row, seed
 
-from kb.services import plan_io, plans
+from kb.services import plans
+from kb.services.plans import io as plan_io
 
 GOOD = row(Mal="Öka tilliten", Vad="Nätverk för SIP-samordnare", Status="Pågår")
 

@@ -11,7 +11,9 @@ from test_transfer import dirs_equal
 
 from kb.extensions import db
 from kb.models import PlanRevision
-from kb.services import plan_folder, plan_io, plans, transfer
+from kb.services import plans, transfer
+from kb.services.plans import folder as plan_folder
+from kb.services.plans import io as plan_io
 
 PLAN_FILE = """\
 title: NOSAM Lerum 2024

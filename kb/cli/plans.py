@@ -9,7 +9,8 @@ from flask.cli import with_appcontext
 
 from kb.cli.common import fail
 from kb.cli.help import Group
-from kb.services import instance, plan_io, plans
+from kb.services import instance, plans
+from kb.services.plans import io as plan_io
 
 AUTHOR = "import"
 

@@ -31,7 +31,8 @@ from kb.plans.forms import (
     StatusForm,
     parse_revision,
 )
-from kb.services import plan_io, plans, structure
+from kb.services import plans, structure
+from kb.services.plans import io as plan_io
 from kb.slugs import is_valid_slug
 from kb.templating import plural
 

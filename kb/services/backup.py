@@ -6,7 +6,7 @@ A backup is a folder:
                            table, its file, row count and SHA-256
     tables/<table>.jsonl   every row of every table (and alembic_version when there is one), one
                            JSON object per line with the columns by name, ordered by primary key
-    attachments/           every attachment version as a file (kb.services.attachment_folder's layout)
+    attachments/           every attachment version as a file (kb.services.attachments.folder's layout)
 
 The tables are the backup: a restore reads only them (the files' bytes are in
 attachment_version.content). The attachments folder is for people, who can open the documents
@@ -61,7 +61,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kb.exceptions import ServiceError
 from kb.extensions import db
-from kb.services import attachment_folder
+from kb.services.attachments import folder as attachment_folder
 
 FORMAT = 1
 MANIFEST = "manifest.json"

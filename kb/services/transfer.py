@@ -4,8 +4,8 @@ A folder of `<slug>.md` files, each with YAML front matter (title, type, slug, s
 target_groups, the type's structured fields, and for types that need approval approved_by,
 approved_at, approval_comment or `state: draft`) and the Markdown body, plus `glossary.yaml`, a list
 of {term, expansion, description}, `organisations.yaml` ({key, name, retired}), `plans/` with the
-collaboration and action plans (see kb.services.plan_folder) and `attachments/` with every version
-of the pages' attachments (see kb.services.attachment_folder).
+collaboration and action plans (see kb.services.plans.folder) and `attachments/` with every version
+of the pages' attachments (see kb.services.attachments.folder).
 
 Approval: the export writes what readers see (the approved revision, with who approved it and
 when); a draft waiting for approval is not exported, and a page never approved is written with
@@ -29,15 +29,9 @@ from kb.constants import PageType, RevisionState
 from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Page
-from kb.services import (
-    attachment_folder,
-    changes,
-    glossary,
-    import_safety,
-    organisations,
-    pages,
-    plan_folder,
-)
+from kb.services import changes, glossary, import_safety, organisations, pages
+from kb.services.attachments import folder as attachment_folder
+from kb.services.plans import folder as plan_folder
 from kb.slugs import is_valid_slug
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)

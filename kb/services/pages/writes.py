@@ -26,9 +26,8 @@ from kb.models import Page, Revision, SlugAlias
 from kb.models.base import utcnow
 from kb.services import audit, changes
 from kb.services.pages import merging
+from kb.services.pages.data import Approval, PageData
 from kb.services.pages.inputs import (
-    Approval,
-    PageData,
     check_comment,
     check_relations,
     clean,

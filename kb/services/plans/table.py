@@ -3,7 +3,7 @@
 A table has a header row naming the columns in COLUMNS (matched loosely; the paper plans'
 headings are accepted too) and one activity per row, plus an optional `Id` column. This module
 only turns bytes into rows and rows into bytes, refusing damaged, oversized or ambiguous files
-with Swedish messages; what the rows mean is kb.services.plan_io's business.
+with Swedish messages; what the rows mean is kb.services.plans.io's business.
 """
 from __future__ import annotations
 

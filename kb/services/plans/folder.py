@@ -2,7 +2,7 @@
 
 `plans/samverkansplaner.yaml` lists the collaboration plans; `plans/<slug>.yaml` holds one
 action plan with its activities, each a mapping keyed by the table's column names and read by
-the same row parser as CSV and XLSX (kb.services.plan_io). The file IS the plan: activities
+the same row parser as CSV and XLSX (kb.services.plans.io). The file IS the plan: activities
 are matched to the plan's live ones by order, surplus ones are deleted, and an unchanged file
 writes nothing. Export is deterministic, so export → import → export gives identical files.
 """
@@ -17,7 +17,9 @@ from sqlalchemy import select
 from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, CollaborationPlan
-from kb.services import import_safety, plan_io, plan_table, plans
+from kb.services import import_safety, plans
+from kb.services.plans import io as plan_io
+from kb.services.plans import table as plan_table
 from kb.slugs import slugify
 
 PLANS_DIR = "plans"

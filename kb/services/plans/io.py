@@ -1,7 +1,7 @@
 """Action plans to and from spreadsheet files: rows become activities, activities become rows.
 
-Files are read and written by kb.services.plan_table; here each row is parsed by
-`row_to_activity` and validated by `clean_row` (the folder format, kb.services.plan_folder,
+Files are read and written by kb.services.plans.table; here each row is parsed by
+`row_to_activity` and validated by `clean_row` (the folder format, kb.services.plans.folder,
 shares both), and imports are written. Every row is checked before anything is written: a file
 with any error imports nothing.
 """
@@ -20,7 +20,8 @@ from kb.extensions import db
 from kb.models import ActionPlan, Activity, CollaborationPlan, Page
 from kb.services import audit, plans
 from kb.services import pages as page_service
-from kb.services.plan_table import (
+from kb.services.plans import ActivityData, CleanActivity, PlanData
+from kb.services.plans.table import (
     COLUMNS,
     ID_COLUMN,
     MAX_BYTES,
@@ -35,7 +36,6 @@ from kb.services.plan_table import (
     write_csv,
     write_xlsx,
 )
-from kb.services.plans import ActivityData, CleanActivity, PlanData
 
 # The file-level names are defined in plan_table; callers of plan_io find them here too.
 __all__ = ["COLUMNS", "ID_COLUMN", "IMPORT_COMMENT", "MAX_BYTES", "ImportResult", "Names", "PlanImportError",
