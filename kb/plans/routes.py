@@ -14,62 +14,40 @@ from flask_login import current_user
 
 from kb import caching
 from kb.auth.guards import actor_name, require
-from kb.constants import ActivityStatus, PageType
 from kb.exceptions import ConflictError, ValidationError
-from kb.models import ActionPlan, Activity
-from kb.permissions import Permission, can, sees_unpublished
-from kb.plans import chart
+from kb.models import ActionPlan
+from kb.permissions import Permission, can
+from kb.plans import activities, chart
+from kb.plans.common import (
+    base_revision,
+    conflict_page,
+    delete_row,
+    load_plan,
+    reader,
+    restore_row,
+    structures,
+)
 from kb.plans.forms import (
-    ActivityForm,
     CollaborationForm,
-    DeleteForm,
     FilterForm,
     ImportForm,
     ImportPlanForm,
     PlanForm,
     RestoreForm,
-    StatusForm,
-    parse_revision,
 )
-from kb.services import plans, structure
+from kb.services import plans
 from kb.services.plans import io as plan_io
 from kb.slugs import is_valid_slug
 from kb.templating import plural
 
 bp = Blueprint("plans", __name__)
+activities.register(bp)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
 
 
 # --- loading -----------------------------------------------------------------------------------
-
-def load_plan(slug: str, *, allow_deleted: bool = False) -> ActionPlan:
-    """The plan for a URL slug, or 404."""
-    plan = plans.get_plan(slug) if is_valid_slug(slug) and not slug.isdigit() else None
-    if plan is None or (plan.deleted and not allow_deleted):
-        abort(404)
-    return plan
-
-
-def load_activity(activity_id: int, *, allow_deleted: bool = False) -> Activity:
-    """The activity with this id, or 404 (also when it or its plan is deleted, unless allowed)."""
-    activity = plans.get_activity(activity_id)
-    if activity is None or ((activity.deleted or activity.plan.deleted) and not allow_deleted):
-        abort(404)
-    return activity
-
-
-def structures() -> list:
-    """Live structure pages, by title (the choices for "Struktur" and "Ansvarig")."""
-    return structure.live_of_type(PageType.STRUCTURE)
-
-
-def base_revision(form) -> int:
-    """The revision the form was based on; a missing one counts as stale (-1), never as "no check"."""
-    base = parse_revision(form.base_revision.data)
-    return -1 if base is None else base
-
 
 def plan_state(plan: ActionPlan) -> tuple:
     """What a plan view shows besides logged changes (kb.caching): the plan and its collaboration plan."""
@@ -143,7 +121,7 @@ def plan_history(slug: str):
     plan = load_plan(slug, allow_deleted=True)
     if (unchanged := caching.not_modified(*plan_state(plan))) is not None:
         return unchanged
-    entries = plans.history_entries(plans.PLAN, plan.id, published_only=_reader())
+    entries = plans.history_entries(plans.PLAN, plan.id, published_only=reader())
     return render_template("plans/history.html", plan=plan, entries=entries)
 
 
@@ -198,7 +176,7 @@ def edit_collaboration(slug: str):
                                           author=actor_name(), comment=form.comment.data or "")
         except ConflictError as exc:
             yours = asdict(plans.clean_collaboration(data, current=row))
-            return _conflict("plans/collaboration_form.html", form, exc, plans.COLLABORATION, row, yours,
+            return conflict_page("plans/collaboration_form.html", form, exc, plans.COLLABORATION, row, yours,
                              row=row)
         except ValidationError as exc:
             form.add_service_errors(exc, "title")
@@ -217,31 +195,7 @@ def collaboration_history(slug: str):
     if (unchanged := caching.not_modified(plans.collaboration_state())) is not None:
         return unchanged
     return render_template("plans/collaboration_history.html", row=row,
-                           entries=plans.history_entries(plans.COLLABORATION, row.id, published_only=_reader()))
-
-
-@bp.get("/aktiviteter/<int:activity_id>")
-def activity(activity_id: int):
-    """One activity: all fields, the status form for editors, the status history and the full history."""
-    item = load_activity(activity_id, allow_deleted=True)
-    form = StatusForm(formdata=None, status=item.status, base_revision=str(item.revision_number))
-    return _activity_page(item, form)
-
-
-def _activity_page(item: Activity, form: StatusForm, code: int = 200, **extra):
-    """The activity page with a given status form (fresh, with errors, or after a conflict)."""
-    gone = item.deleted or item.plan.deleted
-    if gone and code == 200:
-        code = 410
-    return render_template("plans/activity.html", activity=item, plan=item.plan, form=form,
-                           restore_form=RestoreForm(),
-                           entries=plans.history_entries(plans.ACTIVITY, item.id, published_only=_reader()),
-                           status_entries=plans.status_history(item, published_only=_reader()), **extra), code
-
-
-def _reader() -> bool:
-    """Whether the viewer sees only approved pages (names of others are hidden in history and exports)."""
-    return not sees_unpublished(current_user)
+                           entries=plans.history_entries(plans.COLLABORATION, row.id, published_only=reader()))
 
 
 # --- plans: create, edit, delete, restore ------------------------------------------------------
@@ -285,7 +239,7 @@ def edit_plan(slug: str):
                                     comment=form.comment.data or "")
         except ConflictError as exc:
             yours = asdict(plans.clean_plan(data, current=plan))
-            return _conflict("plans/plan_form.html", form, exc, plans.PLAN, plan, yours, plan=plan)
+            return conflict_page("plans/plan_form.html", form, exc, plans.PLAN, plan, yours, plan=plan)
         except ValidationError as exc:
             form.add_service_errors(exc, "title")
         else:
@@ -293,17 +247,6 @@ def edit_plan(slug: str):
                   "info" if rev is None else "success")
             return redirect(url_for("plans.view", slug=plan.slug))
     return render_template("plans/plan_form.html", form=form, plan=plan), 422
-
-
-def _conflict(template: str, form, exc: ConflictError, entity: str, saved, yours: dict, **context):
-    """The form again with the user's values kept, what others saved since, and where the two differ."""
-    entries = plans.history_entries(entity, saved.id)
-    current = entries[0].revision.data if entries else {}
-    others = [e for e in entries if e.revision.number > exc.base]
-    differences = plans.describe_changes(entity, current, yours)
-    form.base_revision.data = str(saved.revision_number)
-    return render_template(template, form=form, conflict=exc, others=others, differences=differences,
-                           **context), 409
 
 
 @bp.route("/planer/<slug>/ta-bort", methods=["GET", "POST"])
@@ -314,7 +257,7 @@ def delete_plan(slug: str):
     count = plural(len(plans.plan_activities(plan)), "aktivitet", "aktiviteter")
     note = (f"Planen och dess {count} försvinner från listor och sök. Historiken sparas och en "
             "administratör kan återskapa planen.")
-    return _delete(plan, plans.delete_plan, what="planen", title=plan.title, note=note,
+    return delete_row(plan, plans.delete_plan, what="planen", title=plan.title, note=note,
                    back=url_for("plans.view", slug=plan.slug), after=url_for("plans.overview"),
                    done=f"Planen ”{plan.title}” togs bort. Historiken finns kvar och en administratör kan "
                         "återskapa den.")
@@ -325,150 +268,8 @@ def delete_plan(slug: str):
 def restore_plan(slug: str):
     """Bring a deleted plan back with its activities."""
     plan = load_plan(slug, allow_deleted=True)
-    return _restore(plan, plans.restore_plan, what="planen", title=plan.title,
+    return restore_row(plan, plans.restore_plan, what="planen", title=plan.title,
                     back=url_for("plans.view", slug=plan.slug))
-
-
-def _delete(row, delete, *, what: str, title: str, note: str, back: str, after: str, done: str):
-    """The delete confirmation for `row`; on POST `delete` it, unless someone changed it meanwhile."""
-    form = DeleteForm()
-    if request.method == "GET":
-        form.base_revision.data = str(row.revision_number)
-    elif form.validate_on_submit():
-        try:
-            delete(row, author=actor_name(), comment=form.comment.data or "",
-                   base_revision=base_revision(form))
-        except (ConflictError, ValidationError) as exc:
-            if isinstance(exc, ValidationError) and "comment" in exc.errors:  # e.g. a personnummer
-                form.comment.errors = [*form.comment.errors, exc.errors["comment"]]
-                return render_template("plans/delete.html", form=form, title=title, what=what, back=back,
-                                       note=note), 422
-            flash(f"{what.capitalize()} ändrades av någon annan medan du tittade på den och togs inte bort. "
-                  "Se den nya versionen och försök igen.", "error")
-            return redirect(back)
-        flash(done, "success")
-        return redirect(after)
-    return render_template("plans/delete.html", form=form, title=title, what=what, back=back, note=note)
-
-
-def _restore(row, restore, *, what: str, title: str, back: str):
-    """Bring back a deleted `row` with `restore` (a confirmed POST) and return to `back`."""
-    form = RestoreForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        restore(row, author=actor_name(), comment=form.comment.data or "")
-    except (ConflictError, ValidationError) as exc:
-        flash(_message(exc), "error")
-    else:
-        flash(f"{what.capitalize()} ”{title}” återskapades.", "success")
-    return redirect(back)
-
-
-def _message(exc: Exception) -> str:
-    """A service error as one Swedish sentence for a flash."""
-    return " ".join(exc.errors.values()) if isinstance(exc, ValidationError) else str(exc)
-
-
-# --- activities --------------------------------------------------------------------------------
-
-@bp.route("/planer/<slug>/ny-aktivitet", methods=["GET", "POST"])
-@require(Permission.EDIT)
-def create_activity(slug: str):
-    """Add an activity to a plan (?mal= pre-fills the goal)."""
-    plan = load_plan(slug)
-    form = ActivityForm()
-    form.set_choices(structures())
-    context = {"plan": plan, "activity": None, "goals": plans.goal_choices(plan)}
-    if request.method == "GET":
-        form.goal.data = request.args.get("mal", "")[:500]
-        form.status.data = ActivityStatus.NOT_STARTED.value
-        form.responsible.data = plan.structure.slug if plan.structure else ""
-        return render_template("plans/activity_form.html", form=form, **context)
-    if form.validate_on_submit():
-        try:
-            item = plans.create_activity(plan, form.to_data(), author=actor_name(),
-                                         comment=form.comment.data or "")
-        except ValidationError as exc:
-            form.add_service_errors(exc, "what")
-        else:
-            flash(f"Aktiviteten ”{item.title}” lades till i planen.", "success")
-            return redirect(url_for("plans.activity", activity_id=item.id))
-    return render_template("plans/activity_form.html", form=form, **context), 422
-
-
-@bp.route("/aktiviteter/<int:activity_id>/redigera", methods=["GET", "POST"])
-@require(Permission.EDIT)
-def edit_activity(activity_id: int):
-    """Edit every field of an activity; an edit based on an older revision shows the conflict."""
-    item = load_activity(activity_id)
-    form = ActivityForm()
-    form.set_choices(structures())
-    context = {"plan": item.plan, "activity": item, "goals": plans.goal_choices(item.plan)}
-    if request.method == "GET":
-        form.fill_from(item)
-        return render_template("plans/activity_form.html", form=form, **context)
-    if form.validate_on_submit():
-        data = form.to_data()
-        try:
-            rev = plans.update_activity(item, data, base_revision=base_revision(form), author=actor_name(),
-                                        comment=form.comment.data or "")
-        except ConflictError as exc:
-            yours = plans.clean_activity(data).data.snapshot()
-            return _conflict("plans/activity_form.html", form, exc, plans.ACTIVITY, item, yours, **context)
-        except ValidationError as exc:
-            form.add_service_errors(exc, "what")
-        else:
-            flash("Inga ändringar att spara." if rev is None
-                  else f"Aktiviteten sparades (version {rev.number}).", "info" if rev is None else "success")
-            return redirect(url_for("plans.activity", activity_id=item.id))
-    return render_template("plans/activity_form.html", form=form, **context), 422
-
-
-@bp.post("/aktiviteter/<int:activity_id>/status")
-@require(Permission.EDIT)
-def change_status(activity_id: int):
-    """The quick status change: a new status and/or a follow-up comment."""
-    item = load_activity(activity_id)
-    form = StatusForm()
-    if not form.validate_on_submit():
-        abort(400)
-    before = item.status
-    try:
-        plans.set_status(item, form.status.data or "", comment=form.comment.data or "",
-                         base_revision=base_revision(form), author=actor_name())
-    except ConflictError as exc:
-        form.base_revision.data = str(item.revision_number)
-        return _activity_page(item, form, 409, conflict=exc)
-    except ValidationError as exc:
-        form.add_service_errors(exc, "status")
-        return _activity_page(item, form, 422)
-    label = item.activity_status.label
-    flash(f"Status ändrad till {label}." if item.status != before
-          else f"Kommentaren sparades i statushistoriken (status fortfarande {label}).", "success")
-    return redirect(url_for("plans.activity", activity_id=item.id) + "#statushistorik")
-
-
-@bp.route("/aktiviteter/<int:activity_id>/ta-bort", methods=["GET", "POST"])
-@require(Permission.EDIT)
-def delete_activity(activity_id: int):
-    """Ask, then delete an activity (it can be restored from its page)."""
-    item = load_activity(activity_id)
-    return _delete(item, plans.delete_activity, what="aktiviteten", title=item.title,
-                   note="Aktiviteten försvinner från planen och sök. Historiken sparas och den kan "
-                        "återskapas.",
-                   back=url_for("plans.activity", activity_id=item.id),
-                   after=url_for("plans.view", slug=item.plan.slug),
-                   done=f"Aktiviteten ”{item.title}” togs bort. Den kan återskapas från planens sida.")
-
-
-@bp.post("/aktiviteter/<int:activity_id>/aterskapa")
-@require(Permission.EDIT)
-def restore_activity(activity_id: int):
-    """Bring a deleted activity back into its plan."""
-    item = load_activity(activity_id, allow_deleted=True)
-    return _restore(item, plans.restore_activity, what="aktiviteten", title=item.title,
-                    back=url_for("plans.activity", activity_id=item.id))
 
 
 # --- import and export -------------------------------------------------------------------------
@@ -519,7 +320,7 @@ def import_plan():
 def export_xlsx(slug: str):
     """The plan as an Excel file (a Plan sheet and an Aktiviteter sheet)."""
     plan = load_plan(slug)
-    return send_file(BytesIO(plan_io.export_xlsx(plan, published_only=_reader())), mimetype=XLSX_TYPE,
+    return send_file(BytesIO(plan_io.export_xlsx(plan, published_only=reader())), mimetype=XLSX_TYPE,
                      as_attachment=True, download_name=f"{plan.slug}.xlsx")
 
 
@@ -527,5 +328,5 @@ def export_xlsx(slug: str):
 def export_csv(slug: str):
     """The plan's activities as CSV."""
     plan = load_plan(slug)
-    return send_file(BytesIO(plan_io.export_csv(plan, published_only=_reader())), mimetype=CSV_TYPE, as_attachment=True,
+    return send_file(BytesIO(plan_io.export_csv(plan, published_only=reader())), mimetype=CSV_TYPE, as_attachment=True,
                      download_name=f"{plan.slug}.csv")
