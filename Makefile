@@ -25,6 +25,7 @@ run: install
 # SQLite first; with KB_TEST_DATABASE_URL (a PostgreSQL server, see tests/pg.py) the suite runs again there.
 test: install
 	$(BIN)/ruff check kb tests bench scripts wsgi.py
+	$(BIN)/lint-imports --no-cache
 	env -u KB_TEST_DATABASE_URL $(BIN)/python -m pytest -q
 	@if [ -n "$$KB_TEST_DATABASE_URL" ]; then \
 		echo "Testsviten en gång till, nu på PostgreSQL (KB_TEST_DATABASE_URL)"; \

@@ -11,8 +11,9 @@ from functools import wraps
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-from kb.permissions import Permission, can
-from kb.services import audit
+from kb.permissions import Permission, can, can_read_page
+from kb.services import audit, pages
+from kb.slugs import is_valid_slug
 
 # Endpoints anyone may reach even when reading requires login.
 # The e-mail unsubscribe link works without a login: its token names the user.
@@ -47,6 +48,16 @@ def guard_reading():
             abort(401)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return None
+
+
+def load_page(slug: str, *, allow_deleted: bool = False):
+    """The page for a URL slug, or 404 (invalid slugs too, and pages never approved for readers)."""
+    if not is_valid_slug(slug):
+        abort(404)
+    page, _ = pages.resolve(slug)
+    if page is None or (page.deleted and not allow_deleted) or not can_read_page(current_user, page):
+        abort(404)
+    return page
 
 
 def actor_name() -> str:

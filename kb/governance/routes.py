@@ -6,11 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from kb import dates
-from kb.auth.guards import actor_name, require
+from kb.auth.guards import actor_name, load_page, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.forms import KbForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
-from kb.pages.routes import load_page
 from kb.permissions import Permission, can_flag
 from kb.services import governance
 

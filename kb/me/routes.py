@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
+from kb.auth.guards import load_page
 from kb.constants import WatchKind
 from kb.dates import today
 from kb.exceptions import ValidationError
 from kb.forms import ConfirmForm
 from kb.me.forms import EmailForm, EndSessionsForm, PageTypeWatchForm, UnsubscribeForm
-from kb.pages.routes import load_page
 from kb.services import digests, my_page, notifications, users
 
 bp = Blueprint("me", __name__)

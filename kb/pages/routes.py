@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from kb import caching, dates, markup, pagecache, typed
-from kb.auth.guards import actor_name, require
+from kb.auth.guards import actor_name, load_page, require
 from kb.constants import PageType, RevisionState, Role
 from kb.exceptions import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.forms import ConfirmForm, flash_all
@@ -31,16 +31,6 @@ bp = Blueprint("pages", __name__)
 def readers_only() -> bool:
     """Whether the current user sees only what is published (not drafts or pages never approved)."""
     return not sees_unpublished(current_user)
-
-
-def load_page(slug: str, *, allow_deleted: bool = False):
-    """The page for a URL slug, or 404 (invalid slugs too, and pages never approved for readers)."""
-    if not is_valid_slug(slug):
-        abort(404)
-    page, _ = pages.resolve(slug)
-    if page is None or (page.deleted and not allow_deleted) or not can_read_page(current_user, page):
-        abort(404)
-    return page
 
 
 def facts_forms(formdata=None, page=None, values: tuple[str, dict] | None = None) -> dict:

@@ -1,8 +1,8 @@
 """Glossary terms: list, filter, create, edit, soft delete, history.
 
-Modules: lookups (reading, the Swedish alphabetical order, the expansions page rendering uses) and
+Modules: lookups (reading, the Swedish alphabetical order) and
 writes (create, update, delete, each with a revision, a change row and an audit event). Callers use
-the names re-exported here: `glossary.create(...)`; the page service imports lookups only.
+the names re-exported here: `glossary.create(...)`; page rendering reads the terms itself (kb.services.pages.rendering).
 """
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from kb.services.glossary.lookups import (
     all_terms,
     by_initial,
     deleted_terms,
-    expansions,
     get,
     get_by_id,
     history,
@@ -24,6 +23,6 @@ from kb.services.glossary.writes import TermData, clean, create, delete, update,
 
 __all__ = [
     "ALPHABET", "OTHER_INITIAL", "TermData", "all_terms", "by_initial", "clean", "create", "delete",
-    "deleted_terms", "expansions", "get", "get_by_id", "history", "initial", "matching", "sort_key", "update",
+    "deleted_terms", "get", "get_by_id", "history", "initial", "matching", "sort_key", "update",
     "upsert",
 ]

@@ -67,15 +67,6 @@ def by_initial(terms: list[GlossaryTerm]) -> list[tuple[str, list[GlossaryTerm]]
     return sorted(groups.items(), key=lambda item: order[item[0]])
 
 
-def expansions() -> dict[str, str]:
-    """{term: expansion} of every live term, for rendering <abbr> on pages."""
-    rows = db.session.execute(
-        select(GlossaryTerm.term, GlossaryTerm.expansion).where(GlossaryTerm.deleted.is_(False))
-        .order_by(GlossaryTerm.term)
-    )
-    return {term: expansion for term, expansion in rows}
-
-
 def get(term: str) -> GlossaryTerm | None:
     """A term by its exact text (deleted ones included)."""
     return db.session.scalar(select(GlossaryTerm).where(GlossaryTerm.term == term))

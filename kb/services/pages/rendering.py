@@ -8,8 +8,7 @@ from sqlalchemy import or_, select
 
 from kb import markup, sanitize, urls
 from kb.extensions import db
-from kb.models import Page, PageLink
-from kb.services.glossary import lookups as glossary
+from kb.models import GlossaryTerm, Page, PageLink
 from kb.services.pages.lookups import (
     resolve,
 )
@@ -32,12 +31,22 @@ class SlugChecker:
         return self._cache[slug]
 
 
+def glossary_expansions() -> dict[str, str]:
+    """{term: expansion} of every live glossary term, for rendering <abbr> on pages (the glossary
+    service changes the terms and then calls refresh_html_for_terms)."""
+    rows = db.session.execute(
+        select(GlossaryTerm.term, GlossaryTerm.expansion).where(GlossaryTerm.deleted.is_(False))
+        .order_by(GlossaryTerm.term)
+    )
+    return {term: expansion for term, expansion in rows}
+
+
 def render(source: str, exists: SlugChecker | None = None,
            expansions: Mapping[str, str] | None = None) -> markup.Rendered:
     """Render Markdown to sanitised HTML with this knowledge base's link rules, glossary <abbr>s and image hosts."""
     return markup.render(source, page_exists=exists or SlugChecker(), url_for_slug=urls.page_path,
                          url_for_new=urls.new_page_path,
-                         glossary=glossary.expansions() if expansions is None else expansions,
+                         glossary=glossary_expansions() if expansions is None else expansions,
                          image_hosts=current_app.config["IMAGE_HOSTS"])
 
 
@@ -71,7 +80,7 @@ def refresh_html_for_terms(terms: Iterable[str]) -> int:
     hits = [p for p in candidates if any(_uses_term(p.text or "", t) for t in wanted)]
     if not hits:
         return 0
-    current_expansions, exists = glossary.expansions(), SlugChecker()
+    current_expansions, exists = glossary_expansions(), SlugChecker()
     for page in hits:
         shown = page.shown
         if shown is not None:
