@@ -120,11 +120,6 @@ class Revision(db.Model):
         return RevisionOp(self.op)
 
     @property
-    def revision_state(self) -> RevisionState:
-        """The workflow state as an enum."""
-        return RevisionState(self.state)
-
-    @property
     def public(self) -> bool:
         """Whether readers may see this revision (published or approved)."""
         return self.state in (RevisionState.PUBLISHED.value, RevisionState.APPROVED.value)

@@ -34,11 +34,6 @@ class User(UserMixin, db.Model):
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
 
     @property
-    def role_enum(self) -> Role:
-        """The role as an enum."""
-        return Role(self.role)
-
-    @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in or stay logged in
         return not self.disabled
 

@@ -128,11 +128,6 @@ def _approval_keys(meta: dict) -> FileApproval:
     return out
 
 
-def parse_page_file(path: Path) -> pages.PageData:
-    """Read one .md file into PageData, or raise FileError saying why not."""
-    return read_page_file(path)[0]
-
-
 def read_page_file(path: Path) -> tuple[pages.PageData, FileApproval]:
     """Read one .md file into PageData and its approval keys, or raise FileError saying why not."""
     try:
