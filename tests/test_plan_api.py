@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from factories import make_page
 
-from kb import index
+from kb import dates, index
 from kb.services import plans
 
 
@@ -16,7 +16,7 @@ def data(app):
         make_page("SIP", "Samordnad individuell plan.", type="routine")
         plan = plans.create_plan(plans.PlanData("Samordningsgruppens aktivitetsplan", "samordningsgruppen",
                                                 "2023", adopted="2023-02-15"))
-        late = str(plans.today().year - 1)
+        late = str(dates.today().year - 1)
         plans.create_activity(plan, plans.ActivityData(goal="Öka tilliten", what="Analysera avvikelser halvårsvis",
                                                        status="Pågår", deadline=late,
                                                        responsible="samordningsgruppen"))

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from factories import make_page
 
+from kb import dates
 from kb.constants import ActivityStatus, AuditAction, RevisionOp
 from kb.exceptions import ConflictError, ValidationError
 from kb.extensions import db
@@ -207,7 +208,7 @@ def test_deleting_keeps_the_record_and_its_history(ctx):
 
 def test_overdue_means_deadline_passed_and_not_done(ctx):
     plan = new_plan()
-    today = plans.today()
+    today = dates.today()
     last_year = str(today.year - 1)
     late = new_activity(plan, what="Sen", deadline=last_year)
     done = new_activity(plan, what="Klar", deadline=last_year, status="Klart")

@@ -8,6 +8,7 @@ import pytest
 from factories import login, make_app, make_page
 from querycount import count_queries
 
+from kb import dates
 from kb.extensions import db
 from kb.models import ActionPlan, Activity
 from kb.services import plans
@@ -26,7 +27,7 @@ def seed_plan() -> dict:
     plan = plans.create_plan(plans.PlanData(
         "Samordningsgruppens aktivitetsplan 2024", "samordningsgruppen", "2024", adopted="2024-02-15",
         collaboration_plan="samverkansplan-2023-2026"), author="anna")
-    last_year, next_year = str(plans.today().year - 1), str(plans.today().year + 1)
+    last_year, next_year = str(dates.today().year - 1), str(dates.today().year + 1)
     late = plans.create_activity(plan, plans.ActivityData(
         goal="Öka tilliten", what="Nätverk för SIP-samordnare", how="Träffar två gånger per termin",
         decision="Beslutat i Samordningsgruppen", status="Pågår", deadline=last_year, start="nov 2023",
@@ -337,7 +338,7 @@ def test_a_page_lists_the_activities_linked_to_it(anon, data):
     assert f'href="/aktiviteter/{data["late"]}">Nätverk för SIP-samordnare</a>' in section
     assert f'href="/planer/{SLUG}">Samordningsgruppens aktivitetsplan 2024</a>' in section
     words = text_of(section)
-    assert "Pågår" in words and "Försenad" in words and f"Slutdatum {plans.today().year - 1}" in words
+    assert "Pågår" in words and "Försenad" in words and f"Slutdatum {dates.today().year - 1}" in words
     assert "Aktivitetsplaner" not in words  # only structures have plans
 
 

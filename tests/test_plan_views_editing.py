@@ -7,6 +7,7 @@ import pytest
 from factories import login
 from test_plan_views import SLUG, main, seed_plan, text
 
+from kb import dates
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, PlanRevision
 from kb.services import plans
@@ -30,7 +31,7 @@ def base_of(html: str) -> str:
     return re.search(r'name="base_revision" type="hidden" value="(\d+)"', html).group(1)
 
 
-NEXT_YEAR = str(plans.today().year + 1)
+NEXT_YEAR = str(dates.today().year + 1)
 
 
 def plan_form(**extra) -> dict:
@@ -143,7 +144,7 @@ def test_editor_creates_a_plan_through_the_form(client, app, data):
     page = client.get("/planer/ny?struktur=nosam-lerum")
     html = main(page)
     assert '<option selected value="nosam-lerum">NOSAM Lerum</option>' in html
-    assert "Samverkansplan 2023–2026 (2023–2026)" in html and f'value="{plans.today().year}"' in html
+    assert "Samverkansplan 2023–2026 (2023–2026)" in html and f'value="{dates.today().year}"' in html
     resp = client.post("/planer/ny", data=plan_form())
     assert resp.status_code == 302
     assert resp.headers["Location"].endswith("/planer/nosam-lerums-handlingsplan-2025")

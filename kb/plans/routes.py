@@ -12,7 +12,7 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from kb import caching
+from kb import caching, dates
 from kb.auth.guards import actor_name, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.models import ActionPlan
@@ -108,11 +108,11 @@ def print_view(slug: str):
     plan = load_plan(slug)
     activities = plans.plan_activities(plan)
     counts = {s: sum(1 for a in activities if a.status == s.value) for s in chart.ORDER}
-    overdue = sum(1 for a in activities if a.is_overdue(plans.today()))
+    overdue = sum(1 for a in activities if a.is_overdue(dates.today()))
     changed = max([plan.updated_at, *(a.updated_at for a in activities)])
     return render_template("plans/print.html", plan=plan, groups=plans.group_by_goal(plan, activities),
                            total=len(activities), counts=counts, overdue=overdue, changed=changed,
-                           today=plans.today())
+                           today=dates.today())
 
 
 @bp.get("/planer/<slug>/historik")
@@ -208,7 +208,7 @@ def create_plan():
     form.set_choices(structures(), plans.collaboration_plans())
     if request.method == "GET":
         form.structure.data = request.args.get("struktur", "")
-        form.period.data = str(plans.today().year)
+        form.period.data = str(dates.today().year)
         return render_template("plans/plan_form.html", form=form, plan=None)
     if form.validate_on_submit():
         try:

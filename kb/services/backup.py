@@ -15,7 +15,7 @@ without kb; it is written from the same snapshot, so it agrees with the tables.
 Consistency: everything is read from one snapshot while the app keeps writing. SQLite: the live
 database is first copied with SQLite's online backup API into a temporary file next to the
 backup, and both the dump and the attachments are read from that copy (through a private app
-bound to it, so the ORM code in attachment_folder reads the copy as well). PostgreSQL: both are
+bound to it, so the ORM code in kb.services.attachments.folder reads the copy as well). PostgreSQL: both are
 read in one REPEATABLE READ transaction of the app's session. Either way the dump itself is
 SQLAlchemy Core over the snapshot's connection, and writers are never blocked for long.
 

@@ -5,12 +5,14 @@
 - `inputs`: what a form, an import or the API supplies, and its validation;
 - `queries`: what the plan views show (filters, goal groups, counts per status);
 - `revisions`: the history of plans, activities and collaboration plans, and what each revision changed;
-- `writes`: every change, with an immutable revision, a `Change` row and an audit event.
+- `writes`: every change, with an immutable revision, a `Change` row and an audit event;
+- `table`: reading and writing a plan's activities as CSV or XLSX (the documented columns);
+- `io`: importing such a file into a plan (all or nothing) and exporting one;
+- `folder`: the `plans/` YAML folder of `kb export` and `kb import`.
 
 Callers use the names below (`plans.create_activity(...)`); the modules import each other directly.
 """
 
-from kb.dates import today  # noqa: F401
 from kb.services.plans.common import (  # noqa: F401
     ACTIVITY,
     ACTIVITY_LABELS,

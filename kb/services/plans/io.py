@@ -37,7 +37,7 @@ from kb.services.plans.table import (
     write_xlsx,
 )
 
-# The file-level names are defined in plan_table; callers of plan_io find them here too.
+# The file-level names are defined in kb.services.plans.table; callers of this module find them here too.
 __all__ = ["COLUMNS", "ID_COLUMN", "IMPORT_COMMENT", "MAX_BYTES", "ImportResult", "Names", "PlanImportError",
            "RowError", "Table", "activity_row", "clean_row", "column_name", "export_csv", "export_xlsx",
            "import_activities", "import_new_plan", "plan_data_from_meta", "read_table", "record_import",
