@@ -33,6 +33,7 @@ from sqlalchemy import insert  # noqa: E402
 from kb import create_app, index  # noqa: E402
 from kb.extensions import db  # noqa: E402
 from kb.models import Change, GlossaryTerm, Page  # noqa: E402
+from kb.services import pages as pages_service  # noqa: E402
 
 # A fixed mix of what staff type: exact titles, single common words, abbreviations,
 # inflections, compound parts, typos, questions, no å/ä/ö, and multi-word queries.
@@ -60,11 +61,17 @@ def make_instance(root: Path, pages: int) -> dict:
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        rows = [dict(slug=p.slug, title=p.title, type=p.type, summary=p.summary, text=p.text, tags=p.tags,
-                     target_groups=p.target_groups, fields={}, html="", revision_number=1, deleted=False)
-                for p in generate(pages)]
-        for start in range(0, len(rows), 1000):
-            db.session.execute(insert(Page), rows[start:start + 1000])
+        # Through the page service, so every page has its published revision as after a real save
+        # (routines approved on creation, as an import does); links and the glossary are not re-rendered.
+        known = pages_service.SlugChecker(known=set())
+        for n, p in enumerate(generate(pages), 1):
+            data = pages_service.PageData(title=p.title, type=p.type, source=p.text, summary=p.summary,
+                                          tags=list(p.tags), target_groups=list(p.target_groups), slug=p.slug)
+            approval = pages_service.Approval(by="bench") if pages_service.requires_approval(p.type) else None
+            pages_service.create_page(data, author="bench", exists=known, commit=False, check=False,
+                                      refresh=False, approval=approval)
+            if n % 500 == 0:
+                db.session.commit()
         import yaml
 
         glossary_file = Path(__file__).resolve().parent.parent / "kb" / "demo" / "glossary.yaml"
