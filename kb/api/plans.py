@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
-from kb import fuzzydate, urls
+from kb import dates, fuzzydate, urls
 from kb.constants import ActivityStatus
 from kb.exceptions import ValidationError
 from kb.models import ActionPlan, Activity, Page
@@ -58,7 +58,7 @@ def plan_json(plan: ActionPlan, counts: plan_service.PlanCounts | None = None) -
 
 def activity_json(activity: Activity, *, on=None) -> dict:
     """An activity with its plan, responsible, dates, status and linked pages."""
-    on = on or plan_service.today()
+    on = on or dates.today()
     plan = activity.plan
     return {
         "id": activity.id,
@@ -98,7 +98,7 @@ def api_plan(key: str):
     if plan is None or plan.deleted:
         abort(404)
     [counts] = plan_service.status_counts(of=[plan])
-    on = plan_service.today()
+    on = dates.today()
     return jsonify({**plan_json(plan, counts),
                     "activities": [activity_json(a, on=on) for a in plan_service.plan_activities(plan)]})
 
@@ -113,7 +113,7 @@ def api_activities():
     missing = _missing(wanted)
     if missing:
         return jsonify(error="Finns inte", message=missing, status=404), 404
-    on = plan_service.today()
+    on = dates.today()
     found = plan_service.find_activities(wanted, on=on)
     return jsonify({"activities": [activity_json(a, on=on) for a in found], "total": len(found)})
 
