@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from factories import TOKEN_RE, edit_page, login, make_page
 
-from kb.services import pages, structure
+from kb import dates
+from kb.services import pages
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_a_new_day_renders_the_page_again(app, anon, sip, monkeypatch):
     anon.get("/sida/sip")
     kept = app.wsgi_app.views
     before = len(kept.entries)
-    monkeypatch.setattr(structure, "today", lambda: date(2099, 1, 1))
+    monkeypatch.setattr(dates, "today", lambda: date(2099, 1, 1))
     assert anon.get("/sida/sip").status_code == 200
     assert len(kept.entries) == before + 1
 
