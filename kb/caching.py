@@ -113,12 +113,6 @@ def build(app: Flask) -> tuple[str, datetime]:
     return _builds[root]
 
 
-def change_state() -> tuple[int, int, datetime | None]:
-    """The newest change id, how many ids of the last WINDOW are visible, and the newest change time
-    (kb.services.changes.log_state)."""
-    return changes.log_state()
-
-
 def _viewer() -> tuple[object, ...]:
     """Who is looking: the user's id, role and name, the session's CSRF token (forms embed it), and
     their unread notifications and watches (the header and the watch buttons)."""
@@ -139,7 +133,7 @@ def validator(*parts: object, last_modified: datetime | None = None) -> tuple[st
     """
     app = current_app
     code, built = build(app)
-    top, count, changed = change_state()
+    top, count, changed = changes.log_state()
     day = today()
     # The settings that change what a page shows: who may read, and whose images it shows.
     settings = (bool(app.config.get("PUBLIC_READ", True)), tuple(app.config.get("IMAGE_HOSTS") or ()))

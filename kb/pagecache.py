@@ -28,6 +28,8 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, session
 
+from kb import dates
+from kb.services import changes
 from kb.urls import PAGE_PREFIX
 
 # Views kept per process and layer (a rendered page is 10–30 KB: a few MB in all).
@@ -109,17 +111,14 @@ class AnonymousPageViews:
 
     def _state(self) -> tuple[Any, ...]:
         """The change log's state (kb.services.changes.log_state) and today's date, without an app context."""
-        from kb.dates import today
-        from kb.services.changes import log_state
-
         if self.engine is None:
             from kb.extensions import db
 
             with self.app.app_context():
                 self.engine = db.engine
         with self.engine.connect() as connection:
-            top, count, _when = log_state(connection)
-        return top, count, today().isoformat()
+            top, count, _when = changes.log_state(connection)
+        return top, count, dates.today().isoformat()
 
     def _key(self, environ: dict) -> tuple[Any, ...] | None:
         """What the response depends on, for a cacheable request; None for any other request."""

@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
+from kb import index
 from kb.constants import ChangeOp, Entity
 from kb.extensions import db
 from kb.models import Attachment, Change
@@ -52,8 +53,6 @@ def commit() -> None:
     except PersonalDataError:  # refused inside commit(), where the guard cannot roll back itself
         db.session.rollback()
         raise
-    from kb import index
-
     try:
         index.catch_up(current_app._get_current_object())
     except Exception:  # the change log keeps the change; a later catch-up applies it

@@ -38,8 +38,6 @@ def refuse(message: str) -> ValidationError:
     return ValidationError({"file": message})
 
 
-# --- checking a file ----------------------------------------------------------------------------
-
 def detect_type(content: bytes) -> MediaType:
     """The type of a file from its content; ValidationError (Swedish) for anything not allowed."""
     if not content:

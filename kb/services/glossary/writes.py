@@ -53,8 +53,6 @@ def clean(data: TermData) -> TermData:
     return TermData(term, expansion, description)
 
 
-# --- lookups -----------------------------------------------------------------------------------
-
 def _write(row: GlossaryTerm, data: TermData, op: RevisionOp, author: str, comment: str) -> GlossaryRevision:
     """Make `data` the entry's current state, add its revision and record the change."""
     old_term = row.term
@@ -74,12 +72,8 @@ def _write(row: GlossaryTerm, data: TermData, op: RevisionOp, author: str, comme
     action = AuditAction.GLOSSARY_DELETED if row.deleted else AuditAction.GLOSSARY_SAVED
     audit.record(action, row.term, f"version {rev.number}" + (f": {rev.comment}" if rev.comment else ""),
                  actor=author or None)
-    _refresh_pages({old_term, row.term} if old_term else {row.term})
+    pages.refresh_html_for_terms({old_term, row.term} if old_term else {row.term})  # their <abbr> titles
     return rev
-
-
-def _refresh_pages(terms: set[str]) -> None:
-    pages.refresh_html_for_terms(terms)
 
 
 def _commit(row: GlossaryTerm, base: int) -> None:

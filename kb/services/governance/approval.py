@@ -21,7 +21,6 @@ from kb.services.governance.approvers import (
 )
 from kb.services.governance.common import APPROVAL_COMMENT_MAX, RETURN_REASON_MAX, clean_text
 
-# --- approval ----------------------------------------------------------------------------------
 
 def _pending_or_fail(page: Page, revision: int | None) -> Revision:
     if page.deleted:

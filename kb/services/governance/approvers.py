@@ -11,7 +11,6 @@ from kb.models import Page, Revision, User
 from kb.permissions import can_govern, is_approver
 from kb.services import users
 
-# --- who ---------------------------------------------------------------------------------------
 
 def approver_accounts() -> dict[str, User]:
     """Every active fastställare and administrator by username: the accounts a routine may name as

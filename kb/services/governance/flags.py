@@ -13,7 +13,6 @@ from kb.services import audit, changes
 from kb.services.governance.approvers import approver_accounts, responsible
 from kb.services.governance.common import FLAG_NOTE_MAX, RESOLUTION_MAX, clean_text
 
-# --- reader reports ----------------------------------------------------------------------------
 
 def flag_page(page: Page, *, actor: str, note: str, commit: bool = True) -> Flag:
     """Record a reader's report that the page is outdated or wrong; it stays open until resolved."""

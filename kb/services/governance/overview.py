@@ -24,7 +24,6 @@ from kb.services.governance.reviews import (
     valid_until,
 )
 
-# --- what a page and the review list show -----------------------------------------------------
 
 def _soon(until: date | None, today: date, expired: bool) -> bool:
     """Whether a valid-until date comes within DUE_WITHIN_DAYS (and has not passed)."""

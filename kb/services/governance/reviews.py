@@ -17,7 +17,6 @@ from kb.services import audit, changes, pages, structure, users
 from kb.services.governance.approvers import approver_accounts, named_approver, responsible
 from kb.services.governance.common import DUE_WITHIN_DAYS, REVIEW_COMMENT_MAX, clean_text
 
-# --- validity and reviews ----------------------------------------------------------------------
 
 def has_validity(page_type: str) -> bool:
     """Whether pages of this type have a valid-until date (routines)."""
