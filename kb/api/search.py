@@ -1,7 +1,7 @@
 """`GET /api/search`: the search layer's JSON endpoint, added to the api blueprint by `register`."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from kb.permissions import own_drafts_of, sees_unpublished
@@ -39,14 +39,9 @@ def api_search():
     return jsonify(search.search_json(args.get("q", ""), _limit(args.get("limit")),
                                       args.get("type"), args.get("target_group"), _kinds(args.get("kind")),
                                       applies_to=(args.get("applies_to") or "")[:200] or None, drafts=drafts,
-                                      author=own_drafts_of(current_user), **_request_urls()))
-
-
-def _request_urls() -> dict:
-    """`page_url` and `base_url` for kb.services.search, from the current request (hit paths are relative
-    to the app root: under a prefix, url_root carries it)."""
-    return {"page_url": lambda slug: url_for("pages.view", slug=slug, _external=True),
-            "base_url": request.url_root.rstrip("/")}
+                                      author=own_drafts_of(current_user),
+                                      # Hit paths are relative to the app root: url_root carries a prefix.
+                                      base_url=request.url_root.rstrip("/")))
 
 
 def register(bp: Blueprint) -> None:

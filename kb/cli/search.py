@@ -8,7 +8,7 @@ import time
 from html import unescape
 
 import click
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from kb.cli.help import Command
@@ -26,11 +26,8 @@ _TAGS = re.compile(r"</?mark>")
 @with_appcontext
 def search_command(query: tuple[str, ...], as_json: bool, limit: int, type_: str | None) -> None:
     """Sök i kunskapsbanken."""
-    app = current_app._get_current_object()
-    # url_for(_external=True) outside a request needs a server name; the CLI has none.
-    with app.test_request_context(base_url=app.config.get("BASE_URL") or "http://localhost"):
-        data = search.search_json(" ".join(query), limit, type_, base_url=request.url_root.rstrip("/"),
-                                  page_url=lambda slug: url_for("pages.view", slug=slug, _external=True))
+    base_url = (current_app.config.get("BASE_URL") or "http://localhost").rstrip("/")
+    data = search.search_json(" ".join(query), limit, type_, base_url=base_url)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

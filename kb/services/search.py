@@ -1,8 +1,8 @@
 """Search as data: the JSON of `GET /api/search` and `kb search`, and the index checks of `kb reindex`.
 
-Nothing here reads the request: a caller passes `page_url` (a page's absolute address by slug) and
-`base_url` (what a hit's own path, when it starts with "/", is appended to). The API view builds them
-from its request; `kb search` from the app's BASE_URL.
+Nothing here reads the request: a caller passes `base_url`, the site's address with its script root
+(what the site paths of hits and pages, kb.urls, are appended to). The API view takes it from its
+request; `kb search` from the app's BASE_URL.
 """
 from __future__ import annotations
 
@@ -10,19 +10,14 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from kb import index
+from kb import index, urls
 from kb.index import generations
 from kb.services import organisations
 
-PageUrl = Callable[[str], str]
 
-
-def result_json(hit: index.Hit, *, page_url: PageUrl, base_url: str) -> dict:
+def result_json(hit: index.Hit, *, base_url: str) -> dict:
     """One hit as the API (and `kb search --json`) shows it."""
-    if hit.kind in ("page", "draft"):
-        url = page_url(hit.slug)
-    else:
-        url = base_url + hit.url_path if hit.url_path.startswith("/") else hit.url_path
+    url = base_url + hit.url_path if hit.url_path.startswith("/") else hit.url_path
     out = {
         "slug": hit.slug,
         "title": hit.title,
@@ -36,7 +31,8 @@ def result_json(hit: index.Hit, *, page_url: PageUrl, base_url: str) -> dict:
     if hit.kind == "activity":
         out.update(plan=hit.context, status=hit.status, status_label=hit.status_label)
     if hit.kind == "attachment":
-        out.update(page=hit.context, page_slug=hit.parent, page_url=page_url(hit.parent) if hit.parent else "")
+        out.update(page=hit.context, page_slug=hit.parent,
+                   page_url=base_url + urls.page_path(hit.parent) if hit.parent else "")
     if hit.applies_to:
         out["applies_to"] = hit.applies_to
     return out
@@ -44,12 +40,11 @@ def result_json(hit: index.Hit, *, page_url: PageUrl, base_url: str) -> dict:
 
 def search_json(q: str, limit: int, type_: str | None = None, target_group: str | None = None,
                 kinds: tuple[str, ...] = ("page",), applies_to: str | None = None,
-                drafts: bool = False, author: str | None = None, *, page_url: PageUrl,
-                base_url: str) -> dict:
+                drafts: bool = False, author: str | None = None, *, base_url: str) -> dict:
     """The API response for a query, best first (pages only unless other kinds are asked for).
 
     `drafts`: include text waiting for approval; `author`: also this editor's own pages never approved
-    (the caller checks that the user is an editor). `page_url` and `base_url`: see the module docstring.
+    (the caller checks that the user is an editor). `base_url`: see the module docstring.
     """
     if applies_to:
         keys, _ = organisations.resolve([applies_to])
@@ -57,7 +52,7 @@ def search_json(q: str, limit: int, type_: str | None = None, target_group: str 
     found = index.search(q, kinds=kinds, type=type_ or None, target_group=target_group or None,
                          applies_to=applies_to or None, per_page=limit, include_drafts=drafts, author=author)
     return {"query": found.query, "total": found.total,
-            "results": [result_json(h, page_url=page_url, base_url=base_url) for h in found.hits]}
+            "results": [result_json(h, base_url=base_url) for h in found.hits]}
 
 
 def source_count(app: Flask) -> int:
