@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.governance import routes as governance_routes
     from kb.info import routes as info
     from kb.me import routes as me_routes
+    from kb.models.users import AnonymousUser
     from kb.pages import routes as pages
     from kb.plans import routes as plans
     from kb.search import routes as search
@@ -55,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.anonymous_user = AnonymousUser
     login_manager.login_message = "Logga in för att fortsätta."
     login_manager.login_message_category = "info"
     security.init_app(app)

@@ -57,6 +57,10 @@ DEFAULTS: dict[str, object] = {
     # Where visitors report an accessibility barrier or ask a question (the accessibility statement and
     # every page's footer); empty: the statement tells them to contact the installation's administrator.
     "CONTACT_EMAIL": "",
+    # The installation's own area (collaboration body): where `kb upgrade` moves existing content and
+    # where content made without an area goes. Set before the first `kb init`/`kb upgrade`.
+    "DEFAULT_AREA": "samla",
+    "DEFAULT_AREA_NAME": "SAMLA – Vårdsamverkan Lerum Alingsås",
 }
 
 # KB_* variables that are read, with a converter each.
@@ -87,6 +91,8 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_PROXY_HOPS": ("PROXY_HOPS", int),
     "KB_IMAGE_HOSTS": ("IMAGE_HOSTS", _LIST),
     "KB_CONTACT_EMAIL": ("CONTACT_EMAIL", str.strip),
+    "KB_DEFAULT_AREA": ("DEFAULT_AREA", str.strip),
+    "KB_DEFAULT_AREA_NAME": ("DEFAULT_AREA_NAME", str.strip),
 }
 
 

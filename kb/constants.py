@@ -151,6 +151,43 @@ class Role(str, enum.Enum):
         return aliases[folded]
 
 
+class AreaRole(str, enum.Enum):
+    """What a user may do in one area (kb.models.areas.AreaGrant), from least to most rights.
+
+    A member reads a members-only area; an editor edits the area's pages, plans and attachments; a
+    fastställare also approves its routines; an area administrator also manages its members and roles.
+    """
+
+    MEMBER = "medlem"
+    EDITOR = "redaktör"
+    APPROVER = "fastställare"
+    AREA_ADMIN = "områdesadministratör"
+
+    @property
+    def rank(self) -> int:
+        """Comparable with Role.rank: a member reads, an editor edits, the two above approve."""
+        return {"medlem": 1, "redaktör": 2, "fastställare": 3, "områdesadministratör": 3}[self.value]
+
+    @property
+    def label(self) -> str:
+        """Swedish name with a capital."""
+        return self.value.capitalize()
+
+    @classmethod
+    def parse(cls, value: str) -> AreaRole:
+        """An area role from its Swedish name, with or without å/ä/ö, or an English alias."""
+        folded = fold_name(value)
+        aliases = {"medlem": cls.MEMBER, "member": cls.MEMBER, "lasare": cls.MEMBER, "reader": cls.MEMBER,
+                   "redaktor": cls.EDITOR, "editor": cls.EDITOR,
+                   "faststallare": cls.APPROVER, "approver": cls.APPROVER,
+                   "omradesadministrator": cls.AREA_ADMIN, "area-admin": cls.AREA_ADMIN,
+                   "areaadmin": cls.AREA_ADMIN, "area_admin": cls.AREA_ADMIN}
+        if folded not in aliases:
+            raise ValueError(f"Okänd områdesroll ”{value}”. "
+                             "Välj medlem, redaktör, fastställare eller områdesadministratör.")
+        return aliases[folded]
+
+
 class AuditAction(str, enum.Enum):
     """What the audit log records."""
 
@@ -191,6 +228,10 @@ class AuditAction(str, enum.Enum):
     LOGIN_FAILED = "auth.login_failed"
     LOCKOUT = "auth.lockout"
     USER_EMAIL = "user.email_changed"
+    AREA_CREATED = "area.created"
+    AREA_SAVED = "area.saved"
+    AREA_GRANTED = "area.granted"
+    AREA_REVOKED = "area.revoked"
 
     @property
     def label(self) -> str:
@@ -236,6 +277,10 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.LOGIN_FAILED: "Misslyckad inloggning",
     AuditAction.LOCKOUT: "Inloggning spärrad",
     AuditAction.USER_EMAIL: "E-postadress eller e-postval ändrat",
+    AuditAction.AREA_CREATED: "Område skapat",
+    AuditAction.AREA_SAVED: "Område ändrat",
+    AuditAction.AREA_GRANTED: "Roll i område given",
+    AuditAction.AREA_REVOKED: "Roll i område borttagen",
 }
 
 

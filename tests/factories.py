@@ -96,6 +96,19 @@ def make_app(instance: Path, *, init: bool = True, **config):
 
 
 
+def make_user(username: str, role=None, *, areas: dict[str, str] | None = None) -> object:
+    """Create an account (role: a kb.constants.Role or its name) with roles in areas ({key: role})."""
+    from kb.constants import AreaRole, Role
+    from kb.services import areas as area_service
+    from kb.services import users
+
+    role = role if isinstance(role, Role) else Role.parse(role or "läsare")
+    user = users.create(username, PASSWORD, role)
+    for key, area_role in (areas or {}).items():
+        area_service.grant(username, key, AreaRole.parse(area_role))
+    return user
+
+
 def make_page(title: str = "Testsida", source: str = "Text.\n", type: str = "article", **kw) -> object:
     """Create a page through the page service and return it.
 
@@ -104,7 +117,7 @@ def make_page(title: str = "Testsida", source: str = "Text.\n", type: str = "art
     """
     data = pages.PageData(title=title, type=type, source=source, summary=kw.pop("summary", ""),
                           tags=kw.pop("tags", []), target_groups=kw.pop("target_groups", []),
-                          slug=kw.pop("slug", None))
+                          slug=kw.pop("slug", None), area_id=kw.pop("area_id", None))
     author = kw.pop("author", "testare")
     approved = kw.pop("approved", True) and pages.requires_approval(type)
     return pages.create_page(data, author=author, comment=kw.pop("comment", ""),

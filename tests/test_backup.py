@@ -24,7 +24,7 @@ from kb.models import (
     Page,
     Revision,
 )
-from kb.services import attachments, backup, governance, organisations, pages, plans, users
+from kb.services import attachments, backup, governance, pages, plans, users
 from kb.services.backup import BackupError
 
 FIRST_PROTOCOL = files.pdf("Första protokollet från Kvarnbäcken")
@@ -41,9 +41,10 @@ def table_rows(app) -> dict[str, list[tuple]]:
 
 
 def row_count(app) -> int:
-    """Rows in all tables together, but for the default organisations `kb init` seeds (0 for a new instance)."""
+    """Rows in all tables together, but for the default organisations and areas `kb init` seeds (0 for a new
+    instance)."""
     with app.app_context():
-        seeded = ["organisation"] if organisations.only_defaults(db.session.connection()) else []
+        seeded = backup._seeded_tables(db.session.connection())
         return sum(db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables
                    if t.name not in seeded)
 

@@ -13,7 +13,7 @@ from kb.constants import ActivityStatus
 from kb.exceptions import ValidationError
 from kb.models import ActionPlan, Activity, Page
 from kb.permissions import can_read_page, readable_pages
-from kb.services import pages
+from kb.services import areas, pages
 from kb.services import plans as plan_service
 
 
@@ -38,6 +38,7 @@ def plan_json(plan: ActionPlan, counts: plan_service.PlanCounts | None = None) -
         "id": plan.id,
         "slug": plan.slug,
         "title": plan.title,
+        "area": areas.ref(plan.area_id),
         "structure": _page_ref(plan.structure),
         "period": plan.period,
         "period_start": plan.period_start,

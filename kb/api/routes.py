@@ -7,7 +7,7 @@ from flask_login import current_user
 from kb import caching
 from kb.api import plans, search
 from kb.permissions import can_read_page
-from kb.services import pages
+from kb.services import areas, pages
 from kb.slugs import is_valid_slug
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -21,6 +21,7 @@ def page_json(page) -> dict:
         "title": page.title,
         "type": page.type,
         "summary": page.summary,
+        "area": areas.ref(page.area_id),
         "tags": list(page.tags or []),
         "target_groups": list(page.target_groups or []),
         "url": url_for("pages.view", slug=page.slug, _external=True),
@@ -50,6 +51,14 @@ def get_page(slug: str):
                                           last_modified=page.updated_at)) is not None:
         return unchanged
     return jsonify(page_json(page))
+
+
+@bp.get("/areas")
+def list_areas():
+    """The areas the visitor may see (members-only ones only for members), shared area first."""
+    counts = areas.content_counts()
+    return jsonify({"areas": [{**areas.area_json(a), **counts.get(a.id, {"pages": 0, "plans": 0})}
+                              for a in areas.visible_areas(current_user, include_retired=True)]})
 
 
 search.register(bp)

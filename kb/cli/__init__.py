@@ -6,7 +6,8 @@ Modules:
 - common: helpers shared by the commands (`fail`, `read_password`, `parse_role`).
 - help: Click command and group classes with Swedish help; every kb command uses them.
 - instance: init, upgrade, demo, import, export, serve.
-- users: the `user` group (create, set-role, disable, list, set-email).
+- users: the `user` group (create, set-role, disable, list, set-email, grant, revoke).
+- areas: the `area` group (create, set, list).
 - backup: backup, restore.
 - notify: notify.
 - plans: the `plans` group (import, export).
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kb.cli import backup, instance, notify, plans, search, users
+from kb.cli import areas, backup, instance, notify, plans, search, users
 
 
 def init_app(app: Flask) -> None:
@@ -26,5 +27,6 @@ def init_app(app: Flask) -> None:
     for command in (instance.init_command, instance.upgrade_command, instance.demo_command,
                     instance.import_command, instance.export_command, instance.serve_command,
                     users.user_group, search.search_command, search.reindex_command, plans.plans_group,
-                    backup.backup_command, backup.restore_command, notify.notify_command):
+                    backup.backup_command, backup.restore_command, notify.notify_command,
+                    areas.area_group):
         app.cli.add_command(command)

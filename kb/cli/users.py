@@ -6,8 +6,9 @@ from flask.cli import with_appcontext
 
 from kb.cli.common import fail, parse_role, read_password
 from kb.cli.help import Group
-from kb.exceptions import ValidationError
-from kb.services import users
+from kb.constants import AreaRole
+from kb.exceptions import ServiceError, ValidationError
+from kb.services import areas, users
 
 
 @click.group("user", cls=Group)
@@ -64,9 +65,11 @@ def user_list() -> None:
     rows = users.all_users()
     if not rows:
         click.echo("Inga användare. Skapa en administratör med: kb user create NAMN --role administratör")
+    names = {a.id: a.key for a in areas.all_areas()}
     for u in rows:
         status = "inaktiverad" if u.disabled else "aktiv"
-        click.echo(f"{u.username:<24} {u.role:<14} {status}")
+        held = ", ".join(f"{r.value} i {names[a]}" for a, r in sorted(u.area_roles.items()) if a in names)
+        click.echo(f"{u.username:<24} {u.role:<14} {status}{'  ' + held if held else ''}")
 
 
 @user_group.command("set-email")
@@ -80,3 +83,37 @@ def user_set_email(name: str, address: str) -> None:
     except ValidationError as exc:
         fail(exc)
     click.echo(f"{user.username} har nu e-postadressen {user.email or '(ingen)'}.")
+
+
+@user_group.command("grant")
+@click.argument("name", metavar="NAMN")
+@click.option("--area", "area", required=True, metavar="NYCKEL", help="Områdets nyckel (se kb area list).")
+@click.option("--role", "role", required=True, metavar="ROLL",
+              help="medlem, redaktör, fastställare eller områdesadministratör")
+@with_appcontext
+def user_grant(name: str, area: str, role: str) -> None:
+    """Ge ett konto en roll i ett område."""
+    try:
+        parsed = AreaRole.parse(role)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--role") from exc
+    try:
+        areas.grant(name, area, parsed, actor="kb")
+    except ServiceError as exc:
+        fail(exc)
+    click.echo(f"{name.strip().lower()} är nu {parsed.value} i området {area.strip().lower()}.")
+
+
+@user_group.command("revoke")
+@click.argument("name", metavar="NAMN")
+@click.option("--area", "area", required=True, metavar="NYCKEL", help="Områdets nyckel.")
+@with_appcontext
+def user_revoke(name: str, area: str) -> None:
+    """Ta bort ett kontos roll i ett område."""
+    try:
+        removed = areas.revoke(name, area, actor="kb")
+    except ServiceError as exc:
+        fail(exc)
+    who, key = name.strip().lower(), area.strip().lower()
+    click.echo(f"{who} har inte längre någon roll i området {key}." if removed
+               else f"{who} hade ingen roll i området {key}.")

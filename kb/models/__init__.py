@@ -5,6 +5,7 @@ Importing the models installs kb.models.guard, which refuses to store a personnu
 from __future__ import annotations
 
 from kb.models import guard  # noqa: F401 - registers the personal-data guard on every session
+from kb.models.areas import Area, AreaGrant
 from kb.models.attachments import Attachment, AttachmentVersion
 from kb.models.changes import Change
 from kb.models.glossary import GlossaryRevision, GlossaryTerm
@@ -16,7 +17,7 @@ from kb.models.reading import ReadMark
 from kb.models.users import AuditEvent, LoginAttempt, User
 
 __all__ = [
-    "ActionPlan", "Activity", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
+    "ActionPlan", "Activity", "Area", "AreaGrant", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
     "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm",
     "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
     "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch",

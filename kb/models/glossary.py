@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.constants import RevisionOp
 from kb.extensions import db
+from kb.models.areas import Area
 from kb.models.base import utcnow
 
 
@@ -25,6 +26,10 @@ class GlossaryTerm(db.Model):
     revision_number: Mapped[int] = mapped_column(Integer, default=0)
     # Soft delete: the row and its history stay; saving the term again brings it back.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The glossary is shared; a term may name the area it mostly belongs to (None: the whole region).
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), nullable=True, index=True)
+    area: Mapped[Area | None] = relationship(lazy="select")
+    _kb_area_optional = True  # kb.models.areas leaves it empty rather than filling the own area
 
     def __repr__(self) -> str:
         return f"<GlossaryTerm {self.term}>"

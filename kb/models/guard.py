@@ -59,6 +59,8 @@ REPORTED_AS: dict[str, str] = {
 # Swedish names for the messages.
 TABLE_LABELS: dict[str, str] = {
     "action_plan": "aktivitetsplan",
+    "area": "område",
+    "area_grant": "roll i område",
     "activity": "aktivitet",
     "attachment": "bilaga",
     "attachment_version": "bilageversion",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.constants import PageType, RevisionOp, RevisionState
 from kb.extensions import db
+from kb.models.areas import Area
 from kb.models.base import utcnow
 
 
@@ -44,7 +45,10 @@ class Page(db.Model):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # The area (collaboration body) the page belongs to; filled with the own area when left out.
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
 
+    area: Mapped[Area] = relationship(lazy="select")
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="page", order_by="Revision.number", lazy="select", cascade="save-update, merge",
         foreign_keys="Revision.page_id",

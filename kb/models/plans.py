@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.constants import ActivityStatus
 from kb.extensions import db
+from kb.models.areas import Area
 from kb.models.base import utcnow
 from kb.models.pages import Page
 
@@ -34,6 +35,9 @@ class CollaborationPlan(db.Model):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The area the plan belongs to (an action plan: its structure's area when made from the UI).
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    area: Mapped[Area] = relationship(lazy="select")
 
     plans: Mapped[list[ActionPlan]] = relationship(back_populates="collaboration_plan",
                                                    order_by="ActionPlan.title")
@@ -65,6 +69,9 @@ class ActionPlan(db.Model):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The area the plan belongs to (an action plan: its structure's area when made from the UI).
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"), index=True)
+    area: Mapped[Area] = relationship(lazy="select")
 
     structure: Mapped[Page] = relationship(foreign_keys=[structure_id], lazy="joined")
     collaboration_plan: Mapped[CollaborationPlan | None] = relationship(back_populates="plans")

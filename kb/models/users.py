@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, String, Text
+from flask_login import AnonymousUserMixin, UserMixin
+from sqlalchemy import Boolean, DateTime, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.constants import Role
+from kb.constants import AreaRole, Role
 from kb.extensions import db
+from kb.models.areas import AreaGrant, closed_area_ids
 from kb.models.base import utcnow
+
+_ROLES = "_kb_area_roles"
 
 
 class User(UserMixin, db.Model):
@@ -45,6 +48,47 @@ class User(UserMixin, db.Model):
     def name(self) -> str:
         """What to show for this user."""
         return self.display_name or self.username
+
+    @property
+    def area_roles(self) -> dict[int, AreaRole]:
+        """The user's role in each area they hold one in (area id → the highest role), read once
+        per user object, so checking a list of pages costs no query per page."""
+        roles = self.__dict__.get(_ROLES)
+        if roles is None:
+            roles = {}
+            for area_id, value in db.session.execute(
+                    select(AreaGrant.area_id, AreaGrant.role).where(AreaGrant.user_id == self.id)):
+                role = AreaRole(value)
+                if area_id not in roles or (role.rank, role is AreaRole.AREA_ADMIN) > (
+                        roles[area_id].rank, roles[area_id] is AreaRole.AREA_ADMIN):
+                    roles[area_id] = role
+            object.__setattr__(self, _ROLES, roles)
+        return roles
+
+    @property
+    def hidden_area_ids(self) -> frozenset[int]:
+        """Members-only areas this user is no member of (administrators see every area)."""
+        if self.role == Role.ADMIN.value and not self.disabled:
+            return frozenset()
+        return closed_area_ids() - self.area_roles.keys()
+
+    def forget_area_roles(self) -> None:
+        """Read the roles again on next use (after a grant or revoke)."""
+        self.__dict__.pop(_ROLES, None)
+
+
+class AnonymousUser(AnonymousUserMixin):
+    """A visitor who is not logged in: sees no members-only area."""
+
+    username = ""
+    role = Role.READER.value
+    disabled = False
+    area_roles: dict[int, AreaRole] = {}  # noqa: RUF012 - read-only
+
+    @property
+    def hidden_area_ids(self) -> frozenset[int]:
+        """Every members-only area."""
+        return closed_area_ids()
 
 
 class LoginAttempt(db.Model):

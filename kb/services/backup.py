@@ -402,10 +402,11 @@ def _check_revision(manifest: dict[str, Any], target: str | None) -> None:
 
 
 def _seeded_tables(conn: Connection) -> list[str]:
-    """Tables that hold only what `kb init` seeds (the default organisations), untouched."""
-    from kb.services import organisations
+    """Tables that hold only what `kb init` seeds (the default organisations and areas), untouched."""
+    from kb.services import areas, organisations
 
-    return ["organisation"] if organisations.only_defaults(conn) else []
+    seeded = ["organisation"] if organisations.only_defaults(conn) else []
+    return seeded + ["area"] if areas.only_defaults(conn) else seeded
 
 
 def _check_empty(conn: Connection, ignore: Iterable[str] = ()) -> None:

@@ -20,6 +20,9 @@ class PageData:
     target_groups: list[str] = field(default_factory=list)
     fields: dict = field(default_factory=dict)
     slug: str | None = None
+    # The area a new page goes to (None: the installation's own area); an existing page keeps its
+    # area unless kb.services.pages.move_page moves it.
+    area_id: int | None = None
 
     def same_content(self, other: PageData) -> bool:
         """Whether this holds the same content as `other` (the slug aside)."""

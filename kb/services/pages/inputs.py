@@ -111,7 +111,7 @@ def clean(data: PageData, *, comment: str = "") -> PageData:
     if errors:
         raise ValidationError(errors)
     return PageData(title=title, type=data.type, source=source, summary=summary, tags=tags,
-                    target_groups=groups, fields=fields, slug=slug)
+                    target_groups=groups, fields=fields, slug=slug, area_id=data.area_id)
 
 
 def check_comment(comment: str) -> None:

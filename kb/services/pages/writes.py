@@ -149,7 +149,7 @@ def create_page(data: PageData, *, author: str = "", comment: str = "",
     data.slug = slug
     if check:
         check_relations(slug, data)
-    page = Page(slug=slug, title=data.title, type=data.type, revision_number=0)
+    page = Page(slug=slug, title=data.title, type=data.type, revision_number=0, area_id=data.area_id)
     db.session.add(page)
     db.session.flush()
     _apply(page, data, RevisionOp.CREATE, author, comment or "Ny sida", exists, approval=approval)

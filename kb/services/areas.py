@@ -1,0 +1,295 @@
+"""Areas (collaboration bodies) and the roles users hold in them.
+
+An area groups pages, plans and collaboration plans; one shared area ("gemensamt") holds what the
+whole region shares. Who may do what in an area is kb.permissions (area_rank, can_manage_area);
+this module creates and changes areas and grants, and answers questions about them.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from kb import permissions
+from kb.constants import AreaRole, AuditAction, Role
+from kb.exceptions import NotFoundError, ValidationError
+from kb.extensions import db
+from kb.models import ActionPlan, Area, AreaGrant, CollaborationPlan, Page, User
+from kb.models.areas import (
+    BY_HAND,
+    DEFAULT_AREA_NAME,
+    KEY_MAX,
+    SHARED_AREA_KEY,
+    SHARED_AREA_NAME,
+    closed_area_ids,
+    default_area_key,
+    forget_areas,
+)
+from kb.services import audit
+
+KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+NAME_MAX = 200
+DESCRIPTION_MAX = 2000
+_BY_ID = "kb_areas_by_id"
+
+__all__ = ["BY_HAND", "DEFAULT_AREA_NAME", "SHARED_AREA_KEY", "SHARED_AREA_NAME", "closed_area_ids",
+           "default_area_key"]
+
+
+def all_areas(*, include_retired: bool = True) -> list[Area]:
+    """Every area: the shared one first, then by name."""
+    rows = list(by_id().values())
+    if not include_retired:
+        rows = [a for a in rows if not a.retired]
+    return sorted(rows, key=lambda a: (not a.shared, a.name.casefold()))
+
+
+def by_id() -> dict[int, Area]:
+    """Every area by id, read once per database session (lists show an area per row without a query)."""
+    session = db.session()
+    areas = session.info.get(_BY_ID)
+    if areas is None:
+        areas = {a.id: a for a in session.scalars(select(Area))}
+        session.info[_BY_ID] = areas
+    return areas
+
+
+def _forget() -> None:
+    db.session().info.pop(_BY_ID, None)
+    forget_areas()
+
+
+def get(key: str) -> Area | None:
+    """The area with this key (case-insensitive), or None."""
+    key = (key or "").strip().lower()
+    return next((a for a in by_id().values() if a.key == key), None)
+
+
+def require(key: str) -> Area:
+    """The area with this key, or NotFoundError with a Swedish message listing the keys."""
+    area = get(key)
+    if area is None:
+        keys = ", ".join(a.key for a in all_areas())
+        raise NotFoundError(f"Det finns inget område ”{key}”. Områden: {keys}.")
+    return area
+
+
+def shared_area() -> Area | None:
+    """The region-wide area."""
+    return get(SHARED_AREA_KEY)
+
+
+def default_area() -> Area | None:
+    """The installation's own area (KB_DEFAULT_AREA), where content without an area goes."""
+    return get(default_area_key()) or next((a for a in all_areas() if not a.shared), None)
+
+
+def visible_areas(user, *, include_retired: bool = False) -> list[Area]:
+    """The areas `user` may see (members-only ones only for members and administrators)."""
+    hidden = permissions.hidden_areas(user)
+    return [a for a in all_areas(include_retired=include_retired) if a.id not in hidden]
+
+
+def editable_areas(user) -> list[Area]:
+    """The areas (not retired) where `user` may create and edit content."""
+    return [a for a in all_areas(include_retired=False) if permissions.can_edit_in(user, a.id)]
+
+
+def managed_areas(user) -> list[Area]:
+    """The areas whose members and roles `user` manages."""
+    return [a for a in all_areas() if permissions.can_manage_area(user, a.id)]
+
+
+def name_of(area_id: int | None) -> str:
+    """The area's name ('' for none)."""
+    area = by_id().get(area_id) if area_id is not None else None
+    return area.name if area else ""
+
+
+def key_of(area_id: int | None) -> str:
+    """The area's key ('' for none)."""
+    area = by_id().get(area_id) if area_id is not None else None
+    return area.key if area else ""
+
+
+def clean_key(value: str) -> str:
+    """A valid area key, or ValidationError."""
+    key = (value or "").strip().lower()
+    if not KEY_RE.match(key):
+        raise ValidationError({"key": f"Områdets nyckel ska vara 1–{KEY_MAX} tecken: a–z, 0–9 och bindestreck "
+                                      "(inte först eller sist), t.ex. ”gbg-sydvast”."})
+    return key
+
+
+def _clean_name(value: str) -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise ValidationError({"name": "Ange områdets namn."})
+    if len(name) > NAME_MAX:
+        raise ValidationError({"name": f"Namnet får vara högst {NAME_MAX} tecken."})
+    return name
+
+
+def create(key: str, name: str, *, description: str = "", members_only: bool = False,
+           actor: str | None = None) -> Area:
+    """Create an area; ValidationError for a bad or taken key or a missing name (nothing is saved)."""
+    errors: dict[str, str] = {}
+    try:
+        key = clean_key(key)
+        if get(key) is not None:
+            errors["key"] = f"Det finns redan ett område med nyckeln ”{key}”."
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    try:
+        name = _clean_name(name)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    description = (description or "").strip()
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"Beskrivningen får vara högst {DESCRIPTION_MAX} tecken."
+    if errors:
+        raise ValidationError(errors)
+    area = Area(key=key, name=name, description=description, members_only=members_only)
+    db.session.add(area)
+    audit.record(AuditAction.AREA_CREATED, key,
+                 f"{name}{' (endast medlemmar)' if members_only else ''}", actor=actor)
+    db.session.commit()
+    _forget()
+    return area
+
+
+def update(key: str, *, name: str | None = None, description: str | None = None,
+           members_only: bool | None = None, retired: bool | None = None, actor: str | None = None) -> Area:
+    """Change an area's name, description, visibility or retirement."""
+    area = require(key)
+    changes: list[str] = []
+    if name is not None and _clean_name(name) != area.name:
+        area.name = _clean_name(name)
+        changes.append(f"namn: {area.name}")
+    if description is not None and description.strip() != area.description:
+        if len(description.strip()) > DESCRIPTION_MAX:
+            raise ValidationError({"description": f"Beskrivningen får vara högst {DESCRIPTION_MAX} tecken."})
+        area.description = description.strip()
+        changes.append("beskrivning")
+    if members_only is not None and members_only != area.members_only:
+        if members_only and area.shared:
+            raise ValidationError({"members_only": "Det gemensamma området kan inte vara endast för medlemmar."})
+        area.members_only = members_only
+        changes.append("endast medlemmar" if members_only else "öppet för alla")
+    if retired is not None and retired != area.retired:
+        area.retired = retired
+        changes.append("avvecklat" if retired else "åter i bruk")
+    if changes:
+        audit.record(AuditAction.AREA_SAVED, area.key, ", ".join(changes), actor=actor)
+        db.session.commit()
+        _forget()
+    return area
+
+
+def _user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None:
+        raise ValidationError({"username": f"Det finns ingen användare ”{username}”."})
+    return user
+
+
+def grant(username: str, key: str, role: AreaRole, *, actor: str | None = None, source: str = BY_HAND) -> AreaGrant:
+    """Give `username` `role` in the area (replacing the role they had there from the same source)."""
+    user = _user(username)
+    area = require(key)
+    row = db.session.scalar(select(AreaGrant).where(AreaGrant.user_id == user.id, AreaGrant.area_id == area.id,
+                                                    AreaGrant.source == source))
+    if row is not None and row.role == role.value:
+        return row
+    before = row.role if row is not None else "ingen"
+    if row is None:
+        row = AreaGrant(user_id=user.id, area_id=area.id, source=source)
+        db.session.add(row)
+    row.role = role.value
+    audit.record(AuditAction.AREA_GRANTED, user.username, f"{area.key}: {before} → {role.value}", actor=actor)
+    db.session.commit()
+    user.forget_area_roles()
+    return row
+
+
+def revoke(username: str, key: str, *, actor: str | None = None, source: str = BY_HAND) -> int:
+    """Take away `username`'s role in the area (given from `source`); how many grants went."""
+    user = _user(username)
+    area = require(key)
+    rows = list(db.session.scalars(select(AreaGrant).where(
+        AreaGrant.user_id == user.id, AreaGrant.area_id == area.id, AreaGrant.source == source)))
+    for row in rows:
+        audit.record(AuditAction.AREA_REVOKED, user.username, f"{area.key}: {row.role} → ingen", actor=actor)
+        db.session.delete(row)  # a grant is a permission, not content: the audit log keeps its history
+    if rows:
+        db.session.commit()
+        user.forget_area_roles()
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Member:
+    """One user's role in an area."""
+
+    username: str
+    name: str
+    role: AreaRole
+    source: str
+
+
+def members(area: Area) -> list[Member]:
+    """Everyone holding a role in the area, by name."""
+    rows = db.session.execute(select(User.username, User.display_name, AreaGrant.role, AreaGrant.source)
+                              .join(AreaGrant, AreaGrant.user_id == User.id)
+                              .where(AreaGrant.area_id == area.id))
+    out = [Member(u, d or u, AreaRole(r), s) for u, d, r, s in rows]
+    return sorted(out, key=lambda m: (m.name.casefold(), m.username))
+
+
+def roles_of(username: str) -> dict[str, AreaRole]:
+    """A user's roles by area key."""
+    user = _user(username)
+    areas = by_id()
+    return {areas[a].key: r for a, r in user.area_roles.items() if a in areas}
+
+
+def content_counts() -> dict[int, dict[str, int]]:
+    """Per area id: how many pages and plans it holds (not deleted)."""
+    out: dict[int, dict[str, int]] = {a: {"pages": 0, "plans": 0} for a in by_id()}
+    for model, name in ((Page, "pages"), (ActionPlan, "plans"), (CollaborationPlan, "plans")):
+        for area_id, count in db.session.execute(
+                select(model.area_id, func.count()).where(model.deleted.is_(False)).group_by(model.area_id)):
+            out.setdefault(area_id, {"pages": 0, "plans": 0})[name] += count
+    return out
+
+
+def only_defaults(connection) -> bool:
+    """Whether the areas are exactly what `kb init` seeds (the shared and the own area) and nobody
+    holds a role: a restore may replace them."""
+    rows = connection.execute(select(Area.key, Area.members_only, Area.retired)).all()
+    grants = connection.scalar(select(func.count()).select_from(AreaGrant))
+    return not grants and len(rows) <= 2 and all(not m and not r for _, m, r in rows) and \
+        {k for k, _, _ in rows} <= {SHARED_AREA_KEY, default_area_key()}
+
+
+def site_role_note(user: User) -> str:
+    """How a user's site role reaches the areas, for the admin pages."""
+    role = Role(user.role)
+    if role is Role.ADMIN:
+        return "Administratör i alla områden"
+    if role in (Role.EDITOR, Role.APPROVER):
+        return f"{role.value.capitalize()} i alla öppna områden"
+    return ""
+
+
+def ref(area_id: int | None) -> dict | None:
+    """An area as a key and a name (what every page, plan and search result carries)."""
+    area = by_id().get(area_id) if area_id is not None else None
+    return {"key": area.key, "name": area.name} if area is not None else None
+
+
+def area_json(area: Area) -> dict:
+    """An area as the API shows it."""
+    return {"key": area.key, "name": area.name, "description": area.description,
+            "members_only": area.members_only, "retired": area.retired, "shared": area.shared}
