@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb import caching, cli, database, errorpages, index, pagecache, security, templating
     from kb.admin import routes as admin
     from kb.api import routes as api
+    from kb.areas import routes as areas
     from kb.attachments import routes as attachments
     from kb.auth import guards
     from kb.auth import routes as auth
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(governance_routes.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(me_routes.bp)
+    app.register_blueprint(areas.bp)
     csrf.exempt(api.bp)
     security.trust_proxies(app)  # outermost, so every layer sees the visitor's own address
     return app

@@ -10,7 +10,7 @@ from kb import fuzzydate, markup, urls
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp, type_label
 from kb.dates import format_date_long, format_datetime, long_date
 from kb.permissions import Permission, can, readable_pages
-from kb.services import users
+from kb.services import areas, users
 from kb.typed import fact_specs
 
 
@@ -144,6 +144,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS,
                                  Permission=Permission, can=can, facts_specs=fact_specs,
                                  review_state=review_state, is_overdue=is_overdue, person=person,
-                                 know_people=know_people)
+                                 know_people=know_people, area_ref=areas.ref)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

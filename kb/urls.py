@@ -19,6 +19,7 @@ GLOSSARY_PATH = "/ordlista"
 MY_PAGE_PATH = "/min-sida"
 WATCHES_PATH = "/min-sida/bevakningar"
 UNSUBSCRIBE_PREFIX = "/avsluta-epost/"
+AREA_PREFIX = "/omrade/"
 # Characters Flask's url_for leaves unquoted in an #anchor (so both spell an anchor alike).
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
@@ -66,3 +67,8 @@ def glossary_entry_path(term: str) -> str:
 def unsubscribe_path(token: str) -> str:
     """The path that turns off a user's e-mail digests (`/avsluta-epost/<token>`)."""
     return UNSUBSCRIBE_PREFIX + token
+
+
+def area_path(key: str) -> str:
+    """The path of an area's start page (`/omrade/<key>`)."""
+    return AREA_PREFIX + key

@@ -19,6 +19,7 @@ PATHS = {
     "attachment_path": ((7,), "attachments.by_id", {"attachment_id": 7}, {}, ""),
     "glossary_entry_path": (("Mini Maria",), "glossary.index", {}, {}, "Mini_Maria"),
     "unsubscribe_path": (("abc.DEF-1",), "me.unsubscribe", {"token": "abc.DEF-1"}, {}, ""),
+    "area_path": (("gbg-sydvast",), "areas.view", {"key": "gbg-sydvast"}, {}, ""),
 }
 # Constants → endpoint of the path they name (prefixes: the endpoint of prefix + a sample).
 CONSTANTS = {
@@ -32,6 +33,7 @@ CONSTANTS = {
     "MY_PAGE_PATH": ("", "me.index"),
     "WATCHES_PATH": ("", "me.watches"),
     "UNSUBSCRIBE_PREFIX": ("x", "me.unsubscribe"),
+    "AREA_PREFIX": ("samla", "areas.view"),
 }
 # Helpers that build a part of a path, checked through the helper that uses them.
 PARTS = {"glossary_anchor"}

@@ -18,8 +18,8 @@ from kb.pages.forms import (
     facts_form,
     facts_values,
 )
-from kb.permissions import Permission, can_read_page, sees_unpublished
-from kb.services import attachments, governance, organisations, pages, structure, users
+from kb.permissions import Permission, can_read_page, hidden_areas, sees_unpublished
+from kb.services import area_pages, attachments, governance, organisations, pages, structure, users
 from kb.services import diff as diffs
 from kb.services import plans as plan_service
 from kb.services.pages import merging
@@ -69,13 +69,14 @@ def _attach_errors(form: PageForm, errors: dict[str, str], facts: dict | None = 
 
 @bp.get("/")
 def start():
-    """Start page: search, the orientation entry and recently changed pages."""
+    """Start page: search, the orientation entry, the areas and recently changed pages."""
     orientation = pages.get("ny-i-samverkan")
     visible = orientation is not None and not orientation.deleted and can_read_page(current_user, orientation)
     only = readers_only()
     return render_template("pages/start.html", recent=pages.recently_changed(8, published_only=only),
                            orientation=orientation if visible else None,
-                           counts=pages.count_by_type(published_only=only))
+                           counts=pages.count_by_type(published_only=only),
+                           areas=area_pages.start_list(current_user))
 
 
 @bp.get("/sida/<slug>")
@@ -156,7 +157,8 @@ def chart():
     """The organisation chart of structures."""
     if (unchanged := caching.not_modified()) is not None:
         return unchanged
-    return render_template("pages/chart.html", roots=structure.structure_tree(published_only=readers_only()))
+    return render_template("pages/chart.html", roots=structure.structure_tree(
+        published_only=readers_only(), hidden=hidden_areas(current_user)))
 
 
 @bp.get("/att-revidera")
@@ -164,7 +166,8 @@ def review():
     """Routines past or near their valid-until date."""
     if (unchanged := caching.not_modified()) is not None:  # the validator includes today's date
         return unchanged
-    return render_template("pages/review.html", due=structure.review_list(published_only=readers_only()),
+    return render_template("pages/review.html", due=structure.review_list(published_only=readers_only(),
+                                                                           hidden=hidden_areas(current_user)),
                            today=dates.today())
 
 

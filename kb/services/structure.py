@@ -1,6 +1,11 @@
-"""Relations between typed pages: the organisation chart, review lists and the orientation path."""
+"""Relations between typed pages: the organisation chart, review lists and the orientation path.
+
+Each area (kb.models.areas) has its own chart, review list and orientation path: `area_id` narrows a
+list to one area, `hidden` leaves out areas the viewer may not see (kb.permissions.hidden_areas).
+"""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,11 +19,17 @@ from kb.extensions import db
 from kb.models import Page, ReadMark
 
 
-def live_of_type(page_type: PageType, *, published_only: bool = False) -> list[Page]:
-    """Live pages of one type, by title (only those readers may see, with `published_only`)."""
+def live_of_type(page_type: PageType, *, published_only: bool = False, area_id: int | None = None,
+                 hidden: Collection[int] = ()) -> list[Page]:
+    """Live pages of one type, by title (only those readers may see, with `published_only`; of one
+    area, with `area_id`; none of the `hidden` areas)."""
     query = select(Page).where(Page.deleted.is_(False), Page.type == page_type.value)
     if published_only:
         query = query.where(Page.published_revision_id.is_not(None))
+    if area_id is not None:
+        query = query.where(Page.area_id == area_id)
+    if hidden:
+        query = query.where(Page.area_id.not_in(list(hidden)))
     return list(db.session.scalars(query.order_by(Page.title)))
 
 
@@ -63,9 +74,11 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def structure_tree(*, published_only: bool = False) -> list[Node]:
-    """The hierarchy of structures from their parent fields; roots first, children by title."""
-    structures = live_of_type(PageType.STRUCTURE, published_only=published_only)
+def structure_tree(*, published_only: bool = False, area_id: int | None = None,
+                   hidden: Collection[int] = ()) -> list[Node]:
+    """The hierarchy of structures from their parent fields; roots first, children by title (of one
+    area with `area_id`: a structure whose parent is in another area is a root there)."""
+    structures = live_of_type(PageType.STRUCTURE, published_only=published_only, area_id=area_id, hidden=hidden)
     nodes = {p.slug: Node(p) for p in structures}
     roots: list[Node] = []
     for p in structures:
@@ -87,11 +100,14 @@ class Due:
     owner: Page | None = None  # the owner structure, for showing its name
 
 
-def review_list(on: date | None = None, *, published_only: bool = False) -> list[Due]:
-    """Routines past their valid-until date or due within 60 days, overdue first, by date."""
+def review_list(on: date | None = None, *, published_only: bool = False, area_id: int | None = None,
+                hidden: Collection[int] = ()) -> list[Due]:
+    """Routines past their valid-until date or due within 60 days, overdue first, by date (of one
+    area with `area_id`)."""
     on = on or today()
     out: list[Due] = []
-    due = [(p, state) for p in live_of_type(PageType.ROUTINE, published_only=published_only)
+    due = [(p, state) for p in live_of_type(PageType.ROUTINE, published_only=published_only, area_id=area_id,
+                                            hidden=hidden)
            if (state := typed.review_state(p.fields or {}, on))]
     owners = pages_by_slug({str(p.fields["owner"]) for p, _ in due if p.fields.get("owner")},
                            published_only=published_only)
@@ -101,15 +117,16 @@ def review_list(on: date | None = None, *, published_only: bool = False) -> list
     return sorted(out, key=lambda d: (d.state != "overdue", d.valid_until, d.page.title))
 
 
-def orientation_path(*, published_only: bool = False) -> list[Page]:
-    """Orientation pages in reading order (position, then title)."""
-    return sorted(live_of_type(PageType.ORIENTATION, published_only=published_only),
+def orientation_path(area_id: int | None = None, *, published_only: bool = False) -> list[Page]:
+    """An area's orientation path ("Ny i <område>"): its orientation pages in reading order (position,
+    then title). Every area has its own; without an area, every orientation page."""
+    return sorted(live_of_type(PageType.ORIENTATION, published_only=published_only, area_id=area_id),
                   key=lambda p: (int((p.fields or {}).get("position", 999)), p.title))
 
 
 def orientation_step(page: Page, *, published_only: bool = False) -> tuple[list[Page], int | None]:
-    """The orientation path and the page's place in it (None when the page is not on it)."""
-    path = orientation_path(published_only=published_only)
+    """The orientation path of the page's area and the page's place in it (None when the page is not on it)."""
+    path = orientation_path(page.area_id, published_only=published_only)
     return path, next((i for i, p in enumerate(path) if p.id == page.id), None)
 
 

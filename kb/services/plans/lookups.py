@@ -39,18 +39,21 @@ def get_collaboration_plan(key: str | int) -> CollaborationPlan | None:
     return db.session.scalar(select(CollaborationPlan).where(CollaborationPlan.slug == str(key)))
 
 
-def collaboration_plans() -> list[CollaborationPlan]:
-    """Live collaboration plans, newest period first."""
-    return list(db.session.scalars(
-        select(CollaborationPlan).where(CollaborationPlan.deleted.is_(False))
-        .order_by(CollaborationPlan.period_start.desc(), CollaborationPlan.title)))
+def collaboration_plans(*, area_id: int | None = None) -> list[CollaborationPlan]:
+    """Live collaboration plans (of one area if given), newest period first."""
+    query = select(CollaborationPlan).where(CollaborationPlan.deleted.is_(False))
+    if area_id is not None:
+        query = query.where(CollaborationPlan.area_id == area_id)
+    return list(db.session.scalars(query.order_by(CollaborationPlan.period_start.desc(), CollaborationPlan.title)))
 
 
-def live_plans(*, structure: Page | None = None) -> list[ActionPlan]:
-    """Live action plans (of one structure if given), newest period first, then by title."""
+def live_plans(*, structure: Page | None = None, area_id: int | None = None) -> list[ActionPlan]:
+    """Live action plans (of one structure, of one area if given), newest period first, then by title."""
     query = select(ActionPlan).where(ActionPlan.deleted.is_(False))
     if structure is not None:
         query = query.where(ActionPlan.structure_id == structure.id)
+    if area_id is not None:
+        query = query.where(ActionPlan.area_id == area_id)
     query = query.order_by(ActionPlan.period_start.desc(), ActionPlan.title)
     return list(db.session.scalars(query))
 

@@ -1,0 +1,1 @@
+"""Area pages: each collaboration body's start page (/omrade/<key>)."""
