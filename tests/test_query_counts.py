@@ -23,6 +23,7 @@ PATHS = [
     "/sida/rutin-1",  # a routine linked from many pages and activities
     "/sida/samla/bilagor",  # the attachment list
     "/struktur",  # the organisation chart
+    "/omrade/samla",  # an area page: its chart, plans, orientation path, changes and routines to review
     "/att-revidera",  # routines to review
     "/andringar",  # recent changes
     "/sok?q=rutin",  # search results
