@@ -9,8 +9,8 @@ from kb.auth.guards import actor_name, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.glossary.forms import DeleteTermForm, FilterForm, TermForm, parse_revision
 from kb.models import GlossaryTerm
-from kb.permissions import Permission, can
-from kb.services import glossary
+from kb.permissions import Permission, can, hidden_areas, sees_area
+from kb.services import area_pages, areas, glossary
 
 bp = Blueprint("glossary", __name__)
 
@@ -20,9 +20,19 @@ FILTER_MAX = 100
 def load_term(term_id: int, *, allow_deleted: bool = False) -> GlossaryTerm:
     """The entry with this id, or 404 (deleted ones too unless allowed)."""
     row = glossary.get_by_id(term_id)
-    if row is None or (row.deleted and not allow_deleted):
+    if row is None or (row.deleted and not allow_deleted) or not sees_area(current_user, row.area_id):
         abort(404)
     return row
+
+
+def term_form(row: GlossaryTerm | None = None) -> TermForm:
+    """The entry form offering the areas the user sees (and a retired one the entry already has)."""
+    form = TermForm()
+    offered = areas.visible_areas(current_user)
+    if row is not None and row.area_id is not None and row.area_id not in {a.id for a in offered}:
+        offered.append(areas.by_id()[row.area_id])
+    form.offer_areas(offered)
+    return form
 
 
 def entry_url(row: GlossaryTerm) -> str:
@@ -32,16 +42,21 @@ def entry_url(row: GlossaryTerm) -> str:
 
 @bp.get("/ordlista")
 def index():
-    """All terms A–Ö, optionally filtered by ?q= on term, expansion or description."""
+    """All terms A–Ö, optionally filtered by ?q= on term, expansion or description and by ?omrade= (an
+    area's terms and the region-wide ones). Terms of members-only areas only for their members."""
     if (unchanged := caching.not_modified()) is not None:  # every glossary write logs a change
         return unchanged
     form = FilterForm(formdata=request.args)
+    form.offer_areas(areas.visible_areas(current_user, include_retired=True))
     query = " ".join((form.q.data or "").split())[:FILTER_MAX]
-    terms = glossary.all_terms()
-    shown = glossary.matching(terms, query)
-    deleted = glossary.deleted_terms() if can(current_user, Permission.EDIT) else []
+    hidden = hidden_areas(current_user)
+    terms = glossary.all_terms(hidden=hidden)
+    area = area_pages.visible(form.omrade.data or "", current_user) if form.omrade.data else None
+    form.omrade.data = area.key if area is not None else ""  # an unknown area: the whole glossary
+    shown = glossary.matching(glossary.of_area(terms, area.id) if area is not None else terms, query)
+    deleted = glossary.deleted_terms(hidden=hidden) if can(current_user, Permission.EDIT) else []
     return render_template("glossary/index.html", form=form, query=query, groups=glossary.by_initial(shown),
-                           shown=len(shown), total=len(terms), deleted=deleted,
+                           shown=len(shown), total=len(terms), deleted=deleted, area=area,
                            alphabet=glossary.ALPHABET, anchor=urls.glossary_anchor)
 
 
@@ -49,17 +64,18 @@ def index():
 @require(Permission.EDIT)
 def create():
     """Add a term; ?term= pre-fills it (with a deleted entry's last values, to bring it back)."""
-    form = TermForm()
+    form = term_form()
     if request.method == "GET":
         wanted = " ".join(request.args.get("term", "").split())[:60]
         old = glossary.get(wanted) if wanted else None
-        if old is not None and old.deleted:
+        if old is not None and old.deleted and sees_area(current_user, old.area_id):
             form.fill_from(old)
         form.term.data = wanted
         return render_template("glossary/edit.html", form=form, row=None)
     if form.validate_on_submit():
         try:
-            row = glossary.create(form.to_data(), author=actor_name(), comment=form.comment.data or "")
+            row = glossary.create(form.to_data(), author=actor_name(), comment=form.comment.data or "",
+                                  user=current_user)
         except ValidationError as exc:
             form.add_service_errors(exc, "term")
         else:
@@ -73,7 +89,7 @@ def create():
 def edit(term_id: int):
     """Edit a term; an edit based on an older revision shows the conflict and overwrites nothing."""
     row = load_term(term_id)
-    form = TermForm()
+    form = term_form(row)
     if request.method == "GET":
         form.fill_from(row)
         return _edit_page(row, form)
@@ -81,7 +97,7 @@ def edit(term_id: int):
         base = parse_revision(form.base_revision.data)
         try:
             rev = glossary.update(row, form.to_data(), base_revision=-1 if base is None else base,
-                                  author=actor_name(), comment=form.comment.data or "")
+                                  author=actor_name(), comment=form.comment.data or "", user=current_user)
         except ConflictError as exc:
             form.base_revision.data = str(row.revision_number)
             others = [r for r in glossary.history(row) if r.number > exc.base]

@@ -17,12 +17,13 @@ from kb.services.glossary.lookups import (
     history,
     initial,
     matching,
+    of_area,
     sort_key,
 )
-from kb.services.glossary.writes import TermData, clean, create, delete, update, upsert
+from kb.services.glossary.writes import TermData, area_id_for, clean, create, delete, update, upsert
 
 __all__ = [
-    "ALPHABET", "OTHER_INITIAL", "TermData", "all_terms", "by_initial", "clean", "create", "delete",
-    "deleted_terms", "get", "get_by_id", "history", "initial", "matching", "sort_key", "update",
+    "ALPHABET", "OTHER_INITIAL", "TermData", "all_terms", "area_id_for", "by_initial", "clean", "create",
+    "delete", "deleted_terms", "get", "get_by_id", "history", "initial", "matching", "of_area", "sort_key", "update",
     "upsert",
 ]

@@ -1,7 +1,9 @@
 """Reading the glossary: entries in Swedish alphabetical order, the filter, the expansions pages use."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Collection
+
+from sqlalchemy import or_, select
 
 from kb import analysis
 from kb.extensions import db
@@ -27,17 +29,25 @@ def initial(term: str) -> str:
     return first if first in ALPHABET else OTHER_INITIAL
 
 
-def all_terms(*, include_deleted: bool = False) -> list[GlossaryTerm]:
-    """All live terms (deleted ones too if asked) in Swedish alphabetical order."""
+def all_terms(*, include_deleted: bool = False, hidden: Collection[int] = ()) -> list[GlossaryTerm]:
+    """All live terms (deleted ones too if asked) in Swedish alphabetical order, without the terms of
+    the `hidden` areas (kb.permissions.hidden_areas: members-only areas of a non-member)."""
     query = select(GlossaryTerm)
     if not include_deleted:
         query = query.where(GlossaryTerm.deleted.is_(False))
+    if hidden:
+        query = query.where(or_(GlossaryTerm.area_id.is_(None), GlossaryTerm.area_id.not_in(list(hidden))))
     return sorted(db.session.scalars(query), key=lambda t: (sort_key(t.term), t.term))
 
 
-def deleted_terms() -> list[GlossaryTerm]:
-    """Deleted terms, in alphabetical order (their history stays readable)."""
-    return [t for t in all_terms(include_deleted=True) if t.deleted]
+def deleted_terms(*, hidden: Collection[int] = ()) -> list[GlossaryTerm]:
+    """Deleted terms, in alphabetical order (their history stays readable), without those of `hidden` areas."""
+    return [t for t in all_terms(include_deleted=True, hidden=hidden) if t.deleted]
+
+
+def of_area(terms: list[GlossaryTerm], area_id: int) -> list[GlossaryTerm]:
+    """The terms of one area and those of the whole region (no area), in list order."""
+    return [t for t in terms if t.area_id is None or t.area_id == area_id]
 
 
 def _folded_words(text: str) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 
 from kb import markup, sanitize, urls
 from kb.extensions import db
 from kb.models import GlossaryTerm, Page, PageLink
+from kb.models.areas import closed_area_ids
 from kb.services.pages.lookups import (
     resolve,
 )
@@ -33,9 +34,13 @@ class SlugChecker:
 
 def glossary_expansions() -> dict[str, str]:
     """{term: expansion} of every live glossary term, for rendering <abbr> on pages (the glossary
-    service changes the terms and then calls refresh_html_for_terms)."""
+    service changes the terms and then calls refresh_html_for_terms). Terms of members-only areas are
+    left out: the stored HTML is the same for every reader."""
+    closed = list(closed_area_ids())
     rows = db.session.execute(
-        select(GlossaryTerm.term, GlossaryTerm.expansion).where(GlossaryTerm.deleted.is_(False))
+        select(GlossaryTerm.term, GlossaryTerm.expansion).where(
+            GlossaryTerm.deleted.is_(False),
+            or_(GlossaryTerm.area_id.is_(None), GlossaryTerm.area_id.not_in(closed)) if closed else true())
         .order_by(GlossaryTerm.term)
     )
     return {term: expansion for term, expansion in rows}
