@@ -11,7 +11,7 @@ from functools import wraps
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-from kb.permissions import Permission, can, can_read_page
+from kb.permissions import Permission, area_of, can, can_read_page
 from kb.services import audit, pages
 from kb.slugs import is_valid_slug
 
@@ -35,6 +35,20 @@ def require(permission: Permission) -> Callable:
         return wrapped
 
     return decorator
+
+
+def require_in(area_id: int | None, permission: Permission = Permission.EDIT) -> None:
+    """403 unless the current user has `permission` in the area: the per-object check a view makes
+    after loading the object (the `require` decorator before it only asks "anywhere?")."""
+    if not can(current_user, permission, area_id):
+        abort(403)
+
+
+def editable(obj):
+    """`obj` (a page, plan, activity, attachment or collaboration plan) if the current user may edit
+    in its area, else 403."""
+    require_in(area_of(obj))
+    return obj
 
 
 def guard_reading():

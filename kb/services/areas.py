@@ -96,6 +96,36 @@ def editable_areas(user) -> list[Area]:
     return [a for a in all_areas(include_retired=False) if permissions.can_edit_in(user, a.id)]
 
 
+def check_choice(user, key: str, *, field: str = "area") -> Area:
+    """The area `user` chose for new or moved content, or ValidationError (at `field`) when it is
+    unknown, retired, or not one they may edit in."""
+    area = get(key) if key else None
+    if area is None or not permissions.sees_area(user, area.id):
+        raise ValidationError({field: "Välj ett område."})
+    if area.retired:
+        raise ValidationError({field: f"Området ”{area.name}” är avvecklat och tar inte emot nytt innehåll."})
+    if not permissions.can_edit_in(user, area.id):
+        raise ValidationError({field: f"Du har inte behörighet att redigera i området ”{area.name}”."})
+    return area
+
+
+def default_choice(user, *, preferred: int | None = None) -> Area | None:
+    """The area a form for new content starts with: `preferred` (the area of the page or structure
+    the user came from) when they may edit there, else their only editable area, else the own area,
+    else the first they may edit in."""
+    editable = editable_areas(user)
+    by = {a.id: a for a in editable}
+    if preferred in by:
+        return by[preferred]
+    granted = [a for a in editable if a.id in (getattr(user, "area_roles", {}) or {})]
+    if len(granted) == 1:
+        return granted[0]
+    own = default_area()
+    if own is not None and own.id in by:
+        return own
+    return editable[0] if editable else None
+
+
 def managed_areas(user) -> list[Area]:
     """The areas whose members and roles `user` manages."""
     return [a for a in all_areas() if permissions.can_manage_area(user, a.id)]

@@ -55,7 +55,8 @@ class PageGovernance:
 
 
 def page_governance(page: Page, user) -> PageGovernance:
-    """What the page view shows about governance to `user` (drafts and reports only to editors)."""
+    """What the page view shows about governance to `user` (drafts and reports only to the editors of
+    the page's area)."""
     today = dates.today()
     until = valid_until(page)
     expired = is_expired(page, today)
@@ -66,7 +67,7 @@ def page_governance(page: Page, user) -> PageGovernance:
         reviews=reviews_for(page) if has_validity(page.type) else [],
         organisation_names={o.key: o.name for o in organisations.all_organisations()},
         may_flag=can_flag(user) and page.is_published and not page.deleted)
-    if not sees_unpublished(user) or page.deleted:
+    if not sees_unpublished(user, page.area_id) or page.deleted:
         return info
     current = page.current
     if current is not None and current.state == RevisionState.DRAFT.value:
