@@ -45,6 +45,12 @@ def test_an_editor_sees_edit_links_only_in_their_own_area(app):
     assert "/sida/rutin-gbg/faststall" not in other_approver
 
 
+def test_the_review_list_shows_the_areas_one_edits_in(app):
+    """Does /granskning list the GBG draft for GBG's editor but not for SAMLA's?"""
+    assert "Rutin GBG" in client_for(app, "red-gbg").get("/granskning").get_data(as_text=True)
+    assert "Rutin GBG" not in client_for(app, "red-samla").get("/granskning").get_data(as_text=True)
+
+
 def test_a_fastställare_approves_only_in_their_own_area(app):
     """May SAMLA's fastställare approve a GBG routine? (No: 403, and the draft stays a draft.)"""
     other = client_for(app, "fast-samla")

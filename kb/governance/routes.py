@@ -153,9 +153,10 @@ def resolve(flag_id: int):
 @bp.get("/granskning")
 @require(Permission.EDIT)
 def overview():
-    """The review list: routines by valid-until date (expired first), drafts waiting, open reports."""
-    return render_template("governance/overview.html", overview=governance.overview(),
-                           returned=governance.returned_drafts(), today=dates.today())
+    """The review list of the areas the user edits in: routines by valid-until date (expired first),
+    drafts waiting, open reports."""
+    return render_template("governance/overview.html", overview=governance.overview(current_user),
+                           returned=governance.returned_drafts(areas_of=current_user), today=dates.today())
 
 
 def _number(value: str | None) -> int | None:

@@ -110,8 +110,9 @@ class Overview:
     flags: list[Flag]
 
 
-def overview() -> Overview:
-    """Every live routine by valid-until (expired first), every draft waiting, every open report."""
+def overview(user=None) -> Overview:
+    """Every live routine by valid-until (expired first), every draft waiting, every open report; with
+    `user`, only those of the areas where the user sees drafts (edits)."""
     today = dates.today()
     flags = all_open_flags()
     counts: dict[int, int] = {}
@@ -132,4 +133,8 @@ def overview() -> Overview:
                                approver=named_approver(p, people), pending=pending.get(p.id),
                                open_flags=counts.get(p.id, 0)))
     rows.sort(key=lambda r: (not r.expired, r.valid_until is None, r.valid_until or date.max, r.page.title))
+    if user is not None:
+        rows = [r for r in rows if sees_unpublished(user, r.page.area_id)]
+        drafts = [(page, draft) for page, draft in drafts if sees_unpublished(user, page.area_id)]
+        flags = [f for f in flags if sees_unpublished(user, f.page.area_id)]
     return Overview(routines=rows, drafts=drafts, flags=flags)
