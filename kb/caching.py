@@ -114,13 +114,14 @@ def build(app: Flask) -> tuple[str, datetime]:
 
 
 def _viewer() -> tuple[object, ...]:
-    """Who is looking: the user's id, role and name, the session's CSRF token (forms embed it), and
-    their unread notifications and watches (the header and the watch buttons)."""
+    """Who is looking: the user's id, role, name and roles in areas (edit links), the session's CSRF
+    token (forms embed it), and their unread notifications and watches (the header and the watch buttons)."""
     from kb.services import notifications
 
     csrf = str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
     if current_user.is_authenticated:
         return (current_user.id, current_user.role, current_user.name, csrf,
+                sorted((a, r.value) for a, r in current_user.area_roles.items()),
                 notifications.viewer_state(current_user))
     return ("anonym", csrf)
 

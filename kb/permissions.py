@@ -115,6 +115,25 @@ def can_edit_in(user, area_id: int | None) -> bool:
     return can(user, Permission.EDIT, area_id)
 
 
+def area_of(obj) -> int | None:
+    """The area an object belongs to: its own `area_id` (pages, plans, collaboration plans), an
+    activity's plan's, an attachment's page's; None for anything outside the areas."""
+    if obj is None:
+        return None
+    if hasattr(obj, "area_id"):
+        return obj.area_id
+    for parent in ("plan", "page"):
+        if hasattr(obj, parent):
+            return area_of(getattr(obj, parent))
+    return None
+
+
+def can_edit(user, obj) -> bool:
+    """Whether `user` may change `obj` (a page, plan, activity, attachment or collaboration plan):
+    editing in the area it belongs to."""
+    return can_edit_in(user, area_of(obj))
+
+
 def readable_pages(user, pages) -> list:
     """The pages `user` may open: not deleted, and (for readers) published."""
     return [p for p in pages if not p.deleted and can_read_page(user, p)]

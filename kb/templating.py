@@ -9,7 +9,8 @@ from markupsafe import Markup, escape
 from kb import fuzzydate, markup, urls
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp, type_label
 from kb.dates import format_date_long, format_datetime, long_date
-from kb.permissions import Permission, can, readable_pages
+from kb.permissions import Permission, area_of, can, can_manage_area, readable_pages
+from kb.permissions import can_edit as _can_edit
 from kb.services import areas, users
 from kb.typed import fact_specs
 
@@ -122,6 +123,21 @@ def know_people(items, attribute: str) -> str:
     return ""
 
 
+def can_edit(obj) -> bool:
+    """Whether the current user may change `obj` (a page, plan, activity, attachment or collaboration
+    plan): edit links and buttons show only then."""
+    from flask_login import current_user
+
+    return _can_edit(current_user, obj)
+
+
+def can_in(permission: Permission, obj=None) -> bool:
+    """Whether the current user has `permission` in `obj`'s area (without one: in some area)."""
+    from flask_login import current_user
+
+    return can(current_user, permission, area_of(obj) if obj is not None else None)
+
+
 def reject_key(mapping: dict, key: str) -> dict:
     """A copy of a mapping without one key (for building pagination links)."""
     return {k: v for k, v in mapping.items() if k != key}
@@ -142,7 +158,8 @@ def init_app(app: Flask) -> None:
                                  fact_item=fact_item, fuzzy_date=fuzzy_date, status_label=status_label,
                                  plural=plural, readable=readable, prose=prose)
     app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS,
-                                 Permission=Permission, can=can, facts_specs=fact_specs,
+                                 Permission=Permission, can=can, can_edit=can_edit, can_in=can_in,
+                                 can_manage_area=can_manage_area, facts_specs=fact_specs,
                                  review_state=review_state, is_overdue=is_overdue, person=person,
                                  know_people=know_people, area_ref=areas.ref)
     app.jinja_env.trim_blocks = True

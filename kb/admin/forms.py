@@ -1,10 +1,19 @@
-"""Administration forms."""
+"""Administration forms: users, organisations, areas and their members, the audit log filter."""
 from __future__ import annotations
 
-from wtforms import DateField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional
 
-from kb.constants import AuditAction, Role
+from kb.constants import AreaRole, AuditAction, Role
 from kb.forms import KbForm
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
@@ -52,3 +61,38 @@ class OrganisationForm(KbForm):
     name = StringField("Namn", validators=[InputRequired("Ange organisationens namn.")],
                        render_kw={"maxlength": 200})
     submit = SubmitField("Spara")
+
+
+AREA_ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in AreaRole]
+
+
+class AreaForm(KbForm):
+    """A new area (collaboration body), or an area's name, description and visibility."""
+
+    key = StringField("Nyckel", validators=[Optional()],
+                      description="Används i adresser och kommandon, t.ex. ”gbg-sydvast”: a–z, 0–9 och bindestreck. "
+                                  "Kan inte ändras.")
+    name = StringField("Namn", validators=[InputRequired("Ange områdets namn.")], render_kw={"maxlength": 200})
+    description = TextAreaField("Beskrivning", validators=[Optional()])
+    members_only = BooleanField(
+        "Endast för medlemmar",
+        description="Bara de som har en roll i området (och administratörer) ser dess innehåll.")
+    retired = BooleanField("Avvecklat", description="Innehållet finns kvar, men nya sidor och planer kan inte "
+                                                    "läggas i området.")
+    submit = SubmitField("Spara")
+
+
+class MemberForm(KbForm):
+    """Give a user a role in an area."""
+
+    username = StringField("Användarnamn", validators=[InputRequired("Ange ett användarnamn.")])
+    role = SelectField("Roll i området", choices=AREA_ROLE_CHOICES, default=AreaRole.EDITOR.value,
+                       validate_choice=False)
+    submit = SubmitField("Lägg till")
+
+
+class MemberRoleForm(KbForm):
+    """Change one member's role in an area."""
+
+    role = SelectField("Roll i området", choices=AREA_ROLE_CHOICES, validate_choice=False)
+    submit = SubmitField("Byt roll")

@@ -1,4 +1,4 @@
-"""Administration views: users and roles, the audit log."""
+"""Administration views: users and roles, organisations, the audit log (areas: kb.admin.areas)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from kb.admin import areas as areas_views
 from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RoleForm
 from kb.auth.guards import require
 from kb.constants import AuditAction, Role
@@ -13,9 +14,10 @@ from kb.exceptions import ValidationError
 from kb.forms import ConfirmForm
 from kb.me.forms import EmailForm
 from kb.permissions import Permission
-from kb.services import audit, organisations, users
+from kb.services import areas, audit, organisations, users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+areas_views.register(bp)
 
 
 @bp.route("/anvandare", methods=["GET", "POST"])
@@ -38,7 +40,7 @@ def user_list():
     elif request.method == "POST":
         status = 422
     return render_template("admin/users.html", form=form, users=users.all_users(), role_form=RoleForm,
-                           toggle_form=ConfirmForm()), status
+                           toggle_form=ConfirmForm(), area_roles=areas.roles_by_user()), status
 
 
 @bp.post("/anvandare/<username>/roll")

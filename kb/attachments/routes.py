@@ -13,13 +13,13 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.attachments.forms import UploadForm
-from kb.auth.guards import actor_name, require
+from kb.auth.guards import actor_name, editable, require
 from kb.constants import MediaType
 from kb.exceptions import NotFoundError, ValidationError
 from kb.forms import ConfirmForm, flash_all
 from kb.models import Attachment, AttachmentVersion, Page
 from kb.models.attachments import size_label
-from kb.permissions import Permission, can, can_read_page
+from kb.permissions import Permission, can, can_edit, can_read_page
 from kb.services import attachments, pages
 from kb.slugs import is_valid_slug
 
@@ -33,8 +33,9 @@ def _is_admin() -> bool:
     return can(current_user, Permission.ADMIN)
 
 
-def _is_editor() -> bool:
-    return can(current_user, Permission.EDIT)
+def _is_editor(page: Page) -> bool:
+    """Whether the current user edits in the page's area (sees its unapproved files, uploads)."""
+    return can_edit(current_user, page)
 
 
 def load_page(slug: str) -> Page:
@@ -50,7 +51,7 @@ def load_page(slug: str) -> Page:
 def load_attachment(page: Page, name: str) -> Attachment:
     """A page's attachment by name, or 404 (deleted and unapproved ones are shown to editors only)."""
     attachment = attachments.get(page, name)
-    if not attachments.visible(attachment, editor=_is_editor(), admin=_is_admin()):
+    if not attachments.visible(attachment, editor=_is_editor(page), admin=_is_admin()):
         abort(404)
     return attachment
 
@@ -83,7 +84,7 @@ def _flash_saved(version: AttachmentVersion, name: str) -> None:
 # --- lists ------------------------------------------------------------------------------------
 
 def _render_list(page: Page, form: UploadForm, status: int = 200):
-    editor = _is_editor()
+    editor = _is_editor(page)
     items = attachments.for_page(page, editor=editor, include_deleted=editor)
     return render_template("attachments/list.html", page=page, form=form, action_form=ConfirmForm(),
                            live=[a for a in items if not a.deleted], deleted=[a for a in items if a.deleted],
@@ -100,7 +101,7 @@ def index(slug: str):
 @require(Permission.EDIT)
 def upload(slug: str):
     """Upload a file: a new attachment, or a new version when the name exists already."""
-    page = load_page(slug)
+    page = editable(load_page(slug))
     form = _upload_form()
     if form.validate_on_submit():
         filename, content = _read(form)
@@ -121,7 +122,7 @@ def upload(slug: str):
 
 
 def _render_versions(page: Page, attachment: Attachment, form: UploadForm, status: int = 200):
-    editor = _is_editor()
+    editor = _is_editor(page)
     return render_template("attachments/versions.html", page=page, attachment=attachment, form=form,
                            action_form=ConfirmForm(),
                            versions=[v for v in attachments.versions(attachment)
@@ -142,7 +143,7 @@ def versions(slug: str, name: str):
 @require(Permission.EDIT)
 def new_version(slug: str, name: str):
     """Upload a new version of this attachment (whatever the file is called, if the type fits)."""
-    page = load_page(slug)
+    page = editable(load_page(slug))
     attachment = load_attachment(page, name)
     form = _upload_form()
     if form.validate_on_submit():
@@ -164,7 +165,7 @@ def new_version(slug: str, name: str):
 
 def _delete_or_restore(slug: str, name: str, change, done: str, anchor: bool):
     """Run `change` (attachments.delete or .restore) on an attachment, flash, back to the list."""
-    page = load_page(slug)
+    page = editable(load_page(slug))
     attachment = load_attachment(page, name)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -202,7 +203,7 @@ def send_version(attachment: Attachment, version: AttachmentVersion):
     except ValueError:  # not a type we accept (cannot happen through upload): never let a browser render it
         media_type = None
     name = attachment.name
-    if version.number != attachments.shown_number(attachment, editor=_is_editor()):
+    if version.number != attachments.shown_number(attachment, editor=_is_editor(attachment.page)):
         name = attachments.versioned_name(name, version.number)
     response = send_file(
         io.BytesIO(version.content),
@@ -225,7 +226,7 @@ def send_version(attachment: Attachment, version: AttachmentVersion):
 def _send_current(attachment: Attachment):
     """The version this viewer gets: editors the current one, readers the approved one."""
     return send_version(attachment, attachments.get_version(
-        attachment, attachments.shown_number(attachment, editor=_is_editor())))
+        attachment, attachments.shown_number(attachment, editor=_is_editor(attachment.page))))
 
 
 @bp.get("/sida/<slug>/bilagor/<name>")
@@ -242,7 +243,7 @@ def download_version(slug: str, name: str, number: int):
         version = attachments.get_version(attachment, number)
     except NotFoundError:
         abort(404)
-    if not attachments.may_open(version, editor=_is_editor()):
+    if not attachments.may_open(version, editor=_is_editor(attachment.page)):
         abort(404)
     return send_version(attachment, version)
 
@@ -251,7 +252,8 @@ def download_version(slug: str, name: str, number: int):
 def by_id(attachment_id: int):
     """The current version by id: the stable link search hits use (it survives a page rename)."""
     attachment = attachments.get_by_id(attachment_id)
-    if not attachments.visible(attachment, editor=_is_editor(), admin=_is_admin()) \
+    if attachment is None or not attachments.visible(attachment, editor=_is_editor(attachment.page),
+                                                     admin=_is_admin()) \
             or not can_read_page(current_user, attachment.page):
         abort(404)
     return _send_current(attachment)

@@ -11,7 +11,7 @@ from functools import wraps
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
-from kb.permissions import Permission, can, can_read_page
+from kb.permissions import Permission, area_of, can, can_manage_area, can_read_page
 from kb.services import audit, pages
 from kb.slugs import is_valid_slug
 
@@ -35,6 +35,41 @@ def require(permission: Permission) -> Callable:
         return wrapped
 
     return decorator
+
+
+def require_area_manager(view: Callable) -> Callable:
+    """View decorator: only those who manage some area's members (administrators, area administrators);
+    anonymous users go to the login page. The view checks the area itself (`require_managing`)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not can_manage_area(current_user):
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def require_managing(area_id: int) -> None:
+    """403 unless the current user manages the members and roles of this area."""
+    if not can_manage_area(current_user, area_id):
+        abort(403)
+
+
+def require_in(area_id: int | None, permission: Permission = Permission.EDIT) -> None:
+    """403 unless the current user has `permission` in the area: the per-object check a view makes
+    after loading the object (the `require` decorator before it only asks "anywhere?")."""
+    if not can(current_user, permission, area_id):
+        abort(403)
+
+
+def editable(obj):
+    """`obj` (a page, plan, activity, attachment or collaboration plan) if the current user may edit
+    in its area, else 403."""
+    require_in(area_of(obj))
+    return obj
 
 
 def guard_reading():

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from kb import dates
-from kb.auth.guards import actor_name, load_page, require
+from kb.auth.guards import actor_name, editable, load_page, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.forms import KbForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
@@ -72,7 +72,7 @@ def send_back(slug: str):
 @require(Permission.EDIT)
 def withdraw(slug: str):
     """Withdraw a draft that was sent back: the page returns to its approved version."""
-    page = load_page(slug)
+    page = editable(load_page(slug))
     if not KbForm().validate_on_submit():
         abort(400)
     try:
@@ -136,7 +136,7 @@ def resolve(flag_id: int):
     found = governance.get_flag(flag_id)
     if found is None:
         abort(404)
-    page = load_page(found.page.slug)
+    page = editable(load_page(found.page.slug))  # the editors of the page's area resolve its reports
     form = ResolveFlagForm()
     if not form.validate_on_submit():
         abort(400)
@@ -153,9 +153,10 @@ def resolve(flag_id: int):
 @bp.get("/granskning")
 @require(Permission.EDIT)
 def overview():
-    """The review list: routines by valid-until date (expired first), drafts waiting, open reports."""
-    return render_template("governance/overview.html", overview=governance.overview(),
-                           returned=governance.returned_drafts(), today=dates.today())
+    """The review list of the areas the user edits in: routines by valid-until date (expired first),
+    drafts waiting, open reports."""
+    return render_template("governance/overview.html", overview=governance.overview(current_user),
+                           returned=governance.returned_drafts(areas_of=current_user), today=dates.today())
 
 
 def _number(value: str | None) -> int | None:

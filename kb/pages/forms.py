@@ -45,6 +45,9 @@ class PageForm(KbForm):
                      "bindestreck). Lämna fältet tomt så skapas adressen från titeln. Byter du adress "
                      "leder den gamla adressen hit."),
     )
+    # Choices: the areas the user may edit in (set_areas); the service checks the choice.
+    area = SelectField("Område", validate_choice=False,
+                       description="Det samverkansområde sidan hör till. Redaktörerna där kan ändra den.")
     summary = TextAreaField("Sammanfattning", description="En eller två meningar som visas i sökträffar.")
     tags = StringField("Etiketter", description="Separera med kommatecken, t.ex. sip, barn, samordning.")
     target_groups = CheckboxList("Målgrupper", choices=[SelectChoice(g, g) for g in TARGET_GROUPS])
@@ -63,6 +66,14 @@ class PageForm(KbForm):
         super().__init__(*args, **kwargs)
         if current_app.config.get("REQUIRE_COMMENT"):
             self.comment.description = "Måste fyllas i när du sparar, t.ex. ”Nya öppettider”."
+
+    def set_areas(self, areas, current=None) -> None:
+        """Offer `areas` (kb.services.areas.editable_areas) and the page's `current` area (kept even
+        when retired or not the user's: saving without moving must stay possible)."""
+        choices = list(areas)
+        if current is not None and all(a.id != current.id for a in choices):
+            choices.insert(0, current)
+        self.area.choices = [SelectChoice(a.key, a.name) for a in choices]
 
     def validate_comment(self, field) -> None:
         """With KB_REQUIRE_COMMENT on, a save needs a comment (a preview does not)."""

@@ -5,11 +5,12 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from kb import caching, dates, markup, pagecache, typed
-from kb.auth.guards import actor_name, load_page, require
-from kb.constants import PageType, RevisionState, Role
+from kb.auth.guards import actor_name, editable, load_page, require
+from kb.constants import PageType, RevisionState
 from kb.exceptions import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.forms import ConfirmForm, flash_all
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
+from kb.pages.area_choice import came_from, chosen_area
 from kb.pages.forms import (
     CommentForm,
     PageForm,
@@ -19,7 +20,7 @@ from kb.pages.forms import (
     facts_values,
 )
 from kb.permissions import Permission, can_read_page, hidden_areas, sees_unpublished
-from kb.services import area_pages, attachments, governance, organisations, pages, structure, users
+from kb.services import area_pages, areas, attachments, governance, organisations, pages, structure
 from kb.services import diff as diffs
 from kb.services import plans as plan_service
 from kb.services.pages import merging
@@ -28,9 +29,10 @@ from kb.slugs import is_valid_slug, slugify
 bp = Blueprint("pages", __name__)
 
 
-def readers_only() -> bool:
-    """Whether the current user sees only what is published (not drafts or pages never approved)."""
-    return not sees_unpublished(current_user)
+def readers_only(area_id: int | None = None) -> bool:
+    """Whether the current user sees only what is published (not drafts or pages never approved), in
+    the area when given (an editor of another area reads this one as a reader)."""
+    return not sees_unpublished(current_user, area_id)
 
 
 def facts_forms(formdata=None, page=None, values: tuple[str, dict] | None = None) -> dict:
@@ -40,8 +42,8 @@ def facts_forms(formdata=None, page=None, values: tuple[str, dict] | None = None
                   if page is None or p.id != page.id]
     current = page.current if page is not None else None
     own = values or ((current.type, current.fields) if current is not None else (None, None))
-    approvers = [(u.username, u.name) for u in users.all_users()
-                 if not u.disabled and Role(u.role).rank >= Role.APPROVER.rank]
+    approvers = sorted(((u.username, u.name) for u in governance.approver_accounts().values()),
+                       key=lambda pair: pair[0])
     orgs = [(o.key, o.name, o.retired) for o in organisations.all_organisations()]
     return {t: facts_form(t, formdata, own[1] if own[0] == t else None, structures, approvers, orgs)
             for t, specs in typed.TYPE_FIELDS.items() if specs}
@@ -101,7 +103,7 @@ def view(slug: str):
     page = pages.get(slug)
     if page is None:  # deleted or renamed this very moment
         abort(404)
-    only = readers_only()
+    only = readers_only(page.area_id)
     context = {"linked": structure.linked_pages(page, published_only=only),
                "children": structure.children(page, published_only=only),
                "owned": structure.owned_routines(page, published_only=only),
@@ -176,7 +178,10 @@ def review():
 def create():
     """Create a page, optionally pre-filled from a missing-page link."""
     form = PageForm()
+    form.set_areas(areas.editable_areas(current_user))
     if request.method == "GET":
+        start = areas.default_choice(current_user, preferred=came_from())
+        form.area.data = start.key if start else ""
         form.title.data = request.args.get("title", "")[:200]
         slug = request.args.get("slug", "")
         form.slug.data = slug if is_valid_slug(slug) else ""
@@ -193,6 +198,7 @@ def create():
             preview = pages.render(pages.normalize_source(data.source)).html
         else:
             try:
+                data.area_id = chosen_area(form).id
                 page = pages.create_page(data, author=actor_name(), comment=form.comment.data or "")
             except ValidationError as exc:
                 _attach_errors(form, exc.errors, facts)
@@ -213,10 +219,12 @@ def create():
 def edit(slug: str):
     """Edit a page. An edit based on an old revision is merged with the changes saved since; where both
     changed the same part, the conflict page shows both, marked, until the user chooses."""
-    page = load_page(slug)
+    page = editable(load_page(slug))
     form = PageForm()
+    form.set_areas(areas.editable_areas(current_user), areas.by_id().get(page.area_id))
     if request.method == "GET":
         form.fill_from(page)
+        form.area.data = areas.key_of(page.area_id)
         return render_template("pages/edit.html", form=form, page=page, facts=facts_forms(page=page))
     facts = facts_forms(request.form, page)
     # Conflicts still marked in the text (a save from the conflict page) and the choices made for them.
@@ -234,8 +242,11 @@ def edit(slug: str):
             preview = pages.render(pages.normalize_source(data.source)).html
         else:
             try:
+                target = chosen_area(form, page)  # moving to another area: the user must edit in both
                 rev = pages.update_page(page, data, base_revision=base, author=actor_name(),
                                         comment=form.comment.data or "")
+                if target is not None and pages.move_page(page, target.id, author=actor_name()):
+                    flash(f"Sidan flyttades till området ”{target.name}”.", "success")
             except ConflictError as exc:
                 return _conflict(page, form, exc, facts)
             except ValidationError as exc:
@@ -318,7 +329,7 @@ def history(slug: str):
         return unchanged
     reviews = governance.reviews_for(page) if governance.has_validity(page.type) else []
     return render_template("pages/history.html", page=page, reviews=reviews,
-                           revisions=pages.history(page, published_only=readers_only()))
+                           revisions=pages.history(page, published_only=readers_only(page.area_id)))
 
 
 @bp.get("/sida/<slug>/version/<int:number>")
@@ -329,7 +340,7 @@ def revision(slug: str, number: int):
         rev = pages.get_revision(page, number)
     except NotFoundError:
         abort(404)
-    if not rev.public and readers_only():
+    if not rev.public and readers_only(page.area_id):
         abort(404)
     return render_template("pages/revision.html", page=page, rev=rev, form=CommentForm())
 
@@ -338,7 +349,7 @@ def revision(slug: str, number: int):
 def compare(slug: str):
     """Differences between two revisions (defaults: the previous one and the newest)."""
     page = load_page(slug, allow_deleted=True)
-    only = readers_only()
+    only = readers_only(page.area_id)
     visible = pages.history(page, published_only=only)
     if not visible:
         abort(404)
@@ -369,7 +380,7 @@ def compare(slug: str):
 @require(Permission.EDIT)
 def revert(slug: str, number: int):
     """Make an old revision current again."""
-    page = load_page(slug)
+    page = editable(load_page(slug))
     form = CommentForm()
     if not form.validate_on_submit():
         abort(400)
@@ -394,7 +405,7 @@ def revert(slug: str, number: int):
 @require(Permission.EDIT)
 def delete(slug: str):
     """Ask, then delete a page (it can be restored from its history)."""
-    page = load_page(slug)
+    page = editable(load_page(slug))
     form = CommentForm()
     if form.validate_on_submit():
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from kb.auth.guards import actor_name, require
+from kb.auth.guards import actor_name, editable, require
 from kb.constants import ActivityStatus
 from kb.exceptions import ConflictError, ValidationError
 from kb.models import Activity
@@ -40,14 +40,16 @@ def activity_page(item: Activity, form: StatusForm, code: int = 200, **extra):
         code = 410
     return render_template("plans/activity.html", activity=item, plan=item.plan, form=form,
                            restore_form=RestoreForm(),
-                           entries=plans.history_entries(plans.ACTIVITY, item.id, published_only=reader()),
-                           status_entries=plans.status_history(item, published_only=reader()), **extra), code
+                           entries=plans.history_entries(plans.ACTIVITY, item.id,
+                                                         published_only=reader(item.plan.area_id)),
+                           status_entries=plans.status_history(item, published_only=reader(item.plan.area_id)),
+                           **extra), code
 
 
 @require(Permission.EDIT)
 def create_activity(slug: str):
     """Add an activity to a plan (?mal= pre-fills the goal)."""
-    plan = load_plan(slug)
+    plan = editable(load_plan(slug))
     form = ActivityForm()
     form.set_choices(structures())
     context = {"plan": plan, "activity": None, "goals": plans.goal_choices(plan)}
@@ -71,7 +73,7 @@ def create_activity(slug: str):
 @require(Permission.EDIT)
 def edit_activity(activity_id: int):
     """Edit every field of an activity; an edit based on an older revision shows the conflict."""
-    item = load_activity(activity_id)
+    item = editable(load_activity(activity_id))
     form = ActivityForm()
     form.set_choices(structures())
     context = {"plan": item.plan, "activity": item, "goals": plans.goal_choices(item.plan)}
@@ -98,7 +100,7 @@ def edit_activity(activity_id: int):
 @require(Permission.EDIT)
 def change_status(activity_id: int):
     """The quick status change: a new status and/or a follow-up comment."""
-    item = load_activity(activity_id)
+    item = editable(load_activity(activity_id))
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
@@ -121,7 +123,7 @@ def change_status(activity_id: int):
 @require(Permission.EDIT)
 def delete_activity(activity_id: int):
     """Ask, then delete an activity (it can be restored from its page)."""
-    item = load_activity(activity_id)
+    item = editable(load_activity(activity_id))
     return delete_row(item, plans.delete_activity, what="aktiviteten", title=item.title,
                    note="Aktiviteten försvinner från planen och sök. Historiken sparas och den kan "
                         "återskapas.",
@@ -133,7 +135,7 @@ def delete_activity(activity_id: int):
 @require(Permission.EDIT)
 def restore_activity(activity_id: int):
     """Bring a deleted activity back into its plan."""
-    item = load_activity(activity_id, allow_deleted=True)
+    item = editable(load_activity(activity_id, allow_deleted=True))
     return restore_row(item, plans.restore_activity, what="aktiviteten", title=item.title,
                     back=url_for("plans.activity", activity_id=item.id))
 

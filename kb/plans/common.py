@@ -42,9 +42,10 @@ def base_revision(form) -> int:
     return -1 if base is None else base
 
 
-def reader() -> bool:
-    """Whether the viewer sees only approved pages (names of others are hidden in history and exports)."""
-    return not sees_unpublished(current_user)
+def reader(area_id: int | None = None) -> bool:
+    """Whether the viewer sees only approved pages (names of others are hidden in history and exports),
+    in the area when given (an editor of another area reads this one as a reader)."""
+    return not sees_unpublished(current_user, area_id)
 
 
 def conflict_page(template: str, form, exc: ConflictError, entity: str, saved, yours: dict, **context):

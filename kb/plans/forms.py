@@ -52,6 +52,11 @@ def structure_choices(structures: Iterable[Page], blank: str) -> list[SelectChoi
 _PAGE_URL = re.compile(r"^(?:https?://[^/]+)?/?sida/")
 
 
+def area_choices(areas: Iterable, blank: str | None = None) -> list[SelectChoice]:
+    """Areas by name (kb.services.areas.editable_areas), after an optional blank choice."""
+    return ([SelectChoice("", blank)] if blank is not None else []) + [SelectChoice(a.key, a.name) for a in areas]
+
+
 def page_slugs(value: str) -> list[str]:
     """Slugs typed one per line (or comma-separated); a pasted page address is cut to its slug."""
     return [_PAGE_URL.sub("", item).strip("/") for item in plans.split_list(value)]
@@ -65,6 +70,9 @@ class PlanForm(KbForm):
         "Struktur", validate_choice=False,
         description="Den struktur (t.ex. en NOSAM eller Samordningsgruppen) som planen tillhör.")
     period = StringField("Period", description="Ett år (2024) eller flera (2024–2026).")
+    # Only when a plan is created; the service checks the choice (kb.services.areas.check_choice).
+    area = SelectField("Område", validate_choice=False,
+                       description="Det samverkansområde planen hör till. Lämna tomt för strukturens område.")
     adopted = StringField(
         "Fastställd", validators=[Optional()],
         description=f"När planen fastställdes (lämna tomt om den inte är fastställd). {DATE_HINT}")
@@ -107,6 +115,8 @@ class CollaborationForm(KbForm):
 
     title = StringField("Titel", description="T.ex. ”Samverkansplan 2023–2026”.")
     period = StringField("Period", description="Ett år (2024) eller flera (2023–2026).")
+    # Only when a collaboration plan is created; the service checks the choice.
+    area = SelectField("Område", validate_choice=False, description="Det samverkansområde planen gäller.")
     goals = TextAreaField(
         "Prioriterade mål", validators=[Optional()],
         description="Ett mål per rad, i prioritetsordning. Aktiviteter i planerna föreslås de här målen.")

@@ -13,10 +13,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 
 from kb import caching, dates
-from kb.auth.guards import actor_name, require
+from kb.auth.guards import actor_name, editable, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.models import ActionPlan
-from kb.permissions import Permission, can
+from kb.permissions import Permission, can_edit
 from kb.plans import activities, chart
 from kb.plans.common import (
     base_revision,
@@ -34,8 +34,9 @@ from kb.plans.forms import (
     ImportPlanForm,
     PlanForm,
     RestoreForm,
+    area_choices,
 )
-from kb.services import plans
+from kb.services import areas, plans
 from kb.services.plans import io as plan_io
 from kb.slugs import is_valid_slug
 from kb.templating import plural
@@ -68,7 +69,7 @@ def overview():
     for row in sorted(counts, key=lambda r: r.plan.collaboration_plan is None):
         groups.setdefault(row.plan.collaboration_plan, []).append(row)
     ordered = [row for rows in groups.values() for row in rows]
-    deleted = plans.deleted_plans() if can(current_user, Permission.EDIT) else []
+    deleted = [p for p in plans.deleted_plans() if can_edit(current_user, p)]
     return render_template("plans/overview.html", groups=groups, chart=chart.status_chart(ordered),
                            description=chart.describe(ordered), collaborations=plans.collaboration_plans(),
                            deleted=deleted, statuses=chart.ORDER)
@@ -96,7 +97,7 @@ def view(slug: str):
         if filtered:
             shown = plans.find_activities(wanted, plan=plan)
     changed = max([plan.updated_at, *(a.updated_at for a in everything)])
-    deleted = plans.deleted_activities(plan) if can(current_user, Permission.EDIT) else []
+    deleted = plans.deleted_activities(plan) if can_edit(current_user, plan) else []
     return render_template("plans/view.html", plan=plan, form=form, groups=plans.group_by_goal(plan, shown),
                            shown=len(shown), total=len(everything), filtered=filtered, changed=changed,
                            deleted=deleted), code
@@ -121,7 +122,7 @@ def plan_history(slug: str):
     plan = load_plan(slug, allow_deleted=True)
     if (unchanged := caching.not_modified(*plan_state(plan))) is not None:
         return unchanged
-    entries = plans.history_entries(plans.PLAN, plan.id, published_only=reader())
+    entries = plans.history_entries(plans.PLAN, plan.id, published_only=reader(plan.area_id))
     return render_template("plans/history.html", plan=plan, entries=entries)
 
 
@@ -146,12 +147,16 @@ def collaboration(slug: str):
 def create_collaboration():
     """A new collaboration plan: title, period and prioritised goals."""
     form = CollaborationForm()
+    form.area.choices = area_choices(areas.editable_areas(current_user))
     if request.method == "GET":
+        start = areas.default_choice(current_user)
+        form.area.data = start.key if start else ""
         return render_template("plans/collaboration_form.html", form=form, row=None)
     if form.validate_on_submit():
+        chosen = areas.get(form.area.data or "")
         try:
-            row = plans.save_collaboration_plan(form.to_data(), author=actor_name(),
-                                                comment=form.comment.data or "")
+            row = plans.save_collaboration_plan(form.to_data(), author=actor_name(), comment=form.comment.data or "",
+                                                user=current_user, area_id=chosen.id if chosen else None)
         except ValidationError as exc:
             form.add_service_errors(exc, "title")
         else:
@@ -164,7 +169,7 @@ def create_collaboration():
 @require(Permission.EDIT)
 def edit_collaboration(slug: str):
     """Edit a collaboration plan; an edit based on an older revision shows the conflict."""
-    row = load_collaboration(slug)
+    row = editable(load_collaboration(slug))
     form = CollaborationForm()
     if request.method == "GET":
         form.fill_from(row)
@@ -195,7 +200,8 @@ def collaboration_history(slug: str):
     if (unchanged := caching.not_modified(plans.collaboration_state())) is not None:
         return unchanged
     return render_template("plans/collaboration_history.html", row=row,
-                           entries=plans.history_entries(plans.COLLABORATION, row.id, published_only=reader()))
+                           entries=plans.history_entries(plans.COLLABORATION, row.id,
+                                                         published_only=reader(row.area_id)))
 
 
 # --- plans: create, edit, delete, restore ------------------------------------------------------
@@ -206,13 +212,16 @@ def create_plan():
     """A new, empty plan for a structure (?struktur= pre-selects it)."""
     form = PlanForm()
     form.set_choices(structures(), plans.collaboration_plans())
+    form.area.choices = area_choices(areas.editable_areas(current_user), blank="(samma som strukturen)")
     if request.method == "GET":
         form.structure.data = request.args.get("struktur", "")
         form.period.data = str(dates.today().year)
         return render_template("plans/plan_form.html", form=form, plan=None)
     if form.validate_on_submit():
         try:
-            plan = plans.create_plan(form.to_data(), author=actor_name(), comment=form.comment.data or "")
+            chosen = areas.get(form.area.data or "")
+            plan = plans.create_plan(form.to_data(), author=actor_name(), comment=form.comment.data or "",
+                                     user=current_user, area_id=chosen.id if chosen else None)
         except ValidationError as exc:
             form.add_service_errors(exc, "title")
         else:
@@ -226,7 +235,7 @@ def create_plan():
 @require(Permission.EDIT)
 def edit_plan(slug: str):
     """Edit a plan's own fields; an edit based on an older revision shows the conflict."""
-    plan = load_plan(slug)
+    plan = editable(load_plan(slug))
     form = PlanForm()
     form.set_choices(structures(), plans.collaboration_plans())
     if request.method == "GET":
@@ -253,7 +262,7 @@ def edit_plan(slug: str):
 @require(Permission.EDIT)
 def delete_plan(slug: str):
     """Ask, then delete a plan with its activities (an administrator can restore it)."""
-    plan = load_plan(slug)
+    plan = editable(load_plan(slug))
     count = plural(len(plans.plan_activities(plan)), "aktivitet", "aktiviteter")
     note = (f"Planen och dess {count} försvinner från listor och sök. Historiken sparas och en "
             "administratör kan återskapa planen.")
@@ -278,7 +287,7 @@ def restore_plan(slug: str):
 @require(Permission.EDIT)
 def import_activities(slug: str):
     """Read activities from a CSV or Excel file into the plan; on any error nothing is imported."""
-    plan = load_plan(slug)
+    plan = editable(load_plan(slug))
     form = ImportForm()
     row_errors = []
     if form.validate_on_submit():
@@ -305,7 +314,7 @@ def import_plan():
         upload = form.file.data
         try:
             result = plan_io.import_new_plan(upload.filename, upload.read(), plan_data=form.plan_data(),
-                                             author=actor_name())
+                                             author=actor_name(), user=current_user)
         except plan_io.PlanImportError as exc:
             row_errors = exc.errors
         else:
@@ -320,7 +329,7 @@ def import_plan():
 def export_xlsx(slug: str):
     """The plan as an Excel file (a Plan sheet and an Aktiviteter sheet)."""
     plan = load_plan(slug)
-    return send_file(BytesIO(plan_io.export_xlsx(plan, published_only=reader())), mimetype=XLSX_TYPE,
+    return send_file(BytesIO(plan_io.export_xlsx(plan, published_only=reader(plan.area_id))), mimetype=XLSX_TYPE,
                      as_attachment=True, download_name=f"{plan.slug}.xlsx")
 
 
@@ -328,5 +337,5 @@ def export_xlsx(slug: str):
 def export_csv(slug: str):
     """The plan's activities as CSV."""
     plan = load_plan(slug)
-    return send_file(BytesIO(plan_io.export_csv(plan, published_only=reader())), mimetype=CSV_TYPE, as_attachment=True,
-                     download_name=f"{plan.slug}.csv")
+    return send_file(BytesIO(plan_io.export_csv(plan, published_only=reader(plan.area_id))), mimetype=CSV_TYPE,
+                     as_attachment=True, download_name=f"{plan.slug}.csv")

@@ -96,6 +96,36 @@ def editable_areas(user) -> list[Area]:
     return [a for a in all_areas(include_retired=False) if permissions.can_edit_in(user, a.id)]
 
 
+def check_choice(user, key: str, *, field: str = "area") -> Area:
+    """The area `user` chose for new or moved content, or ValidationError (at `field`) when it is
+    unknown, retired, or not one they may edit in."""
+    area = get(key) if key else None
+    if area is None or not permissions.sees_area(user, area.id):
+        raise ValidationError({field: "Välj ett område."})
+    if area.retired:
+        raise ValidationError({field: f"Området ”{area.name}” är avvecklat och tar inte emot nytt innehåll."})
+    if not permissions.can_edit_in(user, area.id):
+        raise ValidationError({field: f"Du har inte behörighet att redigera i området ”{area.name}”."})
+    return area
+
+
+def default_choice(user, *, preferred: int | None = None) -> Area | None:
+    """The area a form for new content starts with: `preferred` (the area of the page or structure
+    the user came from) when they may edit there, else their only editable area, else the own area,
+    else the first they may edit in."""
+    editable = editable_areas(user)
+    by = {a.id: a for a in editable}
+    if preferred in by:
+        return by[preferred]
+    granted = [a for a in editable if a.id in (getattr(user, "area_roles", {}) or {})]
+    if len(granted) == 1:
+        return granted[0]
+    own = default_area()
+    if own is not None and own.id in by:
+        return own
+    return editable[0] if editable else None
+
+
 def managed_areas(user) -> list[Area]:
     """The areas whose members and roles `user` manages."""
     return [a for a in all_areas() if permissions.can_manage_area(user, a.id)]
@@ -228,6 +258,29 @@ def revoke(username: str, key: str, *, actor: str | None = None, source: str = B
     return len(rows)
 
 
+def set_member(username: str, key: str, role: AreaRole | str | None, *, by) -> AreaRole | None:
+    """Give, change or (role None or "") take away `username`'s role in the area, as the user `by`
+    asks (the caller checked `by` manages the area). An area administrator cannot take away their
+    own administration (someone would have to give it back). Returns the role now held."""
+    if isinstance(role, str):
+        try:
+            role = AreaRole.parse(role) if role else None
+        except ValueError as exc:
+            raise ValidationError({"role": str(exc)}) from None
+    area = require(key)
+    user = _user(username)
+    if user.id == getattr(by, "id", None) and not permissions.can(by, permissions.Permission.ADMIN) \
+            and role is not AreaRole.AREA_ADMIN:
+        raise ValidationError({"role": "Du kan inte ta bort din egen roll som områdesadministratör. "
+                                       "Be en administratör eller en annan områdesadministratör."})
+    actor = getattr(by, "username", None)
+    if role is None:
+        revoke(user.username, area.key, actor=actor)
+    else:
+        grant(user.username, area.key, role, actor=actor)
+    return role
+
+
 @dataclass(frozen=True)
 class Member:
     """One user's role in an area."""
@@ -271,6 +324,18 @@ def only_defaults(connection) -> bool:
     grants = connection.scalar(select(func.count()).select_from(AreaGrant))
     return not grants and len(rows) <= 2 and all(not m and not r for _, m, r in rows) and \
         {k for k, _, _ in rows} <= {SHARED_AREA_KEY, default_area_key()}
+
+
+def roles_by_user() -> dict[int, list[tuple[Area, AreaRole]]]:
+    """Every user's roles in areas (user id → (area, role) by area name), in one query, for the user list."""
+    areas = by_id()
+    out: dict[int, list[tuple[Area, AreaRole]]] = {}
+    for user_id, area_id, role in db.session.execute(select(AreaGrant.user_id, AreaGrant.area_id, AreaGrant.role)):
+        if area_id in areas:
+            out.setdefault(user_id, []).append((areas[area_id], AreaRole(role)))
+    for rows in out.values():
+        rows.sort(key=lambda pair: pair[0].name.casefold())
+    return out
 
 
 def site_role_note(user: User) -> str:

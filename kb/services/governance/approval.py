@@ -11,6 +11,7 @@ from kb.exceptions import ConflictError, ValidationError
 from kb.extensions import db
 from kb.models import Page, Revision
 from kb.models.base import utcnow
+from kb.permissions import sees_unpublished
 from kb.services import attachments, audit, changes, pages
 from kb.services.governance.approvers import (
     approver_accounts,
@@ -79,14 +80,17 @@ def send_back(page: Page, *, actor: str, reason: str, revision: int | None = Non
     return draft
 
 
-def returned_drafts(user=None) -> list[tuple[Page, Revision]]:
+def returned_drafts(user=None, *, areas_of=None) -> list[tuple[Page, Revision]]:
     """Live pages whose newest revision is a draft sent back, with it, newest first: every one, or
-    (with `user`) those the user wrote part of. They stay until an editor saves or withdraws the draft."""
+    (with `user`) those the user wrote part of; with `areas_of` (a user), only in the areas where
+    that user sees drafts. They stay until an editor saves or withdraws the draft."""
     newest = and_(Revision.page_id == Page.id, Revision.number == Page.revision_number)
     query = (select(Page, Revision).join(Revision, newest)
              .where(Page.deleted.is_(False), Revision.state == RevisionState.RETURNED.value)
              .options(selectinload(Page.published)).order_by(Revision.returned_at.desc(), Page.title))
     rows = [(page, draft) for page, draft in db.session.execute(query)]
+    if areas_of is not None:
+        rows = [(page, draft) for page, draft in rows if sees_unpublished(areas_of, page.area_id)]
     if user is None:
         return rows
     name = user.username.lower()

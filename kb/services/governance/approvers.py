@@ -1,22 +1,25 @@
 """Who approves a page: the named approver, the authors of a waiting change, and the rule that joins them."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from kb import typed
-from kb.constants import Role
+from kb.constants import AreaRole, Role
 from kb.extensions import db
-from kb.models import Page, Revision, User
+from kb.models import AreaGrant, Page, Revision, User
 from kb.permissions import can_govern, is_approver
 from kb.services import users
 
 
 def approver_accounts() -> dict[str, User]:
-    """Every active fastställare and administrator by username: the accounts a routine may name as
-    its approver. Lists load them once and pass them to named_approver (a handful of rows)."""
+    """Every active fastställare and administrator by username (site-wide, or fastställare or area
+    administrator in some area): the accounts a routine may name as its approver. Lists load them
+    once and pass them to named_approver (a handful of rows)."""
     roles = [r.value for r in Role if r.rank >= Role.APPROVER.rank]
-    query = select(User).where(User.role.in_(roles), User.disabled.is_(False))
+    area_roles = [r.value for r in AreaRole if r.rank >= Role.APPROVER.rank]
+    in_area = select(AreaGrant.user_id).where(AreaGrant.role.in_(area_roles))
+    query = select(User).where(or_(User.role.in_(roles), User.id.in_(in_area)), User.disabled.is_(False))
     return {user.username: user for user in db.session.scalars(query)}
 
 
@@ -64,7 +67,8 @@ def pending_authors(page: Page, waiting: Waiting | None = None) -> set[str]:
 
 def named_approver(page: Page, people: dict[str, User] | None = None,
                    waiting: Waiting | None = None) -> User | None:
-    """The page's named approver if that is an active fastställare or administrator, else None.
+    """The page's named approver if that is an active fastställare (in the page's area) or
+    administrator, else None.
 
     The last approved version's `approver` field counts (a draft may not pick its own approver). A page
     never approved uses the approver named by the newest draft that someone other than the named person
@@ -79,7 +83,7 @@ def named_approver(page: Page, people: dict[str, User] | None = None,
     if not name:
         return None
     user = people.get(name) if people is not None else users.get(name)
-    if user is not None and not user.disabled and Role(user.role).rank >= Role.APPROVER.rank:
+    if user is not None and not user.disabled and is_approver(user, page.area_id):
         return user
     return None
 
@@ -101,12 +105,13 @@ def may_approve(user, page: Page, people: dict[str, User] | None = None,
 def can_approve(user, page: Page, people: dict[str, User] | None = None, waiting: Waiting | None = None) -> bool:
     """Whether `user` may approve (or send back) the page's draft.
 
+    Only a fastställare of the page's area (or site-wide, for an open area) or an administrator.
     Nobody approves their own change. Administrators otherwise always may; a fastställare if they are
     the routine's named approver, or no approver is named, or the change is the named approver's own
     (it needs another fastställare). `people`: approver_accounts() and `waiting`: waiting_revisions(),
     when a list asks for many pages.
     """
-    return is_approver(user) and may_approve(user, page, people, waiting)
+    return is_approver(user, page.area_id) and may_approve(user, page, people, waiting)
 
 
 def can_approve_as(actor: str, page: Page) -> bool:
@@ -116,8 +121,9 @@ def can_approve_as(actor: str, page: Page) -> bool:
 
 
 def responsible(user, page: Page, people: dict[str, User] | None = None) -> bool:
-    """Whether `user` is responsible for the page: administrators, else its named approver, else editors."""
-    if not can_govern(user):
+    """Whether `user` is responsible for the page: administrators, else its named approver, else the
+    editors of its area."""
+    if not can_govern(user, page.area_id):
         return False
     if Role(user.role) is Role.ADMIN:
         return True

@@ -55,7 +55,8 @@ class PageGovernance:
 
 
 def page_governance(page: Page, user) -> PageGovernance:
-    """What the page view shows about governance to `user` (drafts and reports only to editors)."""
+    """What the page view shows about governance to `user` (drafts and reports only to the editors of
+    the page's area)."""
     today = dates.today()
     until = valid_until(page)
     expired = is_expired(page, today)
@@ -66,7 +67,7 @@ def page_governance(page: Page, user) -> PageGovernance:
         reviews=reviews_for(page) if has_validity(page.type) else [],
         organisation_names={o.key: o.name for o in organisations.all_organisations()},
         may_flag=can_flag(user) and page.is_published and not page.deleted)
-    if not sees_unpublished(user) or page.deleted:
+    if not sees_unpublished(user, page.area_id) or page.deleted:
         return info
     current = page.current
     if current is not None and current.state == RevisionState.DRAFT.value:
@@ -109,8 +110,9 @@ class Overview:
     flags: list[Flag]
 
 
-def overview() -> Overview:
-    """Every live routine by valid-until (expired first), every draft waiting, every open report."""
+def overview(user=None) -> Overview:
+    """Every live routine by valid-until (expired first), every draft waiting, every open report; with
+    `user`, only those of the areas where the user sees drafts (edits)."""
     today = dates.today()
     flags = all_open_flags()
     counts: dict[int, int] = {}
@@ -131,4 +133,8 @@ def overview() -> Overview:
                                approver=named_approver(p, people), pending=pending.get(p.id),
                                open_flags=counts.get(p.id, 0)))
     rows.sort(key=lambda r: (not r.expired, r.valid_until is None, r.valid_until or date.max, r.page.title))
+    if user is not None:
+        rows = [r for r in rows if sees_unpublished(user, r.page.area_id)]
+        drafts = [(page, draft) for page, draft in drafts if sees_unpublished(user, page.area_id)]
+        flags = [f for f in flags if sees_unpublished(user, f.page.area_id)]
     return Overview(routines=rows, drafts=drafts, flags=flags)

@@ -52,8 +52,8 @@ def watches_owner(user, page: Page) -> bool:
 
 def may_review(user, page: Page) -> bool:
     """Whether `user` may record "Granskad utan ändring": an administrator, the routine's named approver,
-    or an editor who watches its owner structure (the structure that answers for it)."""
-    if not can_govern(user):
+    or an editor of its area who watches its owner structure (the structure that answers for it)."""
+    if not can_govern(user, page.area_id):
         return False
     if Role(user.role) is Role.ADMIN:
         return True

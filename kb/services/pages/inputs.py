@@ -6,11 +6,10 @@ from collections.abc import Iterable, Mapping
 from flask import current_app
 from sqlalchemy import select
 
-from kb import pii, typed
+from kb import permissions, pii, typed
 from kb.constants import (
     TARGET_GROUPS,
     PageType,
-    Role,
 )
 from kb.exceptions import ValidationError
 from kb.extensions import db
@@ -139,14 +138,15 @@ def structure_parents() -> dict[str, str | None]:
 
 
 def approver_errors(data: PageData, previous: Mapping | None = None) -> dict[str, str]:
-    """A user field (the approver) that is new or changed must name an active fastställare or admin."""
+    """A user field (the approver) that is new or changed must name an active fastställare (of the
+    page's area, when the data names one) or administrator."""
     errors: dict[str, str] = {}
     for spec in typed.specs_for(data.type):
         name = data.fields.get(spec.name) if spec.kind == typed.USER else None
         if not name or name == (previous or {}).get(spec.name):
             continue
         user = users.get(name)
-        if user is None or user.disabled or Role(user.role).rank < Role.APPROVER.rank:
+        if user is None or user.disabled or not permissions.is_approver(user, data.area_id):
             errors[f"fields.{spec.name}"] = (f"{spec.label}: ”{name}” är ingen aktiv användare med rollen "
                                              "fastställare eller administratör.")
     return errors

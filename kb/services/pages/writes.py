@@ -22,7 +22,7 @@ from kb.constants import (
 )
 from kb.exceptions import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.extensions import db
-from kb.models import Page, Revision, SlugAlias
+from kb.models import Area, Page, Revision, SlugAlias
 from kb.models.base import utcnow
 from kb.services import audit, changes
 from kb.services.pages import merging
@@ -337,3 +337,23 @@ def restore_page(page: Page, *, author: str = "", comment: str = "", commit: boo
     if commit:
         _commit_or_conflict(page, base)
     return rev
+
+
+def move_page(page: Page, area_id: int, *, author: str = "", commit: bool = True) -> bool:
+    """Move a page, with its attachments, to another area (the caller checked the user may edit in
+    both); False when it is there already. No revision: an area is where a page lives, not content."""
+    if page.area_id == area_id:
+        return False
+    before = db.session.get(Area, page.area_id) if page.area_id is not None else None
+    after = db.session.get(Area, area_id)
+    if after is None:
+        raise ValidationError({"area": "Det området finns inte."})
+    page.area_id = area_id
+    page.updated_at = utcnow()
+    changes.record(Entity.PAGE, page.id, ChangeOp.UPSERT, author)
+    changes.record_attachments_of(page.id, author)
+    audit.record(AuditAction.PAGE_SAVED, page.slug,
+                 f"flyttad från området {before.key if before else '–'} till {after.key}", actor=author or None)
+    if commit:
+        changes.commit()
+    return True

@@ -296,12 +296,13 @@ def plan_data_from_meta(meta: Mapping[str, str], names: Names) -> PlanData:
 
 
 def import_new_plan(filename: str, content: bytes, *, plan_data: PlanData | None = None,
-                    author: str) -> ImportResult:
+                    author: str, user=None, area_id: int | None = None) -> ImportResult:
     """Create a plan with the file's rows as its activities.
 
     The plan's fields come from `plan_data`, else from the XLSX Plan sheet. Every row is a new
     activity (an Id column is ignored: the file may come from another plan's export). All or
-    nothing: errors in the plan's fields and in the rows are reported together.
+    nothing: errors in the plan's fields and in the rows are reported together. `user` and
+    `area_id`: as for plans.create_plan (the area a person may import into).
     """
     table = read_table(filename, content)
     names = Names.load()
@@ -313,9 +314,9 @@ def import_new_plan(filename: str, content: bytes, *, plan_data: PlanData | None
     else:
         try:
             plan = plans.create_plan(plan_data or plan_data_from_meta(table.meta, names), author=author,
-                                     comment=IMPORT_COMMENT, commit=False)
+                                     comment=IMPORT_COMMENT, commit=False, user=user, area_id=area_id)
         except ValidationError as exc:
-            errors += [RowError(0, plans.PLAN_LABELS.get(key, key), message)
+            errors += [RowError(0, {**plans.PLAN_LABELS, "area": "Område"}.get(key, key), message)
                        for key, message in exc.errors.items()]
     rows: list[tuple[Activity | None, CleanActivity]] = []
     for number, row in table.rows:

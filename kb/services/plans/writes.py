@@ -17,7 +17,7 @@ from kb.exceptions import ConflictError, ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, CollaborationPlan, Page, PlanRevision
 from kb.models.base import utcnow
-from kb.services import audit, changes
+from kb.services import areas, audit, changes
 from kb.services.plans.common import (
     ACTIVITY,
     COLLABORATION,
@@ -268,10 +268,16 @@ def _record_plan(plan: ActionPlan, op: RevisionOp, author: str, comment: str, *,
     return rev
 
 
-def create_plan(data: PlanData, *, author: str = "", comment: str = "", commit: bool = True) -> ActionPlan:
-    """Add an action plan (without activities)."""
+def create_plan(data: PlanData, *, author: str = "", comment: str = "", commit: bool = True,
+                area_id: int | None = None, user=None) -> ActionPlan:
+    """Add an action plan (without activities) in `area_id`, by default its structure's area. With
+    `user` (a person acting in the UI), the area must be one they may edit in (ValidationError at
+    "area" otherwise)."""
     clean, structure, collaboration, start, end = _check_comment(comment, lambda: validate_plan(data))
-    plan = ActionPlan(revision_number=0)
+    area_id = area_id if area_id is not None else structure.area_id
+    if user is not None:
+        areas.check_choice(user, areas.key_of(area_id))
+    plan = ActionPlan(revision_number=0, area_id=area_id)
     _apply_plan(plan, clean, structure, collaboration, start, end)
     db.session.add(plan)
     _record_plan(plan, RevisionOp.CREATE, author, comment or "Ny plan", touch_activities=False)
@@ -349,10 +355,16 @@ def collaboration_state() -> tuple:
 
 def save_collaboration_plan(data: CollaborationData, *, current: CollaborationPlan | None = None,
                             base_revision: int | None = None, author: str = "", comment: str = "",
-                            commit: bool = True) -> CollaborationPlan:
-    """Create a collaboration plan, or update `current`; nothing is written when nothing changed."""
+                            commit: bool = True, area_id: int | None = None, user=None) -> CollaborationPlan:
+    """Create a collaboration plan (in `area_id`: by default the own area, or `user`'s default area,
+    checked as for action plans), or update `current`; nothing is written when nothing changed."""
     clean, start, end = _check_comment(comment, lambda: validate_collaboration(data, current=current))
-    row = current or CollaborationPlan(revision_number=0)
+    if current is None and user is not None:
+        if area_id is None:
+            start_area = areas.default_choice(user)
+            area_id = start_area.id if start_area is not None else None
+        area_id = areas.check_choice(user, areas.key_of(area_id)).id
+    row = current or CollaborationPlan(revision_number=0, area_id=area_id)
     if current is not None:
         _check_base(current, base_revision)
         if {k: v for k, v in _collaboration_snapshot(current).items() if k != "deleted"} == asdict(clean):
