@@ -67,7 +67,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         "pages.links_here", "attachments.index", "attachments.versions", "attachments.download",
         "attachments.download_version", "attachments.by_id", "plans.view", "plans.print_view", "plans.plan_history",
         "plans.export_csv", "plans.export_xlsx", "plans.activity", "plans.collaboration",
-        "plans.collaboration_history")},
+        "plans.collaboration_history", "areas.view")},
     ("auth.login", "POST"): PUBLIC,
     ("auth.logout", "POST"): PUBLIC,
     ("me.unsubscribe", "GET"): {u: "ok|404" for u in USERS},
@@ -155,7 +155,7 @@ def _build(app) -> dict[str, str]:
     page, plan_slug, user = "artikel-gbg", plan.slug, "red-har"
     values = {
         "static": {"filename": "css/kb.css"}, "api.get_page": {"slug": page}, "api.plan": {"key": plan_slug},
-        "me.unsubscribe": {"token": "ogiltig"}, "me.mark_read": {"notification_id": 999999},
+        "areas.view": {"key": THIS}, "me.unsubscribe": {"token": "ogiltig"}, "me.mark_read": {"notification_id": 999999},
         "me.remove_watch": {"watch_id": 999999}, "glossary.history": {"term_id": term.id},
         "glossary.edit": {"term_id": term.id}, "glossary.delete": {"term_id": term.id},
         "governance.resolve": {"flag_id": flag.id}, "pages.revision": {"slug": page, "number": 1},
