@@ -155,7 +155,8 @@ def _build(app) -> dict[str, str]:
     page, plan_slug, user = "artikel-gbg", plan.slug, "red-har"
     values = {
         "static": {"filename": "css/kb.css"}, "api.get_page": {"slug": page}, "api.plan": {"key": plan_slug},
-        "areas.view": {"key": THIS}, "me.unsubscribe": {"token": "ogiltig"}, "me.mark_read": {"notification_id": 999999},
+        "areas.view": {"key": THIS}, "me.unsubscribe": {"token": "ogiltig"},
+        "me.mark_read": {"notification_id": 999999},
         "me.remove_watch": {"watch_id": 999999}, "glossary.history": {"term_id": term.id},
         "glossary.edit": {"term_id": term.id}, "glossary.delete": {"term_id": term.id},
         "governance.resolve": {"flag_id": flag.id}, "pages.revision": {"slug": page, "number": 1},
