@@ -22,13 +22,13 @@ def get(slug: str) -> Page | None:
 # A page view's first look: built once (building a statement costs more than running it) and run
 # on the connection, without loading an ORM object.
 _HEAD = select(Page.id, Page.revision_number, Page.updated_at, Page.type, Page.deleted,
-               Page.published_revision_id).where(
+               Page.published_revision_id, Page.area_id).where(
     Page.slug == bindparam("slug"))
 
 
 def head(slug: str) -> Row | None:
-    """Id, revision number, update time, type, deleted flag and published revision of the page with
-    this exact slug (old slugs not included), or None: one light query, for views that may not need the page."""
+    """Id, revision number, update time, type, deleted flag, published revision and area of the page
+    with this exact slug (old slugs not included), or None: one light query, for views that may not need the page."""
     return db.session.connection().execute(_HEAD, {"slug": slug}).first()
 
 
