@@ -97,3 +97,189 @@ def test_a_revalidation_does_not_tell_outsiders_the_page_exists(world, who):
     assert etag
     response = world[who].get(f"/sida/{SECRET_SLUG}", headers={"If-None-Match": etag})
     assert response.status_code == 404
+
+
+# --- links and backlinks ----------------------------------------------------------------------------
+
+def test_a_link_to_a_members_only_page_is_plain_text_on_other_areas_pages(world):
+    """Does an open page's link to a members-only page say (by link or title) that the page exists?"""
+    for who in (*OUTSIDERS, *INSIDERS):  # the stored HTML is the same for everyone
+        html = text(world[who].get(f"/sida/{OPEN_SLUG}"))
+        assert f'wikilink" href="/sida/{SECRET_SLUG}"' not in html and f"slug={SECRET_SLUG}" not in html, who
+        if who in OUTSIDERS:
+            assert f'href="/sida/{SECRET_SLUG}"' not in html and SECRET not in html, who
+        assert "Se hemlig-rutin och" in html, who
+        assert 'class="wikilink missing"' in html, who  # a missing page is still offered to be created
+    member_view = text(world["medlem"].get(f"/sida/{SECRET_SLUG}"))
+    assert f'<a class="wikilink" href="/sida/{OPEN_SLUG}">' in member_view
+
+
+def test_links_within_the_members_only_area_stay_links(app, world):
+    """Do pages of the same members-only area link to each other as usual?"""
+    with app.app_context():
+        closed = areas.get("tg-aldre")
+        make_page("Hemlig översikt", f"Se [[{SECRET_SLUG}]].\n", area_id=closed.id)
+    html = text(world["medlem"].get("/sida/hemlig-oversikt"))
+    assert f'<a class="wikilink" href="/sida/{SECRET_SLUG}">' in html
+
+
+def test_links_follow_the_area_when_it_opens_or_closes(app, world):
+    """When an area opens (or becomes members-only again), do other areas' links to it follow?"""
+    with app.app_context():
+        areas.update("tg-aldre", members_only=False)
+    assert f'href="/sida/{SECRET_SLUG}"' in text(world["anonym"].get(f"/sida/{OPEN_SLUG}"))
+    assert SECRET in text(world["anonym"].get(f"/sida/{OPEN_SLUG}/lankar-hit"))
+    with app.app_context():
+        areas.update("tg-aldre", members_only=True)
+    html = text(world["anonym"].get(f"/sida/{OPEN_SLUG}"))
+    assert f'href="/sida/{SECRET_SLUG}"' not in html and SECRET not in html
+    assert world["anonym"].get(f"/sida/{SECRET_SLUG}").status_code == 404
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_backlinks_leave_out_members_only_pages_for_outsiders(world, who):
+    """Does "Länkar hit" on the open page name the members-only page that links to it?"""
+    assert SECRET not in text(world[who].get(f"/sida/{OPEN_SLUG}"))
+    assert SECRET not in text(world[who].get(f"/sida/{OPEN_SLUG}/lankar-hit"))
+
+
+@pytest.mark.parametrize("who", INSIDERS)
+def test_backlinks_show_members_only_pages_to_members(world, who):
+    """Does the member see the members-only page among the open page's backlinks?"""
+    assert SECRET in text(world[who].get(f"/sida/{OPEN_SLUG}"))
+    assert SECRET in text(world[who].get(f"/sida/{OPEN_SLUG}/lankar-hit"))
+
+
+# --- lists, history, recent changes, the organisation chart ---------------------------------------
+
+LISTS = ["/", "/sidor", "/sidor?typ=article", "/sidor?typ=structure", "/andringar", "/struktur",
+         "/att-revidera"]
+
+
+def typed_page(title: str, page_type: str, fields: dict, *, slug: str | None = None, area_id: int | None = None):
+    """A page of a type with structured fields (approved, as an import makes it)."""
+    data = pages.PageData(title=title, type=page_type, source="Text.\n", fields=fields, slug=slug, area_id=area_id)
+    approval = pages.Approval(by="testare") if pages.requires_approval(page_type) else None
+    return pages.create_page(data, author="testare", approval=approval)
+
+
+@pytest.fixture
+def structures(app, world):
+    """A members-only structure under an open one, a routine it owns and an open structure under it."""
+    with app.app_context():
+        closed = areas.get("tg-aldre")
+        typed_page("Samordningsgruppen", "structure", {}, slug="samordningsgruppen")
+        typed_page("Hemlig styrgrupp", "structure", {"parent": "samordningsgruppen"}, slug="hemlig-styrgrupp",
+                   area_id=closed.id)
+        typed_page("Hemlig ägd rutin", "routine", {"owner": "samordningsgruppen", "valid_until": "2020-01-01"},
+                   area_id=closed.id)
+        typed_page("Öppen undergrupp", "structure", {"parent": "hemlig-styrgrupp"}, slug="oppen-undergrupp")
+    return world
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_lists_and_the_chart_leave_out_members_only_pages(structures, who):
+    """Do page lists, counts, recent changes, the review list and the organisation chart name them?"""
+    for path in [*LISTS, "/sida/samordningsgruppen"]:
+        html = text(structures[who].get(path))
+        assert "Hemlig" not in html, path
+    assert "Öppen undergrupp" in text(structures[who].get("/struktur"))  # its parent is hidden: a root
+
+
+@pytest.mark.parametrize("who", INSIDERS)
+def test_members_see_them_in_lists_and_the_chart(structures, who):
+    """Do members find the members-only pages in the lists?"""
+    assert SECRET in text(structures[who].get("/sidor"))
+    assert "Hemlig styrgrupp" in text(structures[who].get("/struktur"))
+    assert "Hemlig styrgrupp" in text(structures[who].get("/sida/samordningsgruppen"))
+
+
+def test_counts_leave_out_members_only_pages(structures):
+    """Do the page counts per type count pages an outsider cannot open?"""
+    assert "Strukturer (2)" in text(structures["anonym"].get("/sidor")) or \
+        "2 sidor" in text(structures["anonym"].get("/sidor?typ=structure"))
+    assert "2 sidor" in text(structures["anonym"].get("/sidor?typ=structure"))
+    assert "3 sidor" in text(structures["medlem"].get("/sidor?typ=structure"))
+
+
+def test_the_structure_choices_of_the_page_form_leave_out_members_only_structures(structures):
+    """Does a site-wide redaktör who is no member see a members-only structure among the parents?"""
+    assert "Hemlig styrgrupp" not in text(structures["redigerare"].get("/ny?typ=structure"))
+    assert "Hemlig styrgrupp" in text(structures["admin"].get("/ny?typ=structure"))
+
+
+# --- plans, activities and the API -----------------------------------------------------------------
+
+@pytest.fixture
+def plan_world(app, world):
+    """A collaboration plan, an action plan and an activity of the members-only area."""
+    from kb.extensions import db
+    from kb.services import plans
+
+    with app.app_context():
+        closed = areas.get("tg-aldre")
+        make_page("Hemlig styrgrupp", "Hemlig.\n", type="structure", slug="hemlig-styrgrupp", area_id=closed.id)
+        make_page("Öppen grupp", "Öppen.\n", type="structure", slug="oppen-grupp")
+        collab = plans.save_collaboration_plan(plans.CollaborationData("Hemlig samverkansplan", "2024–2026",
+                                                                       slug="hemlig-samverkansplan"))
+        plan = plans.create_plan(plans.PlanData("Hemlig plan", "hemlig-styrgrupp", "2025",
+                                                collaboration_plan="hemlig-samverkansplan", slug="hemlig-plan"))
+        open_plan = plans.create_plan(plans.PlanData("Öppen plan", "oppen-grupp", "2025", slug="oppen-plan"))
+        plan.area_id = collab.area_id = closed.id
+        db.session.commit()
+        activity = plans.create_activity(plan, plans.ActivityData(goal="Hemligt mål", what="Hemlig aktivitet",
+                                                                  responsible="hemlig-styrgrupp"))
+        plans.create_activity(open_plan, plans.ActivityData(goal="Öppet mål", what="Öppen aktivitet",
+                                                            responsible="oppen-grupp"))
+        world["activity"] = activity.id
+    return world
+
+
+def plan_paths(activity_id: int) -> list[str]:
+    """Every view of the members-only plan, its activity and its collaboration plan."""
+    return ["/planer/hemlig-plan", "/planer/hemlig-plan/utskrift", "/planer/hemlig-plan/historik",
+            "/planer/hemlig-plan/export.csv", "/planer/hemlig-plan/export.xlsx", f"/aktiviteter/{activity_id}",
+            "/samverkansplaner/hemlig-samverkansplan", "/samverkansplaner/hemlig-samverkansplan/historik",
+            "/api/plans/hemlig-plan", "/api/activities?plan=hemlig-plan"]
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_outsiders_get_404_for_members_only_plans(plan_world, who):
+    """Can an outsider open the plan, its activity, its exports or its collaboration plan?"""
+    for path in plan_paths(plan_world["activity"]):
+        assert plan_world[who].get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("who", INSIDERS)
+def test_members_open_members_only_plans(plan_world, who):
+    """Do members and administrators open them?"""
+    for path in plan_paths(plan_world["activity"]):
+        assert plan_world[who].get(path).status_code == 200, path
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_plan_lists_and_the_api_leave_out_members_only_plans(plan_world, who):
+    """Do the plan overview, the plan API and the activity API list the members-only plan?"""
+    client = plan_world[who]
+    overview = text(client.get("/planer"))
+    assert "Öppen plan" in overview and "Hemlig" not in overview
+    listed = client.get("/api/plans").get_json()
+    assert [p["slug"] for p in listed["plans"]] == ["oppen-plan"]
+    found = client.get("/api/activities").get_json()
+    assert [a["what"] for a in found["activities"]] == ["Öppen aktivitet"]
+    assert "Hemlig" not in text(client.get("/planer/ny")) if who == "redigerare" else True
+
+
+def test_members_see_members_only_plans_in_lists(plan_world):
+    """Does the member find the plan in the overview and the API?"""
+    client = plan_world["medlem"]
+    assert "Hemlig plan" in text(client.get("/planer"))
+    assert {p["slug"] for p in client.get("/api/plans").get_json()["plans"]} == {"oppen-plan", "hemlig-plan"}
+    assert client.get("/api/activities").get_json()["total"] == 2
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_a_members_only_structure_page_lists_no_plans_for_outsiders(plan_world, who):
+    """(The structure page itself is 404.) Does an open page list activities of members-only plans?"""
+    assert plan_world[who].get("/sida/hemlig-styrgrupp").status_code == 404
+    assert "Hemlig" not in text(plan_world[who].get("/sida/oppen-grupp"))

@@ -12,46 +12,50 @@ from kb.constants import PageType
 from kb.dates import today
 from kb.extensions import db
 from kb.models import Page, ReadMark
+from kb.services import pages
 
 
-def live_of_type(page_type: PageType, *, published_only: bool = False) -> list[Page]:
-    """Live pages of one type, by title (only those readers may see, with `published_only`)."""
+def live_of_type(page_type: PageType, *, published_only: bool = False,
+                 hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """Live pages of one type, by title (only those readers may see, with `published_only`; none of
+    the `hidden` areas, kb.permissions.hidden_areas)."""
     query = select(Page).where(Page.deleted.is_(False), Page.type == page_type.value)
-    if published_only:
-        query = query.where(Page.published_revision_id.is_not(None))
+    query = pages.shown_to(query, published_only=published_only, hidden=hidden)
     return list(db.session.scalars(query.order_by(Page.title)))
 
 
-def pages_by_slug(slugs: set[str], *, published_only: bool = False) -> dict[str, Page]:
-    """Live pages for a set of slugs (one query)."""
+def pages_by_slug(slugs: set[str], *, published_only: bool = False,
+                  hidden: frozenset[int] = frozenset()) -> dict[str, Page]:
+    """Live pages for a set of slugs, but those of the `hidden` areas (one query)."""
     if not slugs:
         return {}
     query = select(Page).where(Page.slug.in_(slugs), Page.deleted.is_(False))
-    if published_only:
-        query = query.where(Page.published_revision_id.is_not(None))
+    query = pages.shown_to(query, published_only=published_only, hidden=hidden)
     return {p.slug: p for p in db.session.scalars(query)}
 
 
-def linked_pages(page: Page, *, published_only: bool = False) -> dict[str, Page]:
-    """Pages named in the page's page-reference fields (parent, owner)."""
+def linked_pages(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()
+                 ) -> dict[str, Page]:
+    """Pages named in the page's page-reference fields (parent, owner), but those of the `hidden` areas."""
     refs = {str(page.fields.get(s.name)) for s in typed.specs_for(page.type)
             if s.kind == typed.PAGE and page.fields.get(s.name)}
-    return pages_by_slug(refs, published_only=published_only)
+    return pages_by_slug(refs, published_only=published_only, hidden=hidden)
 
 
-def children(page: Page, *, published_only: bool = False) -> list[Page]:
-    """Structures whose parent is this page."""
+def children(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """Structures whose parent is this page (none of the `hidden` areas)."""
     if page.type != PageType.STRUCTURE.value:
         return []
-    return [p for p in live_of_type(PageType.STRUCTURE, published_only=published_only)
+    return [p for p in live_of_type(PageType.STRUCTURE, published_only=published_only, hidden=hidden)
             if (p.fields or {}).get("parent") == page.slug]
 
 
-def owned_routines(page: Page, *, published_only: bool = False) -> list[Page]:
-    """Routines owned by this structure."""
+def owned_routines(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()
+                   ) -> list[Page]:
+    """Routines owned by this structure (none of the `hidden` areas)."""
     if page.type != PageType.STRUCTURE.value:
         return []
-    return [p for p in live_of_type(PageType.ROUTINE, published_only=published_only)
+    return [p for p in live_of_type(PageType.ROUTINE, published_only=published_only, hidden=hidden)
             if (p.fields or {}).get("owner") == page.slug]
 
 
@@ -63,9 +67,10 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-def structure_tree(*, published_only: bool = False) -> list[Node]:
-    """The hierarchy of structures from their parent fields; roots first, children by title."""
-    structures = live_of_type(PageType.STRUCTURE, published_only=published_only)
+def structure_tree(*, published_only: bool = False, hidden: frozenset[int] = frozenset()) -> list[Node]:
+    """The hierarchy of structures from their parent fields; roots first, children by title. Structures
+    of the `hidden` areas are left out (their children become roots)."""
+    structures = live_of_type(PageType.STRUCTURE, published_only=published_only, hidden=hidden)
     nodes = {p.slug: Node(p) for p in structures}
     roots: list[Node] = []
     for p in structures:
@@ -87,29 +92,32 @@ class Due:
     owner: Page | None = None  # the owner structure, for showing its name
 
 
-def review_list(on: date | None = None, *, published_only: bool = False) -> list[Due]:
-    """Routines past their valid-until date or due within 60 days, overdue first, by date."""
+def review_list(on: date | None = None, *, published_only: bool = False,
+                hidden: frozenset[int] = frozenset()) -> list[Due]:
+    """Routines past their valid-until date or due within 60 days, overdue first, by date (none of
+    the `hidden` areas)."""
     on = on or today()
     out: list[Due] = []
-    due = [(p, state) for p in live_of_type(PageType.ROUTINE, published_only=published_only)
+    due = [(p, state) for p in live_of_type(PageType.ROUTINE, published_only=published_only, hidden=hidden)
            if (state := typed.review_state(p.fields or {}, on))]
     owners = pages_by_slug({str(p.fields["owner"]) for p, _ in due if p.fields.get("owner")},
-                           published_only=published_only)
+                           published_only=published_only, hidden=hidden)
     for p, state in due:
         out.append(Due(p, typed.parse_date(p.fields["valid_until"]), state,
                        owners.get(str(p.fields.get("owner") or ""))))
     return sorted(out, key=lambda d: (d.state != "overdue", d.valid_until, d.page.title))
 
 
-def orientation_path(*, published_only: bool = False) -> list[Page]:
-    """Orientation pages in reading order (position, then title)."""
-    return sorted(live_of_type(PageType.ORIENTATION, published_only=published_only),
+def orientation_path(*, published_only: bool = False, hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """Orientation pages in reading order (position, then title), none of the `hidden` areas."""
+    return sorted(live_of_type(PageType.ORIENTATION, published_only=published_only, hidden=hidden),
                   key=lambda p: (int((p.fields or {}).get("position", 999)), p.title))
 
 
-def orientation_step(page: Page, *, published_only: bool = False) -> tuple[list[Page], int | None]:
+def orientation_step(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()
+                     ) -> tuple[list[Page], int | None]:
     """The orientation path and the page's place in it (None when the page is not on it)."""
-    path = orientation_path(published_only=published_only)
+    path = orientation_path(published_only=published_only, hidden=hidden)
     return path, next((i for i, p in enumerate(path) if p.id == page.id), None)
 
 
