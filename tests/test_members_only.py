@@ -283,3 +283,84 @@ def test_a_members_only_structure_page_lists_no_plans_for_outsiders(plan_world, 
     """(The structure page itself is 404.) Does an open page list activities of members-only plans?"""
     assert plan_world[who].get("/sida/hemlig-styrgrupp").status_code == 404
     assert "Hemlig" not in text(plan_world[who].get("/sida/oppen-grupp"))
+
+
+# --- notifications, digests, watches and Min sida ------------------------------------------------------
+
+@pytest.fixture
+def watched(app):
+    """An open structure, a members-only routine that names it as owner, a members-only plan of it;
+    an outsider and a member who both watch the structure and the routine type."""
+    from kb.constants import WatchKind
+    from kb.extensions import db
+    from kb.services import notifications, plans
+
+    with app.app_context():
+        closed = areas.create("tg-aldre", "TG Äldre", members_only=True)
+        typed_page("Samordningsgruppen", "structure", {}, slug="samordningsgruppen")
+        make_user("lasare", "läsare")
+        make_user("medlem", "läsare", areas={"tg-aldre": "medlem"})
+        for name in ("lasare", "medlem"):
+            user = users_get(name)
+            notifications.watch(user, WatchKind.STRUCTURE, pages.get("samordningsgruppen"))
+            notifications.watch(user, WatchKind.PAGE_TYPE, "routine")
+        typed_page(SECRET, "routine", {"owner": "samordningsgruppen"}, slug=SECRET_SLUG, area_id=closed.id)
+        plan = plans.create_plan(plans.PlanData("Hemlig plan", "samordningsgruppen", "2025", slug="hemlig-plan"))
+        plan.area_id = closed.id
+        db.session.commit()
+        plans.create_activity(plan, plans.ActivityData(goal="Mål", what="Hemlig aktivitet"))
+        notifications.notify_changes()
+    return app
+
+
+def users_get(name: str):
+    """The account with this username."""
+    from kb.services import users
+
+    return users.get(name)
+
+
+def test_outsiders_hear_nothing_of_members_only_pages_and_plans(watched):
+    """Does a watcher who is no member get notifications about the area's routine, plan or activity?"""
+    from kb.services import notifications
+
+    with watched.app_context():
+        assert notifications.recent(users_get("lasare")) == []
+        texts = " ".join(n.text for n in notifications.recent(users_get("medlem")))
+        assert SECRET in texts and "Hemlig plan" in texts and "Hemlig aktivitet" in texts
+
+
+def test_a_membership_taken_away_hides_what_was_notified(watched):
+    """After the member leaves the area, do Min sida, the unread count and the digest still show it?"""
+    from kb.constants import WatchKind
+    from kb.dates import today
+    from kb.services import digests, notifications
+
+    with watched.app_context():
+        member = users_get("medlem")
+        notifications.watch(member, WatchKind.PAGE, pages.get(SECRET_SLUG))
+        assert notifications.unread_count(member) == 3
+        areas.revoke("medlem", "tg-aldre")
+        member = users_get("medlem")
+        assert notifications.recent(member) == [] and notifications.unread_count(member) == 0
+        assert notifications.viewer_state(member)[0] == 0
+        assert digests.claim(member, today()) is None  # nothing to mail: the notifications wait
+        labels = [w.label for w in notifications.watches_of(member)]
+        assert not any(SECRET in label for label in labels)
+    client = login(watched, "medlem", "läsare")
+    client.get("/")
+    for path in ("/min-sida", "/min-sida/bevakningar"):
+        html = text(client.get(path))
+        assert SECRET not in html and "Hemlig" not in html, path
+
+
+def test_a_member_gets_the_digest(watched):
+    """Does the member's digest carry the notifications about the area?"""
+    from kb.dates import today
+    from kb.services import digests
+
+    with watched.app_context():
+        member = users_get("medlem")
+        digest = digests.claim(member, today())
+        assert digest is not None
+        assert any(SECRET in n.text for n in digests.claimed(digest))
