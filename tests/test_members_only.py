@@ -364,3 +364,31 @@ def test_a_member_gets_the_digest(watched):
         digest = digests.claim(member, today())
         assert digest is not None
         assert any(SECRET in n.text for n in digests.claimed(digest))
+
+
+# --- conditional GETs and the page caches ----------------------------------------------------------------
+
+def test_the_page_caches_never_serve_a_members_view_to_others(app, world):
+    """A member's rendering of the open page names the members-only page among its backlinks: does a
+    visitor without a cookie (kept in memory), or a reader, ever get that rendering?"""
+    for _ in range(2):
+        assert SECRET in text(world["medlem"].get(f"/sida/{OPEN_SLUG}"))
+    for _ in range(3):
+        assert SECRET not in text(app.test_client().get(f"/sida/{OPEN_SLUG}"))
+        assert SECRET not in text(world["lasare"].get(f"/sida/{OPEN_SLUG}"))
+    assert SECRET in text(world["admin"].get(f"/sida/{OPEN_SLUG}"))
+
+
+def test_a_membership_taken_away_changes_the_validator(app, world):
+    """After the member leaves the area, does their old ETag still answer 304 (keeping the backlink)?"""
+    client = world["medlem"]
+    client.get("/")
+    response = client.get(f"/sida/{OPEN_SLUG}")
+    assert SECRET in text(response)
+    etag = response.headers["ETag"]
+    assert client.get(f"/sida/{OPEN_SLUG}", headers={"If-None-Match": etag}).status_code == 304
+    with app.app_context():
+        areas.revoke("medlem", "tg-aldre")
+    again = client.get(f"/sida/{OPEN_SLUG}", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and SECRET not in text(again)
+    assert client.get(f"/sida/{SECRET_SLUG}").status_code == 404
