@@ -392,3 +392,13 @@ def test_a_membership_taken_away_changes_the_validator(app, world):
     again = client.get(f"/sida/{OPEN_SLUG}", headers={"If-None-Match": etag})
     assert again.status_code == 200 and SECRET not in text(again)
     assert client.get(f"/sida/{SECRET_SLUG}").status_code == 404
+
+
+def test_the_review_overview_leaves_out_members_only_pages_for_other_editors(app, world):
+    """Does /granskning show a site-wide redaktör who is no member the area's routines and drafts?"""
+    with app.app_context():
+        closed = areas.get("tg-aldre")
+        typed_page("Hemlig granskad rutin", "routine", {"valid_until": "2020-01-01"}, area_id=closed.id)
+        edit_page(pages.get(SECRET_SLUG), "Ett utkast.\n", approved=False)
+    assert "Hemlig" not in text(world["redigerare"].get("/granskning"))
+    assert "Hemlig granskad rutin" in text(world["admin"].get("/granskning"))

@@ -10,7 +10,7 @@ from kb.auth.guards import actor_name, load_page, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.forms import KbForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
-from kb.permissions import Permission, can_flag
+from kb.permissions import Permission, can_flag, hidden_areas
 from kb.services import governance
 
 bp = Blueprint("governance", __name__)
@@ -154,8 +154,10 @@ def resolve(flag_id: int):
 @require(Permission.EDIT)
 def overview():
     """The review list: routines by valid-until date (expired first), drafts waiting, open reports."""
-    return render_template("governance/overview.html", overview=governance.overview(),
-                           returned=governance.returned_drafts(), today=dates.today())
+    hidden = hidden_areas(current_user)
+    return render_template("governance/overview.html", overview=governance.overview(hidden=hidden),
+                           returned=[(p, d) for p, d in governance.returned_drafts() if p.area_id not in hidden],
+                           today=dates.today())
 
 
 def _number(value: str | None) -> int | None:

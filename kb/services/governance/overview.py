@@ -109,18 +109,20 @@ class Overview:
     flags: list[Flag]
 
 
-def overview() -> Overview:
-    """Every live routine by valid-until (expired first), every draft waiting, every open report."""
+def overview(*, hidden: frozenset[int] = frozenset()) -> Overview:
+    """Every live routine by valid-until (expired first), every draft waiting, every open report;
+    none of the `hidden` areas (kb.permissions.hidden_areas)."""
     today = dates.today()
-    flags = all_open_flags()
+    flags = [f for f in all_open_flags() if f.page.area_id not in hidden]
     counts: dict[int, int] = {}
     for f in flags:
         counts[f.page_id] = counts.get(f.page_id, 0) + 1
-    routines = sorted(live_routines(published_only=False), key=by_valid_until)
+    routines = sorted((p for p in live_routines(published_only=False) if p.area_id not in hidden),
+                      key=by_valid_until)
     owners = structure.pages_by_slug({str(p.fields["owner"]) for p in routines
-                                      if (p.fields or {}).get("owner")})
+                                      if (p.fields or {}).get("owner")}, hidden=hidden)
     people = approver_accounts()
-    drafts = pages_with_drafts()
+    drafts = [(page, draft) for page, draft in pages_with_drafts() if page.area_id not in hidden]
     pending = {page.id: draft for page, draft in drafts}
     rows = []
     for p in routines:
