@@ -28,6 +28,8 @@ from werkzeug.http import is_resource_modified
 from werkzeug.security import safe_join
 
 from kb.dates import STOCKHOLM, today
+from kb.models.areas import closed_area_ids
+from kb.permissions import hidden_areas
 from kb.services import changes
 
 # Bump when responses change in a way the hash of kb's code and templates cannot see.
@@ -115,15 +117,18 @@ def build(app: Flask) -> tuple[str, datetime]:
 
 def _viewer() -> tuple[object, ...]:
     """Who is looking: the user's id, role, name and roles in areas (edit links), the session's CSRF
-    token (forms embed it), and their unread notifications and watches (the header and the watch buttons)."""
+    token (forms embed it), their unread notifications and watches (the header and the watch buttons),
+    and which areas are members-only and which of those they may not see (an area opened or closed, a
+    membership given or taken away, changes what a page lists without a `Change`)."""
     from kb.services import notifications
 
     csrf = str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
+    areas = (tuple(sorted(closed_area_ids())), tuple(sorted(hidden_areas(current_user))))
     if current_user.is_authenticated:
         return (current_user.id, current_user.role, current_user.name, csrf,
                 sorted((a, r.value) for a, r in current_user.area_roles.items()),
-                notifications.viewer_state(current_user))
-    return ("anonym", csrf)
+                notifications.viewer_state(current_user), areas)
+    return ("anonym", csrf, areas)
 
 
 def validator(*parts: object, last_modified: datetime | None = None) -> tuple[str, datetime | None]:

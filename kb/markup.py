@@ -24,6 +24,9 @@ from kb import sanitize, urls
 from kb.slugs import slugify
 
 MISSING_TITLE = "Sidan finns inte ännu – skapa den"
+# What `render`'s page_exists answers for a page the readers of this page must not learn of (one in a
+# members-only area other than the page's own): the link is shown as its text alone.
+HIDDEN = "hidden"
 TOC_TITLE = "Innehåll"
 TOC_MIN_HEADINGS = 3
 TOC_LEVELS = (2, 3, 4)
@@ -79,11 +82,14 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _render_wikilink(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
-    """Render a wikilink token as a link to an existing or a missing page."""
+    """Render a wikilink token as a link to an existing or a missing page, or as plain text (HIDDEN)."""
     token = tokens[idx]
     slug, anchor = token.meta["slug"], token.meta["anchor"]
     text = escape(token.content)
-    if env["exists"](slug):
+    found = env["exists"](slug)
+    if found == HIDDEN:
+        return text
+    if found:
         # A heading's id carries kb.sanitize's user-content- prefix (kb.sanitize.user_id).
         href = env["url_for_slug"](slug) + (f"#{sanitize.user_id(anchor)}" if anchor else "")
         return f'<a class="wikilink" href="{escape(href)}">{text}</a>'
@@ -364,7 +370,7 @@ def scroll_tables(html: str) -> str:
 def render(
     source: str,
     *,
-    page_exists: Callable[[str], bool] = lambda s: True,
+    page_exists: Callable[[str], bool | str] = lambda s: True,
     url_for_slug: Callable[[str], str] = urls.page_path,
     url_for_new: Callable[[str, str], str] = urls.new_page_path,
     glossary: Mapping[str, str] | None = None,
@@ -372,13 +378,15 @@ def render(
 ) -> Rendered:
     """Render Markdown source to sanitised HTML plus links, headings and text.
 
+    `page_exists` answers True, False (a link to create the page) or HIDDEN (plain text) per slug.
     `image_hosts` are the hosts images may load from besides kb itself (see kb.sanitize.clean).
     """
-    known: dict[str, bool] = {}
+    known: dict[str, bool | str] = {}
 
-    def exists(slug: str) -> bool:
+    def exists(slug: str) -> bool | str:
         if slug not in known:
-            known[slug] = bool(page_exists(slug))
+            found = page_exists(slug)
+            known[slug] = HIDDEN if found == HIDDEN else bool(found)
         return known[slug]
 
     env = {"exists": exists, "url_for_slug": url_for_slug, "url_for_new": url_for_new}

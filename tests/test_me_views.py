@@ -159,7 +159,7 @@ def test_min_sida_shows_drafts_reviews_and_flags_from_the_governance_service(sit
     with site.app_context():
         routine = page_with("SIP", "routine", author="bo", raw_fields={"valid_until": today().isoformat()})
         routine_id = routine.id
-    flag = types.SimpleNamespace(page=types.SimpleNamespace(slug="handbok", title="Handbok"),
+    flag = types.SimpleNamespace(page=types.SimpleNamespace(slug="handbok", title="Handbok", area_id=None),
                                  note="Telefontiderna stämmer inte", created_by="cecilia", created_at=None)
     monkeypatch.setattr(my_page, "governance", types.SimpleNamespace(
         drafts_awaiting=lambda user: [db.session.get(Page, routine_id)],

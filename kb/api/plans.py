@@ -12,7 +12,7 @@ from kb import dates, fuzzydate, urls
 from kb.constants import ActivityStatus
 from kb.exceptions import ValidationError
 from kb.models import ActionPlan, Activity, Page
-from kb.permissions import can_read_page, readable_pages
+from kb.permissions import can_read_page, hidden_areas, readable_pages, sees_area
 from kb.services import areas, pages
 from kb.services import plans as plan_service
 
@@ -89,14 +89,14 @@ def activity_json(activity: Activity, *, on=None) -> dict:
 
 def api_plans():
     """All live plans with counts per status: {plans: [...], total}."""
-    rows = plan_service.status_counts()
+    rows = plan_service.status_counts(hidden=hidden_areas(current_user))
     return jsonify({"plans": [plan_json(c.plan, c) for c in rows], "total": len(rows)})
 
 
 def api_plan(key: str):
     """One live plan (by id or slug) with its activities in plan order."""
     plan = plan_service.get_plan(key)
-    if plan is None or plan.deleted:
+    if plan is None or plan.deleted or not sees_area(current_user, plan.area_id):
         abort(404)
     [counts] = plan_service.status_counts(of=[plan])
     on = dates.today()
@@ -115,7 +115,7 @@ def api_activities():
     if missing:
         return jsonify(error="Finns inte", message=missing, status=404), 404
     on = dates.today()
-    found = plan_service.find_activities(wanted, on=on)
+    found = plan_service.find_activities(wanted, on=on, hidden=hidden_areas(current_user))
     return jsonify({"activities": [activity_json(a, on=on) for a in found], "total": len(found)})
 
 
@@ -127,7 +127,7 @@ def _missing(wanted: plan_service.ActivityFilter) -> str | None:
             return f"Det finns ingen sida ”{wanted.page}”."
     if wanted.plan:
         plan = plan_service.get_plan(wanted.plan)
-        if plan is None or plan.deleted:
+        if plan is None or plan.deleted or not sees_area(current_user, plan.area_id):
             return f"Det finns ingen plan ”{wanted.plan}”."
     return None
 

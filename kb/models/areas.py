@@ -92,6 +92,14 @@ def closed_area_ids(session: Session | None = None) -> frozenset[int]:
     return ids
 
 
+_CLOSED_IDS = select(Area.id).where(Area.members_only).order_by(Area.id)
+
+
+def read_closed_area_ids(connection) -> tuple[int, ...]:
+    """Ids of the members-only areas, read now on `connection` (no session or app context needed)."""
+    return tuple(connection.scalars(_CLOSED_IDS))
+
+
 def forget_areas(session: Session | None = None) -> None:
     """Drop the session's cached area facts (after an area is created or changed)."""
     session = session or db.session()

@@ -35,10 +35,15 @@ def readers_only(area_id: int | None = None) -> bool:
     return not sees_unpublished(current_user, area_id)
 
 
+def hidden() -> frozenset[int]:
+    """The members-only areas the current user is no member of: every list leaves their pages out."""
+    return hidden_areas(current_user)
+
+
 def facts_forms(formdata=None, page=None, values: tuple[str, dict] | None = None) -> dict:
     """One structured-fields form per page type that has fields (filled from `values`, a type and its
     fields, else from the newest revision)."""
-    structures = [(p.slug, p.title) for p in structure.live_of_type(PageType.STRUCTURE)
+    structures = [(p.slug, p.title) for p in structure.live_of_type(PageType.STRUCTURE, hidden=hidden())
                   if page is None or p.id != page.id]
     current = page.current if page is not None else None
     own = values or ((current.type, current.fields) if current is not None else (None, None))
@@ -75,9 +80,10 @@ def start():
     orientation = pages.get("ny-i-samverkan")
     visible = orientation is not None and not orientation.deleted and can_read_page(current_user, orientation)
     only = readers_only()
-    return render_template("pages/start.html", recent=pages.recently_changed(8, published_only=only),
+    return render_template("pages/start.html",
+                           recent=pages.recently_changed(8, published_only=only, hidden=hidden()),
                            orientation=orientation if visible else None,
-                           counts=pages.count_by_type(published_only=only),
+                           counts=pages.count_by_type(published_only=only, hidden=hidden()),
                            areas=area_pages.start_list(current_user))
 
 
@@ -103,11 +109,11 @@ def view(slug: str):
     page = pages.get(slug)
     if page is None:  # deleted or renamed this very moment
         abort(404)
-    only = readers_only(page.area_id)
-    context = {"linked": structure.linked_pages(page, published_only=only),
-               "children": structure.children(page, published_only=only),
-               "owned": structure.owned_routines(page, published_only=only),
-               "activities": plan_service.activities_for_page(page),
+    only, unseen = readers_only(page.area_id), hidden()
+    context = {"linked": structure.linked_pages(page, published_only=only, hidden=unseen),
+               "children": structure.children(page, published_only=only, hidden=unseen),
+               "owned": structure.owned_routines(page, published_only=only, hidden=unseen),
+               "activities": plan_service.activities_for_page(page, hidden=unseen),
                "structure_plans": [],
                "page_attachments": attachments.for_page(page, editor=not only),
                "gov": governance.page_governance(page, current_user)}
@@ -118,15 +124,16 @@ def view(slug: str):
             context["approve_form"].comment.description = ("Valfritt för en ny rutin: det finns ingen tidigare "
                                                            "version. Visas för läsarna.")
     if page.type == PageType.STRUCTURE.value:
-        context["structure_plans"] = plan_service.live_plans(structure=page)
+        context["structure_plans"] = plan_service.live_plans(structure=page, hidden=unseen)
     if page.type == PageType.ORIENTATION.value:
-        path, index = structure.orientation_step(page, published_only=only)
+        path, index = structure.orientation_step(page, published_only=only, hidden=unseen)
         read = structure.read_page_ids(current_user.id) if current_user.is_authenticated else set()
         context.update(path=path, position=index, read=read, read_form=ConfirmForm(),
                        prev_page=path[index - 1] if index else None,
                        next_page=path[index + 1] if index is not None and index + 1 < len(path) else None)
     return pagecache.keep(render_template("pages/view.html", page=page,
-                                          backlinks=pages.backlinks(page, published_only=only), **context))
+                                          backlinks=pages.backlinks(page, published_only=only, hidden=unseen),
+                                          **context))
 
 
 def view_state(page) -> tuple:
@@ -148,7 +155,7 @@ def mark_read(slug: str):
     structure.set_read(current_user.id, page, read)
     flash("Markerad som läst." if read else "Markeringen togs bort.", "success")
     if read and request.form.get("then") == "next":  # "Markera som läst och gå till nästa"
-        path, index = structure.orientation_step(page, published_only=readers_only())
+        path, index = structure.orientation_step(page, published_only=readers_only(), hidden=hidden())
         if index is not None and index + 1 < len(path):
             return redirect(url_for("pages.view", slug=path[index + 1].slug) + "#innehall")
     return redirect(url_for("pages.view", slug=page.slug) + "#las-klart")
@@ -159,8 +166,8 @@ def chart():
     """The organisation chart of structures."""
     if (unchanged := caching.not_modified()) is not None:
         return unchanged
-    return render_template("pages/chart.html", roots=structure.structure_tree(
-        published_only=readers_only(), hidden=hidden_areas(current_user)))
+    return render_template("pages/chart.html", roots=structure.structure_tree(published_only=readers_only(),
+                                                                            hidden=hidden()))
 
 
 @bp.get("/att-revidera")
@@ -168,9 +175,8 @@ def review():
     """Routines past or near their valid-until date."""
     if (unchanged := caching.not_modified()) is not None:  # the validator includes today's date
         return unchanged
-    return render_template("pages/review.html", due=structure.review_list(published_only=readers_only(),
-                                                                           hidden=hidden_areas(current_user)),
-                           today=dates.today())
+    return render_template("pages/review.html", today=dates.today(),
+                           due=structure.review_list(published_only=readers_only(), hidden=hidden()))
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -451,13 +457,15 @@ def index():
             abort(404)
         number = request.args.get("sida", 1, type=int)  # not a number: the first page
         listed = pages.pages_of_type(page_type, number=number, per_page=config["PAGE_LIST_PER_PAGE"],
-                                     published_only=only)
+                                     published_only=only, hidden=hidden())
         if number < 1 or (number > 1 and not listed.items):
             abort(404)
         return render_template("pages/index_type.html", page_type=page_type, pagination=listed)
-    return render_template("pages/index.html", counts=pages.count_by_type(published_only=only),
-                           deleted=pages.deleted_pages(published_only=only),
-                           by_type=pages.pages_by_type(published_only=only, per_type=config["PAGE_LIST_PREVIEW"]))
+    unseen = hidden()
+    return render_template("pages/index.html", counts=pages.count_by_type(published_only=only, hidden=unseen),
+                           deleted=pages.deleted_pages(published_only=only, hidden=unseen),
+                           by_type=pages.pages_by_type(published_only=only, per_type=config["PAGE_LIST_PREVIEW"],
+                                                       hidden=unseen))
 
 
 @bp.get("/andringar")
@@ -465,7 +473,8 @@ def recent():
     """Recent changes across the knowledge base."""
     if (unchanged := caching.not_modified()) is not None:
         return unchanged
-    revisions = pages.recent_revisions(current_app.config["RECENT_CHANGES"], published_only=readers_only())
+    revisions = pages.recent_revisions(current_app.config["RECENT_CHANGES"], published_only=readers_only(),
+                                       hidden=hidden())
     return render_template("pages/recent.html", revisions=revisions)
 
 
@@ -474,7 +483,7 @@ def links_here(slug: str):
     """Pages that link to this page."""
     page = load_page(slug)
     return render_template("pages/backlinks.html", page=page,
-                           backlinks=pages.backlinks(page, published_only=readers_only()))
+                           backlinks=pages.backlinks(page, published_only=readers_only(), hidden=hidden()))
 
 
 @bp.get("/ny-adress")

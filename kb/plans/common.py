@@ -9,16 +9,16 @@ from kb.auth.guards import actor_name
 from kb.constants import PageType
 from kb.exceptions import ConflictError, ValidationError
 from kb.models import ActionPlan, Activity
-from kb.permissions import sees_unpublished
+from kb.permissions import hidden_areas, sees_area, sees_unpublished
 from kb.plans.forms import DeleteForm, RestoreForm, parse_revision
 from kb.services import plans, structure
 from kb.slugs import is_valid_slug
 
 
 def load_plan(slug: str, *, allow_deleted: bool = False) -> ActionPlan:
-    """The plan for a URL slug, or 404."""
+    """The plan for a URL slug, or 404 (also a plan of a members-only area the user is no member of)."""
     plan = plans.get_plan(slug) if is_valid_slug(slug) and not slug.isdigit() else None
-    if plan is None or (plan.deleted and not allow_deleted):
+    if plan is None or (plan.deleted and not allow_deleted) or not sees_area(current_user, plan.area_id):
         abort(404)
     return plan
 
@@ -26,14 +26,20 @@ def load_plan(slug: str, *, allow_deleted: bool = False) -> ActionPlan:
 def load_activity(activity_id: int, *, allow_deleted: bool = False) -> Activity:
     """The activity with this id, or 404 (also when it or its plan is deleted, unless allowed)."""
     activity = plans.get_activity(activity_id)
-    if activity is None or ((activity.deleted or activity.plan.deleted) and not allow_deleted):
+    if activity is None or ((activity.deleted or activity.plan.deleted) and not allow_deleted) \
+            or not sees_area(current_user, activity.plan.area_id):
         abort(404)
     return activity
 
 
 def structures() -> list:
     """Live structure pages, by title (the choices for "Struktur" and "Ansvarig")."""
-    return structure.live_of_type(PageType.STRUCTURE)
+    return structure.live_of_type(PageType.STRUCTURE, hidden=hidden())
+
+
+def hidden() -> frozenset[int]:
+    """The members-only areas the current user is no member of: their plans and pages are left out."""
+    return hidden_areas(current_user)
 
 
 def base_revision(form) -> int:

@@ -16,12 +16,13 @@ from kb import caching, dates
 from kb.auth.guards import actor_name, editable, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.models import ActionPlan
-from kb.permissions import Permission, can_edit
+from kb.permissions import Permission, can_edit, sees_area
 from kb.plans import activities, chart
 from kb.plans.common import (
     base_revision,
     conflict_page,
     delete_row,
+    hidden,
     load_plan,
     reader,
     restore_row,
@@ -64,14 +65,15 @@ def overview():
     """All live plans grouped by collaboration plan, with counts per status as a table and a chart."""
     if (unchanged := caching.not_modified(plans.collaboration_state())) is not None:
         return unchanged
-    counts = plans.status_counts()
+    counts = plans.status_counts(hidden=hidden())
     groups: dict[object, list[plans.PlanCounts]] = {}
     for row in sorted(counts, key=lambda r: r.plan.collaboration_plan is None):
         groups.setdefault(row.plan.collaboration_plan, []).append(row)
     ordered = [row for rows in groups.values() for row in rows]
-    deleted = [p for p in plans.deleted_plans() if can_edit(current_user, p)]
+    deleted = [p for p in plans.deleted_plans(hidden=hidden()) if can_edit(current_user, p)]
     return render_template("plans/overview.html", groups=groups, chart=chart.status_chart(ordered),
-                           description=chart.describe(ordered), collaborations=plans.collaboration_plans(),
+                           description=chart.describe(ordered),
+                           collaborations=plans.collaboration_plans(hidden=hidden()),
                            deleted=deleted, statuses=chart.ORDER)
 
 
@@ -129,7 +131,7 @@ def plan_history(slug: str):
 def load_collaboration(slug: str):
     """A live collaboration plan by slug, or 404."""
     row = plans.get_collaboration_plan(slug) if is_valid_slug(slug) and not slug.isdigit() else None
-    if row is None or row.deleted:
+    if row is None or row.deleted or not sees_area(current_user, row.area_id):
         abort(404)
     return row
 
@@ -138,7 +140,8 @@ def load_collaboration(slug: str):
 def collaboration(slug: str):
     """A collaboration plan: its period, prioritised goals and the action plans that follow it."""
     row = load_collaboration(slug)
-    counts = plans.status_counts(of=[p for p in plans.live_plans() if p.collaboration_plan_id == row.id])
+    counts = plans.status_counts(of=[p for p in plans.live_plans(hidden=hidden())
+                                     if p.collaboration_plan_id == row.id])
     return render_template("plans/collaboration.html", row=row, counts=counts, statuses=chart.ORDER)
 
 
@@ -211,7 +214,7 @@ def collaboration_history(slug: str):
 def create_plan():
     """A new, empty plan for a structure (?struktur= pre-selects it)."""
     form = PlanForm()
-    form.set_choices(structures(), plans.collaboration_plans())
+    form.set_choices(structures(), plans.collaboration_plans(hidden=hidden()))
     form.area.choices = area_choices(areas.editable_areas(current_user), blank="(samma som strukturen)")
     if request.method == "GET":
         form.structure.data = request.args.get("struktur", "")
@@ -237,7 +240,7 @@ def edit_plan(slug: str):
     """Edit a plan's own fields; an edit based on an older revision shows the conflict."""
     plan = editable(load_plan(slug))
     form = PlanForm()
-    form.set_choices(structures(), plans.collaboration_plans())
+    form.set_choices(structures(), plans.collaboration_plans(hidden=hidden()))
     if request.method == "GET":
         form.fill_from(plan)
         return render_template("plans/plan_form.html", form=form, plan=plan)

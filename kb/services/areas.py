@@ -26,7 +26,7 @@ from kb.models.areas import (
     default_area_key,
     forget_areas,
 )
-from kb.services import audit
+from kb.services import audit, pages
 
 KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 NAME_MAX = 200
@@ -207,6 +207,8 @@ def update(key: str, *, name: str | None = None, description: str | None = None,
             raise ValidationError({"members_only": "Det gemensamma området kan inte vara endast för medlemmar."})
         area.members_only = members_only
         changes.append("endast medlemmar" if members_only else "öppet för alla")
+        forget_areas()  # links from other areas' pages to this one's turn into plain text, or back
+        pages.refresh_area_linkers(area.id)
     if retired is not None and retired != area.retired:
         area.retired = retired
         changes.append("avvecklat" if retired else "åter i bruk")

@@ -32,6 +32,7 @@ from kb.extensions import db
 from kb.models import Digest, Notification, User
 from kb.models.base import utcnow
 from kb.services import mail, users
+from kb.services.visibility import notification_clause
 
 UNSUBSCRIBE_SALT = "kb-avsluta-epost"
 
@@ -85,8 +86,9 @@ def claim(user: User, day: date) -> Digest | None:
     except IntegrityError:  # this user's digest of the day exists: sent, or being sent by another run
         db.session.rollback()
         return None
-    taken = db.session.execute(update(Notification).where(*_waiting(user.id)).values(digest_id=digest.id)
-                               .execution_options(synchronize_session=False))
+    # Nothing about an area the user may no longer see (a membership taken away since): it waits.
+    taken = db.session.execute(update(Notification).where(*_waiting(user.id), notification_clause(user))
+                               .values(digest_id=digest.id).execution_options(synchronize_session=False))
     if not taken.rowcount:
         db.session.rollback()
         return None

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from kb.models import Activity, Notification, Page, User
+from kb.permissions import sees_area
 from kb.services import governance, notifications, reminders
 
 
@@ -35,14 +36,18 @@ class MyPage:
 
 
 def for_user(user: User, today: date) -> MyPage:
-    """Everything Min sida shows `user` on `today`."""
-    page = MyPage(activities=reminders.responsible_activities(user, today),
+    """Everything Min sida shows `user` on `today` (nothing of members-only areas they are no member of,
+    a membership taken away included)."""
+    page = MyPage(activities=[a for a in reminders.responsible_activities(user, today)
+                              if sees_area(user, a.plan.area_id)],
                   notifications=notifications.recent(user), unread=notifications.unread_count(user))
-    page.drafts = list(governance.drafts_awaiting(user))
-    page.returned = list(governance.returned_drafts(user))
+    page.drafts = [p for p in governance.drafts_awaiting(user) if sees_area(user, p.area_id)]
+    page.returned = [(p, d) for p, d in governance.returned_drafts(user) if sees_area(user, p.area_id)]
     for routine in governance.reviews_due(user, within_days=reminders.SOON_DAYS):
+        if not sees_area(user, routine.area_id):
+            continue
         found = reminders.routine_date(routine.fields or {})
         on = found[1] if found else None
         page.reviews.append(ReviewItem(routine, on, on is not None and on < today))
-    page.flags = list(governance.open_flags(user))
+    page.flags = [f for f in governance.open_flags(user) if sees_area(user, f.page.area_id)]
     return page

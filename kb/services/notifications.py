@@ -37,6 +37,7 @@ from kb.models import (
 )
 from kb.models.base import utcnow
 from kb.services import structure
+from kb.services.visibility import notification_clause
 
 # Change ids below the cursor that are re-checked for late arrivals, and rows handled per transaction.
 WINDOW = 1000
@@ -174,7 +175,7 @@ def watches_of(user: User) -> list[WatchItem]:
             items.append(WatchItem(row, label[:1].upper() + label[1:], KIND_LABELS[kind]))
             continue
         page = pages.get(row.page_id or 0)
-        if page is None:
+        if page is None or not permissions.sees_area(user, page.area_id):  # gone, or no longer a member
             items.append(WatchItem(row, "(en sida som inte finns längre)", KIND_LABELS[kind]))
             continue
         suffix = " (borttagen)" if page.deleted else ""
@@ -183,9 +184,10 @@ def watches_of(user: User) -> list[WatchItem]:
     return sorted(items, key=lambda i: (order[i.watch.watch_kind], i.label.casefold()))
 
 
-def owning_structures(page: Page) -> list[Page]:
-    """Live structures a page belongs to through its page-reference fields (its parent, its owner)."""
-    return [p for p in structure.linked_pages(page).values() if p.type == PageType.STRUCTURE.value]
+def owning_structures(page: Page, *, hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """Live structures a page belongs to through its page-reference fields (its parent, its owner),
+    but those of the `hidden` areas."""
+    return [p for p in structure.linked_pages(page, hidden=hidden).values() if p.type == PageType.STRUCTURE.value]
 
 
 def watch_state(user: User, page: Page) -> WatchState:
@@ -193,7 +195,7 @@ def watch_state(user: User, page: Page) -> WatchState:
     state = WatchState()
     if not getattr(user, "is_authenticated", False):
         return state
-    titles = {p.id: p.title for p in owning_structures(page)}
+    titles = {p.id: p.title for p in owning_structures(page, hidden=permissions.hidden_areas(user))}
     for row in db.session.scalars(select(Watch).where(Watch.user_id == user.id)):
         if row.page_id == page.id and row.kind in (WatchKind.PAGE.value, WatchKind.STRUCTURE.value):
             state.own = row
@@ -215,6 +217,12 @@ class Subject:
     targets: frozenset[tuple[str, str]]
     # The page it is (or is on): only those who may read the page hear about it.
     page: Page | None = None
+    # The area of a plan or an activity: only those who may see the area hear about it.
+    area_id: int | None = None
+
+    def reaches(self, user: User) -> bool:
+        """Whether `user` may hear about it."""
+        return may_read(user, self.page) if self.page is not None else permissions.sees_area(user, self.area_id)
 
 
 def _page_targets(page: Page) -> set[tuple[str, str]]:
@@ -256,13 +264,15 @@ def subject_of(entity: str, entity_id: int) -> Subject | None:
     if entity == Entity.PLAN.value:
         plan = db.session.get(ActionPlan, entity_id)
         return Subject(f"aktivitetsplanen ”{plan.title}”", urls.plan_path(plan.slug),
-                       frozenset({(WatchKind.STRUCTURE.value, str(plan.structure_id))})) if plan else None
+                       frozenset({(WatchKind.STRUCTURE.value, str(plan.structure_id))}),
+                       area_id=plan.area_id) if plan else None
     if entity == Entity.ACTIVITY.value:
         activity = db.session.get(Activity, entity_id)
         if activity is None:
             return None
         return Subject(f"aktiviteten ”{activity.title}” i ”{activity.plan.title}”",
-                       urls.activity_path(activity.id), frozenset(_activity_targets(activity)))
+                       urls.activity_path(activity.id), frozenset(_activity_targets(activity)),
+                       area_id=activity.plan.area_id)
     return None
 
 
@@ -345,7 +355,7 @@ def _notify_change(change: Change, earliest_watch) -> int:
     if subject is None:
         return 0
     people = [u for u in watchers(subject.targets, since=change.created_at, exclude=change.actor)
-              if subject.page is None or may_read(u, subject.page)]
+              if subject.reaches(u)]
     if not people:
         return 0
     op = _op_for(change)
@@ -365,7 +375,7 @@ def _notify_return(change: Change, earliest_watch) -> int:
         for user in watchers(subject.targets, since=change.created_at, exclude=change.actor):
             people.setdefault(user.id, user)
     return sum(_notify(user, change, change.op, subject, text) for user in people.values()
-               if subject.page is None or may_read(user, subject.page))
+               if subject.reaches(user))
 
 
 def cursor() -> int:
@@ -414,7 +424,7 @@ def notify_changes(*, batch: int = BATCH) -> int:
 def unread_count(user: User) -> int:
     """How many of the user's notifications are unread."""
     return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+        Notification.user_id == user.id, Notification.read_at.is_(None), notification_clause(user))) or 0
 
 
 def viewer_state(user: User) -> tuple[int, int, int]:
@@ -422,7 +432,8 @@ def viewer_state(user: User) -> tuple[int, int, int]:
     (kb.caching): the unread count in the header, and the number and newest id of their watches
     (the watch buttons). Neither writes a Change. One query."""
     unread = (select(func.count(Notification.id))
-              .where(Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery())
+              .where(Notification.user_id == user.id, Notification.read_at.is_(None), notification_clause(user))
+              .scalar_subquery())
     watches = select(func.count(Watch.id), func.coalesce(func.max(Watch.id), 0), unread).where(
         Watch.user_id == user.id)
     count, newest, unread_n = db.session.execute(watches).one()
@@ -432,7 +443,8 @@ def viewer_state(user: User) -> tuple[int, int, int]:
 def recent(user: User, limit: int = RECENT_LIMIT) -> list[Notification]:
     """The user's newest notifications, unread first."""
     order = (Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
-    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id,
+                                                              notification_clause(user))
                                    .order_by(*order).limit(limit)))
 
 

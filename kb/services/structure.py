@@ -5,7 +5,6 @@ list to one area, `hidden` leaves out areas the viewer may not see (kb.permissio
 """
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,52 +16,52 @@ from kb.constants import PageType
 from kb.dates import today
 from kb.extensions import db
 from kb.models import Page, ReadMark
+from kb.services import pages
 
 
 def live_of_type(page_type: PageType, *, published_only: bool = False, area_id: int | None = None,
-                 hidden: Collection[int] = ()) -> list[Page]:
+                 hidden: frozenset[int] = frozenset()) -> list[Page]:
     """Live pages of one type, by title (only those readers may see, with `published_only`; of one
-    area, with `area_id`; none of the `hidden` areas)."""
+    area, with `area_id`; none of the `hidden` areas, kb.permissions.hidden_areas)."""
     query = select(Page).where(Page.deleted.is_(False), Page.type == page_type.value)
-    if published_only:
-        query = query.where(Page.published_revision_id.is_not(None))
+    query = pages.shown_to(query, published_only=published_only, hidden=hidden)
     if area_id is not None:
         query = query.where(Page.area_id == area_id)
-    if hidden:
-        query = query.where(Page.area_id.not_in(list(hidden)))
     return list(db.session.scalars(query.order_by(Page.title)))
 
 
-def pages_by_slug(slugs: set[str], *, published_only: bool = False) -> dict[str, Page]:
-    """Live pages for a set of slugs (one query)."""
+def pages_by_slug(slugs: set[str], *, published_only: bool = False,
+                  hidden: frozenset[int] = frozenset()) -> dict[str, Page]:
+    """Live pages for a set of slugs, but those of the `hidden` areas (one query)."""
     if not slugs:
         return {}
     query = select(Page).where(Page.slug.in_(slugs), Page.deleted.is_(False))
-    if published_only:
-        query = query.where(Page.published_revision_id.is_not(None))
+    query = pages.shown_to(query, published_only=published_only, hidden=hidden)
     return {p.slug: p for p in db.session.scalars(query)}
 
 
-def linked_pages(page: Page, *, published_only: bool = False) -> dict[str, Page]:
-    """Pages named in the page's page-reference fields (parent, owner)."""
+def linked_pages(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()
+                 ) -> dict[str, Page]:
+    """Pages named in the page's page-reference fields (parent, owner), but those of the `hidden` areas."""
     refs = {str(page.fields.get(s.name)) for s in typed.specs_for(page.type)
             if s.kind == typed.PAGE and page.fields.get(s.name)}
-    return pages_by_slug(refs, published_only=published_only)
+    return pages_by_slug(refs, published_only=published_only, hidden=hidden)
 
 
-def children(page: Page, *, published_only: bool = False) -> list[Page]:
-    """Structures whose parent is this page."""
+def children(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """Structures whose parent is this page (none of the `hidden` areas)."""
     if page.type != PageType.STRUCTURE.value:
         return []
-    return [p for p in live_of_type(PageType.STRUCTURE, published_only=published_only)
+    return [p for p in live_of_type(PageType.STRUCTURE, published_only=published_only, hidden=hidden)
             if (p.fields or {}).get("parent") == page.slug]
 
 
-def owned_routines(page: Page, *, published_only: bool = False) -> list[Page]:
-    """Routines owned by this structure."""
+def owned_routines(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()
+                   ) -> list[Page]:
+    """Routines owned by this structure (none of the `hidden` areas)."""
     if page.type != PageType.STRUCTURE.value:
         return []
-    return [p for p in live_of_type(PageType.ROUTINE, published_only=published_only)
+    return [p for p in live_of_type(PageType.ROUTINE, published_only=published_only, hidden=hidden)
             if (p.fields or {}).get("owner") == page.slug]
 
 
@@ -75,9 +74,10 @@ class Node:
 
 
 def structure_tree(*, published_only: bool = False, area_id: int | None = None,
-                   hidden: Collection[int] = ()) -> list[Node]:
+                   hidden: frozenset[int] = frozenset()) -> list[Node]:
     """The hierarchy of structures from their parent fields; roots first, children by title (of one
-    area with `area_id`: a structure whose parent is in another area is a root there)."""
+    area with `area_id`: a structure whose parent is in another area is a root there). Structures of
+    the `hidden` areas are left out (their children become roots)."""
     structures = live_of_type(PageType.STRUCTURE, published_only=published_only, area_id=area_id, hidden=hidden)
     nodes = {p.slug: Node(p) for p in structures}
     roots: list[Node] = []
@@ -101,32 +101,35 @@ class Due:
 
 
 def review_list(on: date | None = None, *, published_only: bool = False, area_id: int | None = None,
-                hidden: Collection[int] = ()) -> list[Due]:
+                hidden: frozenset[int] = frozenset()) -> list[Due]:
     """Routines past their valid-until date or due within 60 days, overdue first, by date (of one
-    area with `area_id`)."""
+    area with `area_id`; none of the `hidden` areas)."""
     on = on or today()
     out: list[Due] = []
     due = [(p, state) for p in live_of_type(PageType.ROUTINE, published_only=published_only, area_id=area_id,
                                             hidden=hidden)
            if (state := typed.review_state(p.fields or {}, on))]
     owners = pages_by_slug({str(p.fields["owner"]) for p, _ in due if p.fields.get("owner")},
-                           published_only=published_only)
+                           published_only=published_only, hidden=hidden)
     for p, state in due:
         out.append(Due(p, typed.parse_date(p.fields["valid_until"]), state,
                        owners.get(str(p.fields.get("owner") or ""))))
     return sorted(out, key=lambda d: (d.state != "overdue", d.valid_until, d.page.title))
 
 
-def orientation_path(area_id: int | None = None, *, published_only: bool = False) -> list[Page]:
+def orientation_path(area_id: int | None = None, *, published_only: bool = False,
+                     hidden: frozenset[int] = frozenset()) -> list[Page]:
     """An area's orientation path ("Ny i <område>"): its orientation pages in reading order (position,
-    then title). Every area has its own; without an area, every orientation page."""
-    return sorted(live_of_type(PageType.ORIENTATION, published_only=published_only, area_id=area_id),
+    then title). Every area has its own; without an area, every orientation page but the `hidden` areas'."""
+    return sorted(live_of_type(PageType.ORIENTATION, published_only=published_only, area_id=area_id,
+                               hidden=hidden),
                   key=lambda p: (int((p.fields or {}).get("position", 999)), p.title))
 
 
-def orientation_step(page: Page, *, published_only: bool = False) -> tuple[list[Page], int | None]:
+def orientation_step(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()
+                     ) -> tuple[list[Page], int | None]:
     """The orientation path of the page's area and the page's place in it (None when the page is not on it)."""
-    path = orientation_path(page.area_id, published_only=published_only)
+    path = orientation_path(page.area_id, published_only=published_only, hidden=hidden)
     return path, next((i for i, p in enumerate(path) if p.id == page.id), None)
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from kb import dates
 from kb.constants import RevisionState
 from kb.models import Flag, Page, Review, Revision, User
-from kb.permissions import can_flag, sees_unpublished
+from kb.permissions import can_flag, hidden_areas, sees_unpublished
 from kb.services import attachments, organisations, pages, structure
 from kb.services import diff as diffs
 from kb.services.governance.approval import pages_with_drafts
@@ -110,19 +110,22 @@ class Overview:
     flags: list[Flag]
 
 
-def overview(user=None) -> Overview:
-    """Every live routine by valid-until (expired first), every draft waiting, every open report; with
-    `user`, only those of the areas where the user sees drafts (edits)."""
+def overview(user=None, *, hidden: frozenset[int] | None = None) -> Overview:
+    """Every live routine by valid-until (expired first), every draft waiting, every open report;
+    none of the `hidden` areas (default: those hidden from `user`, kb.permissions.hidden_areas), and
+    with `user`, only those of the areas where the user sees drafts (edits)."""
+    hidden = hidden_areas(user) if hidden is None else hidden
     today = dates.today()
-    flags = all_open_flags()
+    flags = [f for f in all_open_flags() if f.page.area_id not in hidden]
     counts: dict[int, int] = {}
     for f in flags:
         counts[f.page_id] = counts.get(f.page_id, 0) + 1
-    routines = sorted(live_routines(published_only=False), key=by_valid_until)
+    routines = sorted((p for p in live_routines(published_only=False) if p.area_id not in hidden),
+                      key=by_valid_until)
     owners = structure.pages_by_slug({str(p.fields["owner"]) for p in routines
-                                      if (p.fields or {}).get("owner")})
+                                      if (p.fields or {}).get("owner")}, hidden=hidden)
     people = approver_accounts()
-    drafts = pages_with_drafts()
+    drafts = [(page, draft) for page, draft in pages_with_drafts() if page.area_id not in hidden]
     pending = {page.id: draft for page, draft in drafts}
     rows = []
     for p in routines:

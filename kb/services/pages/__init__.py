@@ -38,9 +38,11 @@ from kb.services.pages.lookups import (  # noqa: F401
     recent_revisions,
     recently_changed,
     resolve,
+    shown_to,
 )
 from kb.services.pages.rendering import (  # noqa: F401
     SlugChecker,
+    refresh_area_linkers,
     refresh_html_for_terms,
     refresh_linkers,
     render,

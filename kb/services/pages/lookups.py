@@ -22,13 +22,13 @@ def get(slug: str) -> Page | None:
 # A page view's first look: built once (building a statement costs more than running it) and run
 # on the connection, without loading an ORM object.
 _HEAD = select(Page.id, Page.revision_number, Page.updated_at, Page.type, Page.deleted,
-               Page.published_revision_id).where(
+               Page.published_revision_id, Page.area_id).where(
     Page.slug == bindparam("slug"))
 
 
 def head(slug: str) -> Row | None:
-    """Id, revision number, update time, type, deleted flag and published revision of the page with
-    this exact slug (old slugs not included), or None: one light query, for views that may not need the page."""
+    """Id, revision number, update time, type, deleted flag, published revision and area of the page
+    with this exact slug (old slugs not included), or None: one light query, for views that may not need the page."""
     return db.session.connection().execute(_HEAD, {"slug": slug}).first()
 
 
@@ -61,6 +61,16 @@ def published_clause():
     return Page.published_revision_id.is_not(None)
 
 
+def shown_to(query, *, published_only: bool = False, hidden: frozenset[int] = frozenset()):
+    """`query` (over Page) narrowed to what a viewer sees: published pages only (`published_only`),
+    none of the members-only areas they are no member of (`hidden`: kb.permissions.hidden_areas)."""
+    if published_only:
+        query = query.where(published_clause())
+    if hidden:
+        query = query.where(Page.area_id.not_in(hidden))
+    return query
+
+
 def pending_draft(page: Page) -> Revision | None:
     """The draft waiting for approval: the newest revision, if it is in state draft."""
     current = page.current
@@ -75,82 +85,86 @@ def history(page: Page, *, published_only: bool = False) -> list[Revision]:
     return list(db.session.scalars(query.order_by(Revision.number.desc())))
 
 
-def backlinks(page: Page, *, published_only: bool = False) -> list[Page]:
-    """Live pages whose shown text links to this page (by its slug or an old slug)."""
+def backlinks(page: Page, *, published_only: bool = False, hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """Live pages whose shown text links to this page (by its slug or an old slug), but those of the
+    `hidden` areas."""
     slugs = [page.slug, *db.session.scalars(select(SlugAlias.slug).where(SlugAlias.page_id == page.id))]
     sub = select(PageLink.source_id).where(PageLink.target_slug.in_(slugs))
     query = select(Page).where(Page.id.in_(sub), Page.deleted.is_(False), Page.id != page.id)
-    if published_only:
-        query = query.where(published_clause())
+    query = shown_to(query, published_only=published_only, hidden=hidden)
     return list(db.session.scalars(query.order_by(Page.title)))
 
 
-def live_pages(*, published_only: bool = False) -> list[Page]:
-    """All pages that are not deleted, by title (only those readers may see, with `published_only`)."""
-    query = select(Page).where(Page.deleted.is_(False))
-    if published_only:
-        query = query.where(published_clause())
+def live_pages(*, published_only: bool = False, hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """All pages that are not deleted, by title (only those readers may see, with `published_only`;
+    none of the `hidden` areas)."""
+    query = shown_to(select(Page).where(Page.deleted.is_(False)), published_only=published_only, hidden=hidden)
     return list(db.session.scalars(query.order_by(Page.title)))
 
 
-def _listed(published_only: bool):
+def _listed(published_only: bool, hidden: frozenset[int] = frozenset()):
     """Live pages by title, without their HTML and text: lists show titles and summaries, and loading
     every page's HTML and text as well cost about 100 MB at 10,000 pages, which a worker process then
     keeps (bench/results.md, memory)."""
     listed = (select(Page).where(Page.deleted.is_(False)).order_by(Page.title, Page.id)
               .options(defer(Page.html), defer(Page.text)))
-    return listed.where(published_clause()) if published_only else listed
+    return shown_to(listed, published_only=published_only, hidden=hidden)
 
 
-def pages_by_type(*, published_only: bool = False, per_type: int | None = None) -> dict[PageType, list[Page]]:
+def pages_by_type(*, published_only: bool = False, per_type: int | None = None,
+                  hidden: frozenset[int] = frozenset()) -> dict[PageType, list[Page]]:
     """Live pages grouped by type, in the order types are declared; with `per_type`, only the first
-    that many of each type (one query per type)."""
+    that many of each type (one query per type). None of the `hidden` areas."""
     if per_type is None:
         grouped: dict[PageType, list[Page]] = {t: [] for t in PageType}
-        for page in db.session.scalars(_listed(published_only)):
+        for page in db.session.scalars(_listed(published_only, hidden)):
             grouped[page.page_type].append(page)
         return grouped
-    return {t: list(db.session.scalars(_listed(published_only).where(Page.type == t.value).limit(per_type)))
+    return {t: list(db.session.scalars(_listed(published_only, hidden).where(Page.type == t.value)
+                                       .limit(per_type)))
             for t in PageType}
 
 
-def pages_of_type(page_type: PageType, *, number: int, per_page: int, published_only: bool = False):
-    """The live pages of a type by title, as a Flask-SQLAlchemy pagination at page `number` (1, 2, …)."""
-    return db.paginate(_listed(published_only).where(Page.type == page_type.value), page=number,
+def pages_of_type(page_type: PageType, *, number: int, per_page: int, published_only: bool = False,
+                  hidden: frozenset[int] = frozenset()):
+    """The live pages of a type by title (none of the `hidden` areas), as a Flask-SQLAlchemy pagination
+    at page `number` (1, 2, …)."""
+    return db.paginate(_listed(published_only, hidden).where(Page.type == page_type.value), page=number,
                        per_page=per_page, error_out=False)
 
 
-def count_by_type(*, published_only: bool = False) -> dict[PageType, int]:
-    """How many live pages there are of each type, in the order types are declared (one query)."""
+def count_by_type(*, published_only: bool = False, hidden: frozenset[int] = frozenset()) -> dict[PageType, int]:
+    """How many live pages there are of each type (none of the `hidden` areas counted), in the order
+    types are declared (one query)."""
     query = select(Page.type, func.count()).where(Page.deleted.is_(False)).group_by(Page.type)
-    if published_only:
-        query = query.where(published_clause())
+    query = shown_to(query, published_only=published_only, hidden=hidden)
     counts = dict(db.session.execute(query).all())
     return {t: counts.get(t.value, 0) for t in PageType}
 
 
-def deleted_pages(*, published_only: bool = False) -> list[Page]:
-    """Pages that have been deleted (and can be restored)."""
-    query = select(Page).where(Page.deleted.is_(True))
-    if published_only:
-        query = query.where(published_clause())
+def deleted_pages(*, published_only: bool = False, hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """Pages that have been deleted (and can be restored), but those of the `hidden` areas."""
+    query = shown_to(select(Page).where(Page.deleted.is_(True)), published_only=published_only, hidden=hidden)
     return list(db.session.scalars(query.order_by(Page.updated_at.desc())))
 
 
-def recent_revisions(limit: int = 50, *, published_only: bool = False) -> list[Revision]:
-    """The newest revisions across all pages (readers: published and approved ones of visible pages)."""
+def recent_revisions(limit: int = 50, *, published_only: bool = False,
+                     hidden: frozenset[int] = frozenset()) -> list[Revision]:
+    """The newest revisions across all pages (readers: published and approved ones of visible pages),
+    none of pages in the `hidden` areas."""
     query = select(Revision).options(selectinload(Revision.page))
+    if published_only or hidden:
+        query = shown_to(query.join(Page, Page.id == Revision.page_id), published_only=published_only,
+                         hidden=hidden)
     if published_only:
-        query = query.join(Page, Page.id == Revision.page_id).where(
-            Revision.state.in_(PUBLIC_STATES), published_clause())
+        query = query.where(Revision.state.in_(PUBLIC_STATES))
     return list(db.session.scalars(query.order_by(Revision.id.desc()).limit(limit)))
 
 
-def recently_changed(limit: int = 8, *, published_only: bool = False) -> list[Page]:
-    """Live pages, most recently changed (published) first."""
-    query = select(Page).where(Page.deleted.is_(False))
-    if published_only:
-        query = query.where(published_clause())
+def recently_changed(limit: int = 8, *, published_only: bool = False,
+                     hidden: frozenset[int] = frozenset()) -> list[Page]:
+    """Live pages, most recently changed (published) first, none of the `hidden` areas."""
+    query = shown_to(select(Page).where(Page.deleted.is_(False)), published_only=published_only, hidden=hidden)
     return list(db.session.scalars(query.order_by(Page.updated_at.desc(), Page.id.desc()).limit(limit)))
 
 

@@ -67,7 +67,7 @@ def publish(page: Page, rev: Revision, rendered: markup.Rendered | None = None, 
     valid-until date stays as it was instead of starting a new period.
     """
     previous = (page.fields or {}).get("valid_until") if page.is_published else None
-    _show(page, _data_of(rev, page.slug), rendered or render(rev.source))
+    _show(page, _data_of(rev, page.slug), rendered or render(rev.source, area_id=page.area_id))
     page.published_revision_id = rev.id
     if any(s.name == "valid_until" for s in typed.specs_for(page.type)):
         published_on = dates.local_date(rev.approved_at or rev.created_at or utcnow())
@@ -84,7 +84,7 @@ def _apply(page: Page, data: PageData, op: RevisionOp, author: str, comment: str
     that needs approval), or repeats `carry`'s content with its state and approval (delete, restore).
     `slug`: the new address a draft proposes (applied when it is approved).
     """
-    rendered = render(data.source, exists)
+    rendered = render(data.source, exists, area_id=page.area_id)
     draft = carry is None and approval is None and needs_approval(page, data.type)  # before the new row
     number = page.revision_number + 1
     rev = Revision(page=page, number=number, op=op.value, title=data.title, type=data.type,

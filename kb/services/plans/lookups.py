@@ -39,17 +39,24 @@ def get_collaboration_plan(key: str | int) -> CollaborationPlan | None:
     return db.session.scalar(select(CollaborationPlan).where(CollaborationPlan.slug == str(key)))
 
 
-def collaboration_plans(*, area_id: int | None = None) -> list[CollaborationPlan]:
-    """Live collaboration plans (of one area if given), newest period first."""
+def collaboration_plans(*, area_id: int | None = None, hidden: frozenset[int] = frozenset()) -> list[CollaborationPlan]:
+    """Live collaboration plans (of one area if given), newest period first; none of the `hidden` areas
+    (members-only areas the viewer is no member of: kb.permissions.hidden_areas)."""
     query = select(CollaborationPlan).where(CollaborationPlan.deleted.is_(False))
     if area_id is not None:
         query = query.where(CollaborationPlan.area_id == area_id)
+    if hidden:
+        query = query.where(CollaborationPlan.area_id.not_in(hidden))
     return list(db.session.scalars(query.order_by(CollaborationPlan.period_start.desc(), CollaborationPlan.title)))
 
 
-def live_plans(*, structure: Page | None = None, area_id: int | None = None) -> list[ActionPlan]:
-    """Live action plans (of one structure, of one area if given), newest period first, then by title."""
+def live_plans(*, structure: Page | None = None, area_id: int | None = None,
+               hidden: frozenset[int] = frozenset()) -> list[ActionPlan]:
+    """Live action plans (of one structure, of one area if given), newest period first, then by title;
+    none of the `hidden` areas."""
     query = select(ActionPlan).where(ActionPlan.deleted.is_(False))
+    if hidden:
+        query = query.where(ActionPlan.area_id.not_in(hidden))
     if structure is not None:
         query = query.where(ActionPlan.structure_id == structure.id)
     if area_id is not None:
@@ -58,18 +65,21 @@ def live_plans(*, structure: Page | None = None, area_id: int | None = None) -> 
     return list(db.session.scalars(query))
 
 
-def deleted_plans() -> list[ActionPlan]:
-    """Deleted action plans (their history stays readable)."""
-    return list(db.session.scalars(select(ActionPlan).where(ActionPlan.deleted.is_(True))
-                                   .order_by(ActionPlan.title)))
+def deleted_plans(*, hidden: frozenset[int] = frozenset()) -> list[ActionPlan]:
+    """Deleted action plans (their history stays readable), none of the `hidden` areas."""
+    query = select(ActionPlan).where(ActionPlan.deleted.is_(True))
+    if hidden:
+        query = query.where(ActionPlan.area_id.not_in(hidden))
+    return list(db.session.scalars(query.order_by(ActionPlan.title)))
 
 
-def activity_query():
-    """A query for live activities of live plans."""
-    return (select(Activity).join(ActionPlan, Activity.plan_id == ActionPlan.id)
-            .where(Activity.deleted.is_(False), ActionPlan.deleted.is_(False))
-            .options(selectinload(Activity.pages), joinedload(Activity.responsible),
-                     joinedload(Activity.plan)))
+def activity_query(hidden: frozenset[int] = frozenset()):
+    """A query for live activities of live plans, none of plans in the `hidden` areas."""
+    query = (select(Activity).join(ActionPlan, Activity.plan_id == ActionPlan.id)
+             .where(Activity.deleted.is_(False), ActionPlan.deleted.is_(False))
+             .options(selectinload(Activity.pages), joinedload(Activity.responsible),
+                      joinedload(Activity.plan)))
+    return query.where(ActionPlan.area_id.not_in(hidden)) if hidden else query
 
 
 def plan_activities(plan: ActionPlan) -> list[Activity]:

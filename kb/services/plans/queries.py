@@ -96,11 +96,12 @@ def _matches(activity: Activity, f: ActivityFilter, on: date) -> bool:
     return not (f.overdue and not activity.is_overdue(on))
 
 
-def find_activities(f: ActivityFilter, *, plan: ActionPlan | None = None, on: date | None = None
-                    ) -> list[Activity]:
-    """Live activities of live plans matching the filter, in plan then plan-row order."""
+def find_activities(f: ActivityFilter, *, plan: ActionPlan | None = None, on: date | None = None,
+                    hidden: frozenset[int] = frozenset()) -> list[Activity]:
+    """Live activities of live plans matching the filter, in plan then plan-row order; none of plans
+    in the `hidden` areas (kb.permissions.hidden_areas)."""
     on = on or today()
-    query = activity_query()
+    query = activity_query(hidden)
     if plan is not None:
         query = query.where(Activity.plan_id == plan.id)
     elif f.plan:
@@ -122,9 +123,10 @@ def find_activities(f: ActivityFilter, *, plan: ActionPlan | None = None, on: da
     return [a for a in db.session.scalars(query).unique() if _matches(a, f, on)]
 
 
-def activities_for_page(page: Page) -> list[Activity]:
-    """Live activities linked to the page, or for which the page (a structure) is responsible."""
-    return find_activities(ActivityFilter(page=page.slug))
+def activities_for_page(page: Page, *, hidden: frozenset[int] = frozenset()) -> list[Activity]:
+    """Live activities linked to the page, or for which the page (a structure) is responsible; none
+    of plans in the `hidden` areas."""
+    return find_activities(ActivityFilter(page=page.slug), hidden=hidden)
 
 
 @dataclass
@@ -177,11 +179,12 @@ class PlanCounts:
         return sum(self.by_status.values())
 
 
-def status_counts(on: date | None = None, *, of: list[ActionPlan] | None = None) -> list[PlanCounts]:
-    """Counts per status (and overdue) for the plans `of` (every live plan by default), in that
-    order (two grouped queries)."""
+def status_counts(on: date | None = None, *, of: list[ActionPlan] | None = None,
+                  hidden: frozenset[int] = frozenset()) -> list[PlanCounts]:
+    """Counts per status (and overdue) for the plans `of` (every live plan but those of the `hidden`
+    areas by default), in that order (two grouped queries)."""
     on = on or today()
-    plans = live_plans() if of is None else of
+    plans = live_plans(hidden=hidden) if of is None else of
     counts: dict[int, dict[str, int]] = {p.id: {s.value: 0 for s in ActivityStatus} for p in plans}
     ids = list(counts)
     rows = db.session.execute(
