@@ -52,6 +52,7 @@ from kb.services.pages.writes import (  # noqa: F401
     attachment_draft,
     create_page,
     delete_page,
+    move_page,
     publish,
     restore_page,
     revert_page,

@@ -22,7 +22,7 @@ from kb.constants import (
 )
 from kb.exceptions import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.extensions import db
-from kb.models import Page, Revision, SlugAlias
+from kb.models import Area, Page, Revision, SlugAlias
 from kb.models.base import utcnow
 from kb.services import audit, changes
 from kb.services.pages import merging
@@ -200,6 +200,29 @@ def update_page(page: Page, data: PageData, *, base_revision: int, author: str =
     if commit:
         _commit_or_conflict(page, base_revision)
     return rev
+
+
+def move_page(page: Page, area_id: int, *, author: str = "", commit: bool = True) -> bool:
+    """Move a page (with its attachments) to another area; False when it is there already.
+
+    The area is no part of a revision, so a move adds none: the audit log records it, and the change
+    log lets search catch up.
+    """
+    if page.area_id == area_id:
+        return False
+    area = db.session.get(Area, area_id)
+    if area is None:
+        raise NotFoundError("Området finns inte.")
+    before = db.session.get(Area, page.area_id) if page.area_id is not None else None
+    page.area_id = area_id
+    db.session.flush()
+    changes.record(Entity.PAGE, page.id, ChangeOp.DELETE if page.deleted else ChangeOp.UPSERT, author)
+    changes.record_attachments_of(page.id, author)
+    audit.record(AuditAction.PAGE_SAVED, page.slug, f"område: {before.key if before else 'inget'} → {area.key}",
+                 actor=author or None)
+    if commit:
+        changes.commit()
+    return True
 
 
 def _merged(page: Page, data: PageData, base_revision: int) -> PageData:
