@@ -18,7 +18,7 @@ def area_group() -> None:
 @area_group.command("create")
 @click.argument("key", metavar="NYCKEL")
 @click.option("--name", required=True, metavar="NAMN", help="Områdets namn, t.ex. ”NOSAM GBG Sydväst”.")
-@click.option("--description", default="", metavar="TEXT", help="En kort beskrivning.")
+@click.option("--description", default="", metavar="BESKRIVNING", help="En kort beskrivning.")
 @click.option("--members-only", is_flag=True, help="Bara medlemmar (och administratörer) ser innehållet.")
 @with_appcontext
 def area_create(key: str, name: str, description: str, members_only: bool) -> None:
@@ -34,7 +34,7 @@ def area_create(key: str, name: str, description: str, members_only: bool) -> No
 @area_group.command("set")
 @click.argument("key", metavar="NYCKEL")
 @click.option("--name", default=None, metavar="NAMN", help="Nytt namn.")
-@click.option("--description", default=None, metavar="TEXT", help="Ny beskrivning.")
+@click.option("--description", default=None, metavar="BESKRIVNING", help="Ny beskrivning.")
 @click.option("--members-only/--open", "members_only", default=None,
               help="Endast medlemmar, eller öppet för alla som får läsa.")
 @click.option("--retired/--active", "retired", default=None, help="Avveckla området, eller ta det i bruk igen.")
