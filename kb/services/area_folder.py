@@ -64,13 +64,10 @@ def export_text(only: Area | None = None) -> str:
 def parse(path: Path) -> list[FileArea]:
     """Read areas.yaml, or raise AreaFileError naming the bad entry (nothing is written)."""
     try:
-        data = import_safety.read_yaml(path) or []
+        data = import_safety.read_list(
+            path, shape="områdeslistan måste vara en lista med {key, name, description, members_only}")
     except import_safety.Refused as exc:
         raise AreaFileError(str(exc)) from None
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
-        raise AreaFileError(f"ogiltig YAML: {exc}") from exc
-    if not isinstance(data, list):
-        raise AreaFileError("områdeslistan måste vara en lista med {key, name, description, members_only}")
     out: list[FileArea] = []
     seen: set[str] = set()
     for n, item in enumerate(data, 1):

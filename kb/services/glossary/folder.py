@@ -54,13 +54,9 @@ def export_text(area_id: int | None = None, *, every_area: bool = True) -> str:
 def parse(path: Path) -> list[FileTerm]:
     """Read glossary.yaml, or raise GlossaryFileError naming the bad entry (nothing is written)."""
     try:
-        data = import_safety.read_yaml(path) or []
+        data = import_safety.read_list(path, shape="ordlistan måste vara en lista med {term, expansion, description}")
     except import_safety.Refused as exc:
         raise GlossaryFileError(str(exc)) from None
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
-        raise GlossaryFileError(f"ogiltig YAML: {exc}") from exc
-    if not isinstance(data, list):
-        raise GlossaryFileError("ordlistan måste vara en lista med {term, expansion, description}")
     out: list[FileTerm] = []
     for n, item in enumerate(data, 1):
         if not isinstance(item, dict):
