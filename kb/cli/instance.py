@@ -9,8 +9,10 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from kb import serve
+from kb.cli.common import fail
 from kb.cli.help import Command
 from kb.constants import Role
+from kb.exceptions import ServiceError
 from kb.services import demo as demo_content
 from kb.services import instance, pages, transfer
 
@@ -43,13 +45,16 @@ def upgrade_command() -> None:
         click.echo(f"Databasens schema uppgraderades från {before or 'en tom databas'} till {after}.")
 
 
-def _run_import(folder: Path, *, demo: bool = False) -> int:
+def _run_import(folder: Path, *, demo: bool = False, area: str | None = None) -> int:
     files = sorted(Path(folder).glob("*.md"))
-    with click.progressbar(length=len(files), label="Importerar", file=sys.stderr,
-                           show_pos=True) as bar:
-        progress = lambda _name: bar.update(1)  # noqa: E731
-        report = (demo_content.load(folder, progress=progress) if demo
-                  else transfer.import_folder(folder, progress=progress))
+    try:
+        with click.progressbar(length=len(files), label="Importerar", file=sys.stderr,
+                               show_pos=True) as bar:
+            progress = lambda _name: bar.update(1)  # noqa: E731
+            report = (demo_content.load(folder, progress=progress) if demo
+                      else transfer.import_folder(folder, area=area, progress=progress))
+    except (transfer.FileError, ServiceError) as exc:
+        fail(exc)
     for name, reason in report.errors:
         click.echo(f"FEL i {name}: {reason}", err=True)
     click.echo(report.summary(), err=bool(report.errors))
@@ -83,21 +88,27 @@ def demo_command() -> None:
 
 @click.command("import", cls=Command)
 @click.argument("path", metavar="MAPP", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--area", default=None, metavar="NYCKEL",
+              help="Området för filer som inte anger något (area: i filen gäller före detta).")
 @with_appcontext
-def import_command(path: Path) -> None:
-    """Importera sidor (.md med front matter), glossary.yaml, plans/ och attachments/ från en mapp."""
+def import_command(path: Path, area: str | None) -> None:
+    """Importera sidor (.md med front matter), areas.yaml, glossary.yaml, plans/ och attachments/ från en mapp."""
     instance.init_instance(current_app)
-    sys.exit(_run_import(path))
+    sys.exit(_run_import(path, area=area))
 
 
 @click.command("export", cls=Command)
 @click.argument("path", metavar="MAPP", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--area", default=None, metavar="NYCKEL", help="Exportera bara det här områdets innehåll.")
 @with_appcontext
-def export_command(path: Path) -> None:
-    """Exportera alla sidor, ordlistan, aktivitetsplanerna och bilagorna till en mapp."""
-    total = len(pages.live_pages())
-    with click.progressbar(length=total, label="Exporterar", file=sys.stderr, show_pos=True) as bar:
-        report = transfer.export_folder(path, progress=lambda _slug: bar.update(1))
+def export_command(path: Path, area: str | None) -> None:
+    """Exportera alla sidor, områdena, ordlistan, aktivitetsplanerna och bilagorna till en mapp."""
+    try:
+        total = transfer.export_size(area)
+        with click.progressbar(length=total, label="Exporterar", file=sys.stderr, show_pos=True) as bar:
+            report = transfer.export_folder(path, area=area, progress=lambda _slug: bar.update(1))
+    except ServiceError as exc:
+        fail(exc)
     click.echo(f"{report.summary()} till {path}")
 
 

@@ -112,3 +112,15 @@ def read_yaml(path: Path, *, encoding: str = "utf-8") -> object:
     if size > MAX_YAML_BYTES:
         raise _too_big(size, "filen")
     return load_yaml(path.read_text(encoding=encoding))
+
+
+def read_list(path: Path, *, shape: str) -> list:
+    """Read an imported YAML file that holds a list (read_yaml's checks); Refused with the reason if it
+    is no valid YAML or no list (`shape` says what the list should hold, in Swedish)."""
+    try:
+        data = read_yaml(path) or []
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as exc:
+        raise Refused(f"ogiltig YAML: {exc}") from exc
+    if not isinstance(data, list):
+        raise Refused(shape)
+    return data

@@ -1,11 +1,19 @@
 """Import and export in the folder format other tools rely on.
 
-A folder of `<slug>.md` files, each with YAML front matter (title, type, slug, summary, tags,
+A folder of `<slug>.md` files, each with YAML front matter (title, type, slug, area, summary, tags,
 target_groups, the type's structured fields, and for types that need approval approved_by,
-approved_at, approval_comment or `state: draft`) and the Markdown body, plus `glossary.yaml`, a list
-of {term, expansion, description}, `organisations.yaml` ({key, name, retired}), `plans/` with the
-collaboration and action plans (see kb.services.plans.folder) and `attachments/` with every version
-of the pages' attachments (see kb.services.attachments.folder).
+approved_at, approval_comment or `state: draft`) and the Markdown body, plus `areas.yaml` (see
+kb.services.area_folder), `glossary.yaml` (see kb.services.glossary.folder), `organisations.yaml`
+({key, name, retired}), `plans/` with the collaboration and action plans (see
+kb.services.plans.folder) and `attachments/` with every version of the pages' attachments (see
+kb.services.attachments.folder).
+
+Areas: `kb export --area KEY` writes one area's pages, plans and attachments, the region-wide
+glossary terms and that area's, and nothing of any other area (an activity's responsible structure
+in another members-only area is named by its address, not its title). `kb import --area KEY` puts
+the files that name no area into KEY; a file's own `area:` wins. Without --area, new pages without
+`area:` go to the installation's own area and existing ones stay where they are. An import that
+only changes a page's area moves it (kb.services.pages.move_page), without a new revision.
 
 Approval: the export writes what readers see (the approved revision, with who approved it and
 when); a draft waiting for approval is not exported, and a page never approved is written with
@@ -28,22 +36,25 @@ from kb import dates, pii, typed
 from kb.constants import PageType, RevisionState
 from kb.exceptions import ValidationError
 from kb.extensions import db
-from kb.models import Page
-from kb.services import changes, glossary, import_safety, organisations, pages
+from kb.models import Area, Page
+from kb.services import area_folder, areas, changes, import_safety, organisations, pages
 from kb.services.attachments import folder as attachment_folder
+from kb.services.glossary import folder as glossary_folder
 from kb.services.plans import folder as plan_folder
 from kb.slugs import is_valid_slug
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
-GLOSSARY_FILE = "glossary.yaml"
+GLOSSARY_FILE = glossary_folder.GLOSSARY_FILE
+AREAS_FILE = area_folder.AREAS_FILE
 ORGANISATIONS_FILE = "organisations.yaml"
 ATTACHMENTS_DIR = "attachments"
-FIELD_ORDER = ("title", "type", "slug", "summary", "tags", "target_groups")
+FIELD_ORDER = ("title", "type", "slug", "area", "summary", "tags", "target_groups")
 # After the type's fields, for page types that need approval.
 APPROVAL_KEYS = ("approved_by", "approved_at", "approval_comment", "state")
 DRAFT_STATE = "draft"
 FIELD_LABELS = {"title": "titel", "type": "typ", "slug": "slug", "summary": "sammanfattning",
-                "tags": "etiketter", "target_groups": "målgrupper", "source": "text", "fields": "fält"}
+                "tags": "etiketter", "target_groups": "målgrupper", "source": "text", "fields": "fält",
+                "area_id": "område"}
 
 
 class FileError(Exception):
@@ -57,6 +68,9 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Pages moved to another area (also counted as updated).
+    moved: list[str] = field(default_factory=list)
+    areas_changed: int = 0
     glossary_changed: int = 0
     organisations_changed: int = 0
     plans: plan_folder.FolderResult = field(default_factory=plan_folder.FolderResult)
@@ -75,6 +89,10 @@ class ImportReport:
                  f"aktivitetsplaner: {len(self.plans.created)} nya, {len(self.plans.updated)} ändrade, "
                  f"{len(self.plans.unchanged)} oförändrade",
                  f"{self.attachments.stored} nya bilageversioner"]
+        if self.moved:
+            parts.insert(2, f"{len(self.moved)} flyttade till ett annat område")
+        if self.areas_changed:
+            parts.insert(0, f"{self.areas_changed} områden nya eller ändrade")
         if self.errors:
             parts.append(f"{len(self.errors)} filer med fel (inget av dem importerades)")
         return "Import klar: " + ", ".join(parts) + "."
@@ -129,7 +147,8 @@ def _approval_keys(meta: dict) -> FileApproval:
 
 
 def read_page_file(path: Path) -> tuple[pages.PageData, FileApproval]:
-    """Read one .md file into PageData and its approval keys, or raise FileError saying why not."""
+    """Read one .md file into PageData (area_id: the area its `area:` names, else None) and its
+    approval keys, or raise FileError saying why not (an unknown area too)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -172,11 +191,15 @@ def read_page_file(path: Path) -> tuple[pages.PageData, FileApproval]:
     foreign = sorted(k for k in meta if k in typed.ALL_FIELD_NAMES and k not in own)
     if foreign:
         raise FileError(f"fälten {', '.join(foreign)} hör inte till sidtypen {page_type}")
+    try:
+        area_id = area_folder.area_id_of(meta.get(area_folder.AREA_KEY))
+    except area_folder.AreaFileError as exc:
+        raise FileError(str(exc)) from None
     data = pages.PageData(
         title=str(meta["title"]), type=page_type, slug=slug, source=body,
         summary=str(meta.get("summary") or ""), tags=list(meta.get("tags") or []),
         target_groups=list(meta.get("target_groups") or []),
-        fields={s.name: meta[s.name] for s in typed.specs_for(page_type) if s.name in meta},
+        fields={s.name: meta[s.name] for s in typed.specs_for(page_type) if s.name in meta}, area_id=area_id,
     )
     return data, _approval_keys(meta)
 
@@ -203,39 +226,19 @@ def parse_organisations(path: Path) -> list[organisations.FileOrganisation]:
     return out
 
 
-def parse_glossary(path: Path) -> list[glossary.TermData]:
-    """Read glossary.yaml, or raise FileError naming the bad entry."""
-    try:
-        data = import_safety.read_yaml(path) or []
-    except import_safety.Refused as exc:
-        raise FileError(str(exc)) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise FileError(f"ogiltig YAML: {exc}") from exc
-    if not isinstance(data, list):
-        raise FileError("ordlistan måste vara en lista med {term, expansion, description}")
-    out: list[glossary.TermData] = []
-    for n, item in enumerate(data, 1):
-        if not isinstance(item, dict):
-            raise FileError(f"post {n} är inte term/expansion/description")
-        try:
-            out.append(glossary.clean(glossary.TermData(
-                str(item.get("term") or ""), str(item.get("expansion") or ""),
-                str(item.get("description") or ""))))
-        except ValidationError as exc:
-            raise FileError(f"post {n} ({item.get('term', '?')}): {' '.join(exc.errors.values())}") from exc
-    return out
-
-
 def _describe(exc: ValidationError) -> str:
     return "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in exc.errors.items())
 
 
-def import_folder(folder: Path, *, author: str = "import",
+def import_folder(folder: Path, *, author: str = "import", area: str | None = None,
                   progress: Callable[[str], None] | None = None) -> ImportReport:
-    """Import every page file, the glossary, then the plans; a bad file is reported and skipped whole.
+    """Import the areas, the organisations, the glossary, every page file, then the plans and the
+    attachments; a bad file is reported and skipped whole.
 
-    A folder with anything that could make the import read outside it (see kb.services.import_safety)
-    is refused before anything is written: the report lists each such path and `refused` is set.
+    `area` (a key) is where files that name no area go; FileError before anything is written when
+    neither the instance nor the folder's areas.yaml knows it. A folder with anything that could make
+    the import read outside it (see kb.services.import_safety) is refused before anything is
+    written: the report lists each such path and `refused` is set.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -245,7 +248,17 @@ def import_folder(folder: Path, *, author: str = "import",
     if report.errors:
         report.refused = True
         return report
-    # Organisations first: routines name them ("Gäller för").
+    listed = _read_areas(folder, report)
+    if area is not None and areas.get(area) is None and area.strip().lower() not in {a.key for a in listed}:
+        keys = ", ".join(sorted({a.key for a in areas.all_areas()} | {a.key for a in listed}))
+        raise FileError(f"Det finns inget område ”{area}”, så ingenting importerades. Områden: {keys}.")
+    try:  # areas first: every other file may name one
+        report.areas_changed = area_folder.import_rows(listed, actor=author)
+    except area_folder.AreaFileError as exc:
+        db.session.rollback()
+        report.errors.append((AREAS_FILE, str(exc)))
+    target = areas.get(area) if area is not None else None
+    # Organisations next: routines name them ("Gäller för").
     organisations_path = folder / ORGANISATIONS_FILE
     if organisations_path.is_file():
         try:
@@ -258,12 +271,10 @@ def import_folder(folder: Path, *, author: str = "import",
     glossary_path = folder / GLOSSARY_FILE
     if glossary_path.is_file():
         try:
-            terms = parse_glossary(glossary_path)
-            for term in terms:
-                _, changed = glossary.upsert(term, author=author, commit=False)
-                report.glossary_changed += changed
+            report.glossary_changed = glossary_folder.import_terms(glossary_folder.parse(glossary_path),
+                                                                   author=author)
             changes.commit()
-        except FileError as exc:
+        except glossary_folder.GlossaryFileError as exc:
             db.session.rollback()
             report.errors.append((GLOSSARY_FILE, str(exc)))
     files = sorted(folder.glob("*.md"))
@@ -273,6 +284,8 @@ def import_folder(folder: Path, *, author: str = "import",
     for path in files:
         try:
             data, approvals[path.name] = read_page_file(path)
+            if data.area_id is None and target is not None:
+                data.area_id = target.id
             data = pages.clean(data)
         except FileError as exc:
             report.errors.append((path.name, str(exc)))
@@ -302,18 +315,32 @@ def import_folder(folder: Path, *, author: str = "import",
             report.errors.append((path.name, _describe(exc)))
         else:
             savepoint.commit()
-            getattr(report, outcome).append(str(data.slug))
+            getattr(report, outcome.replace("moved", "updated")).append(str(data.slug))
+            if outcome == "moved":
+                report.moved.append(str(data.slug))
         if progress:
             progress(path.name)
     pages.refresh_linkers(set(report.created), skip=set(seen))
     changes.commit()
     # Plans refer to structure pages, so they come after them.
-    report.plans = plan_folder.import_plans(folder, author=author)
+    report.plans = plan_folder.import_plans(folder, author=author, area_id=target.id if target else None)
     report.errors += report.plans.errors
     # Attachments belong to pages, so they come last; versions already present are skipped.
     report.attachments = attachment_folder.import_folder(folder / ATTACHMENTS_DIR, author=author)
     report.errors += [(f"{ATTACHMENTS_DIR}/{name}", reason) for name, reason in report.attachments.skipped]
     return report
+
+
+def _read_areas(folder: Path, report: ImportReport) -> list[area_folder.FileArea]:
+    """The areas the folder's areas.yaml lists (none when it has none or is refused: then reported)."""
+    path = folder / AREAS_FILE
+    if not path.is_file():
+        return []
+    try:
+        return area_folder.parse(path)
+    except area_folder.AreaFileError as exc:
+        report.errors.append((AREAS_FILE, str(exc)))
+        return []
 
 
 def unsafe_paths(folder: Path) -> list[tuple[str, str]]:
@@ -359,7 +386,8 @@ def _import_one(data: pages.PageData, keys: FileApproval, *, author: str, exists
         pages.restore_page(page, author=author, comment="Återskapad vid import", commit=False)
     rev = pages.update_page(page, data, base_revision=page.revision_number, author=author,
                             comment="Importerad", exists=exists, commit=False, check=False, approval=approval)
-    return "updated" if rev is not None else "unchanged"
+    moved = data.area_id is not None and pages.move_page(page, data.area_id, author=author, commit=False)
+    return "moved" if moved else "updated" if rev is not None else "unchanged"
 
 
 def _dump_value(value: object) -> str:
@@ -389,7 +417,8 @@ def _approval_meta(page: Page) -> dict:
 def page_to_text(page: Page) -> str:
     """A page as an import-format file: what readers see (a page never approved: its newest draft)."""
     shown = page.shown
-    meta = {"title": page.title, "type": page.type, "slug": page.slug, "summary": page.summary,
+    meta = {"title": page.title, "type": page.type, "slug": page.slug, "area": areas.key_of(page.area_id),
+            "summary": page.summary,
             "tags": list(page.tags or []), "target_groups": list(page.target_groups or [])}
     fields = page.fields or {}
     extra = [s.name for s in typed.specs_for(page.type) if s.name in fields]
@@ -406,13 +435,6 @@ def page_to_text(page: Page) -> str:
         lines.append(f"{key}: {dumped}")
     lines.append("---")
     return "\n".join(lines) + "\n" + (shown.source if shown else "")
-
-
-def glossary_to_text() -> str:
-    """The glossary as glossary.yaml."""
-    items = [{"term": t.term, "expansion": t.expansion, "description": t.description}
-             for t in glossary.all_terms()]
-    return yaml.safe_dump(items, allow_unicode=True, sort_keys=False, width=100)
 
 
 @dataclass
@@ -435,21 +457,37 @@ class ExportReport:
         return text
 
 
-def export_folder(folder: Path, *, progress: Callable[[str], None] | None = None) -> ExportReport:
-    """Write every live page, the glossary, the plans and the attachments to `folder`."""
+def _exported_pages(only: Area | None) -> list[Page]:
+    return [p for p in pages.live_pages() if only is None or p.area_id == only.id]
+
+
+def export_size(area: str | None = None) -> int:
+    """How many pages an export (of the area `area`, a key) writes; NotFoundError for an unknown area."""
+    return len(_exported_pages(areas.require(area) if area is not None else None))
+
+
+def export_folder(folder: Path, *, area: str | None = None,
+                  progress: Callable[[str], None] | None = None) -> ExportReport:
+    """Write every live page, the areas, the glossary, the organisations, the plans and the
+    attachments to `folder`; with `area` (a key; NotFoundError if unknown) only that area's (see the
+    module docstring)."""
+    only: Area | None = areas.require(area) if area is not None else None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     report = ExportReport()
-    for page in pages.live_pages():
+    for page in _exported_pages(only):
         (folder / f"{page.slug}.md").write_text(page_to_text(page), encoding="utf-8")
         report.pages += 1
         report.drafts_left_out += page.is_published and pages.pending_draft(page) is not None
         if progress:
             progress(page.slug)
-    (folder / GLOSSARY_FILE).write_text(glossary_to_text(), encoding="utf-8")
+    (folder / AREAS_FILE).write_text(area_folder.export_text(only), encoding="utf-8")
+    (folder / GLOSSARY_FILE).write_text(
+        glossary_folder.export_text(only.id if only else None, every_area=only is None), encoding="utf-8")
     (folder / ORGANISATIONS_FILE).write_text(
         yaml.safe_dump(organisations.export_rows(), allow_unicode=True, sort_keys=False, width=100),
         encoding="utf-8")
-    report.plans = plan_folder.export_plans(folder)
-    report.attachment_files = attachment_folder.export_folder(folder / ATTACHMENTS_DIR)
+    report.plans = plan_folder.export_plans(folder, area_id=only.id if only else None)
+    report.attachment_files = attachment_folder.export_folder(folder / ATTACHMENTS_DIR,
+                                                              area_id=only.id if only else None)
     return report

@@ -49,13 +49,16 @@ class ExportedAttachment:
     versions: list[ExportedVersion] = field(default_factory=list)
 
 
-def iter_for_export(*, include_deleted: bool = True) -> Iterator[ExportedAttachment]:
+def iter_for_export(*, include_deleted: bool = True, area_id: int | None = None) -> Iterator[ExportedAttachment]:
     """Every attachment with its versions' bytes and metadata, by page slug and name; one
     attachment's bytes in memory at a time. Deleted attachments (and those of deleted pages)
     come too unless `include_deleted` is False: then the state the export writes of each page, the
-    approved one (a page never approved travels as its draft, with its attachments as they are)."""
+    approved one (a page never approved travels as its draft, with its attachments as they are).
+    With `area_id`, only the attachments of that area's pages."""
     query = (select(Attachment.id).join(Page, Attachment.page_id == Page.id)
              .order_by(Page.slug, Attachment.name_key))
+    if area_id is not None:
+        query = query.where(Page.area_id == area_id)
     if not include_deleted:
         never_approved = and_(Page.published_revision_id.is_(None), Attachment.deleted.is_(False))
         query = query.where(or_(Attachment.published_version.is_not(None), never_approved),

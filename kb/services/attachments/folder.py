@@ -39,13 +39,14 @@ class FolderReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def export_folder(folder: Path, *, include_deleted: bool = False) -> int:
-    """Write the attachments (deleted ones too if asked: a backup) with all their versions and
-    bilagor.json to `folder`; return the number of files written (0 writes nothing)."""
+def export_folder(folder: Path, *, include_deleted: bool = False, area_id: int | None = None) -> int:
+    """Write the attachments (deleted ones too if asked: a backup; of one area's pages if asked) with
+    all their versions and bilagor.json to `folder`; return the number of files written (0 writes
+    nothing)."""
     folder = Path(folder)
     entries: list[dict[str, Any]] = []
     count = 0
-    for item in attachments.iter_for_export(include_deleted=include_deleted):
+    for item in attachments.iter_for_export(include_deleted=include_deleted, area_id=area_id):
         versions = []
         for version in item.versions:
             current = version is item.versions[-1] and not item.deleted

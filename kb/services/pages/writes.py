@@ -202,6 +202,29 @@ def update_page(page: Page, data: PageData, *, base_revision: int, author: str =
     return rev
 
 
+def move_page(page: Page, area_id: int, *, author: str = "", commit: bool = True) -> bool:
+    """Move a page (with its attachments) to another area; False when it is there already.
+
+    The area is no part of a revision, so a move adds none: the audit log records it, and the change
+    log lets search catch up.
+    """
+    if page.area_id == area_id:
+        return False
+    area = db.session.get(Area, area_id)
+    if area is None:
+        raise NotFoundError("Området finns inte.")
+    before = db.session.get(Area, page.area_id) if page.area_id is not None else None
+    page.area_id = area_id
+    db.session.flush()
+    changes.record(Entity.PAGE, page.id, ChangeOp.DELETE if page.deleted else ChangeOp.UPSERT, author)
+    changes.record_attachments_of(page.id, author)
+    audit.record(AuditAction.PAGE_SAVED, page.slug, f"område: {before.key if before else 'inget'} → {area.key}",
+                 actor=author or None)
+    if commit:
+        changes.commit()
+    return True
+
+
 def _merged(page: Page, data: PageData, base_revision: int) -> PageData:
     """The edit `data`, made from `base_revision`, merged with the newest revision (EditConflict if
     both changed the same part)."""

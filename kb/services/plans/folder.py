@@ -5,6 +5,11 @@ action plan with its activities, each a mapping keyed by the table's column name
 the same row parser as CSV and XLSX (kb.services.plans.io). The file IS the plan: activities
 are matched to the plan's live ones by order, surplus ones are deleted, and an unchanged file
 writes nothing. Export is deterministic, so export → import → export gives identical files.
+
+Each plan names its area (`area: KEY`, see kb.services.area_folder). A plan file without one goes to
+the import's area (`kb import --area`), else a new action plan to its structure's area and a new
+collaboration plan to the installation's own; an existing plan stays where it is. An export of one
+area names a responsible structure of another, members-only area by its address, not its title.
 """
 from __future__ import annotations
 
@@ -14,19 +19,22 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from kb.constants import AuditAction, ChangeOp, Entity
 from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, CollaborationPlan
-from kb.services import import_safety, plans
+from kb.models.areas import closed_area_ids
+from kb.models.base import utcnow
+from kb.services import area_folder, areas, audit, changes, import_safety, plans
 from kb.services.plans import io as plan_io
 from kb.services.plans import table as plan_table
 from kb.slugs import slugify
 
 PLANS_DIR = "plans"
 COLLABORATION_FILE = "samverkansplaner.yaml"
-PLAN_KEYS = ("title", "slug", "structure", "period", "adopted", "collaboration_plan", "focus_areas",
+PLAN_KEYS = ("title", "slug", "area", "structure", "period", "adopted", "collaboration_plan", "focus_areas",
              "description", "activities")
-COLLABORATION_KEYS = ("slug", "title", "period", "goals", "description")
+COLLABORATION_KEYS = ("slug", "title", "area", "period", "goals", "description")
 DELETE_COMMENT = "Borttagen vid import"
 LIST_COLUMNS = ("Målgrupper", "Sidor")
 MAX_ERRORS_SHOWN = 10
@@ -71,8 +79,8 @@ def _dump(data: object) -> str:
 
 def plan_to_data(plan: ActionPlan, names: plan_io.Names) -> dict:
     """An action plan as its YAML mapping (empty optional fields and values left out)."""
-    data: dict[str, object] = {"title": plan.title, "slug": plan.slug, "structure": plan.structure.slug,
-                               "period": plan.period}
+    data: dict[str, object] = {"title": plan.title, "slug": plan.slug, "area": areas.key_of(plan.area_id),
+                               "structure": plan.structure.slug, "period": plan.period}
     optional = {"adopted": plan.adopted,
                 "collaboration_plan": plan.collaboration_plan.slug if plan.collaboration_plan else "",
                 "focus_areas": list(plan.focus_areas or []), "description": plan.description}
@@ -86,21 +94,23 @@ def plan_to_data(plan: ActionPlan, names: plan_io.Names) -> dict:
     return data
 
 
-def export_plans(folder: Path) -> int:
-    """Write the live collaboration plans and action plans to `folder`/plans; return the action plans.
-
-    Nothing is written when there are no plans at all.
+def export_plans(folder: Path, *, area_id: int | None = None) -> int:
+    """Write the live collaboration plans and action plans (of one area if given) to `folder`/plans;
+    return the number of action plans. Nothing is written when there are no plans at all.
     """
-    collaborations = sorted(plans.collaboration_plans(), key=lambda c: c.slug)
-    action_plans = plans.live_plans()
+    collaborations = sorted((c for c in plans.collaboration_plans() if area_id in (None, c.area_id)),
+                            key=lambda c: c.slug)
+    action_plans = [p for p in plans.live_plans() if area_id in (None, p.area_id)]
     if not collaborations and not action_plans:
         return 0
     target = Path(folder) / PLANS_DIR
     target.mkdir(parents=True, exist_ok=True)
-    items = [{"slug": c.slug, "title": c.title, "period": c.period, "goals": list(c.goals or []),
-              "description": c.description} for c in collaborations]
+    items = [{"slug": c.slug, "title": c.title, "area": areas.key_of(c.area_id), "period": c.period,
+              "goals": list(c.goals or []), "description": c.description} for c in collaborations]
     (target / COLLABORATION_FILE).write_text(_dump(items), encoding="utf-8")
     names = plan_io.Names.load()
+    if area_id is not None:  # another members-only area's structures go by address, not title
+        names.by_address = closed_area_ids() - {area_id}
     for plan in action_plans:
         (target / f"{plan.slug}.yaml").write_text(_dump(plan_to_data(plan, names)), encoding="utf-8")
     return len(action_plans)
@@ -140,7 +150,33 @@ def _described(exc: ValidationError, labels: dict[str, str]) -> str:
     return "; ".join(f"{labels.get(key, key)}: {message}" for key, message in exc.errors.items())
 
 
-def _import_collaborations(path: Path, *, author: str) -> int:
+def _area_of(item: dict, default: int | None) -> int | None:
+    """The area a plan file names, else `default` (the import's area; None: leave it)."""
+    try:
+        return area_folder.area_id_of(item.get("area")) or default
+    except area_folder.AreaFileError as exc:
+        raise _Refused(str(exc)) from None
+
+
+def _place(row: ActionPlan | CollaborationPlan, area_id: int | None, author: str) -> bool:
+    """Move a plan to the area `area_id` (None: leave it); whether it moved. No revision: the audit
+    log records it, and for an action plan the change log lets search catch up."""
+    if area_id is None or row.area_id == area_id:
+        return False
+    before = areas.key_of(row.area_id) or "inget"
+    row.area_id, row.updated_at = area_id, utcnow()
+    db.session.flush()
+    if isinstance(row, ActionPlan):
+        changes.record(Entity.PLAN, row.id, ChangeOp.UPSERT, author)
+        for activity in row.activities:
+            if not activity.deleted:
+                changes.record(Entity.ACTIVITY, activity.id, ChangeOp.UPSERT, author)
+    what = row.slug if isinstance(row, ActionPlan) else f"samverkansplan {row.slug}"
+    audit.record(AuditAction.PLAN_SAVED, what, f"område: {before} → {areas.key_of(area_id)}", actor=author or None)
+    return True
+
+
+def _import_collaborations(path: Path, *, author: str, area_id: int | None = None) -> int:
     """Create or update every collaboration plan in the file; return how many changed."""
     items = _load(path) or []
     if not isinstance(items, list):
@@ -158,13 +194,20 @@ def _import_collaborations(path: Path, *, author: str) -> int:
         slug = (data.slug or slugify(data.title)).lower()
         current = db.session.scalar(select(CollaborationPlan).where(CollaborationPlan.slug == slug))
         before = current.revision_number if current is not None else 0
+        area = _area_of(item, area_id)
         try:
             saved = plans.save_collaboration_plan(data, current=current, author=author, comment="Importerad",
                                                   commit=False)
         except ValidationError as exc:
             raise _Refused(f"post {n} ({data.slug or data.title}): "
                            f"{_described(exc, plans.COLLABORATION_LABELS)}") from None
-        changed += saved.revision_number != before
+        if current is None:
+            if area is not None:  # else the installation's own area, filled in when it was flushed
+                saved.area_id = area
+            moved = False
+        else:
+            moved = _place(saved, area, author)
+        changed += saved.revision_number != before or moved
     return changed
 
 
@@ -221,7 +264,8 @@ def _plan_data(item: dict, stem: str, names: plan_io.Names) -> plans.PlanData:
         slug=(_text(item.get("slug")) or stem).lower())
 
 
-def _import_plan(path: Path, names: plan_io.Names, seen: dict[str, str], *, author: str) -> tuple[str, str]:
+def _import_plan(path: Path, names: plan_io.Names, seen: dict[str, str], *, author: str,
+                 area_id: int | None = None) -> tuple[str, str]:
     """Make the plan what the file says; return (slug, "created" | "updated" | "unchanged").
 
     `seen` maps the slugs imported so far to their files: a second file for one plan is refused.
@@ -233,11 +277,13 @@ def _import_plan(path: Path, names: plan_io.Names, seen: dict[str, str], *, auth
     data = _plan_data(item, path.stem, names)
     if data.slug in seen:
         raise _Refused(f"samma plan (”{data.slug}”) som {seen[data.slug]}")
+    area = _area_of(item, area_id)
     rows = _activity_rows(item.get("activities") or [], names)
     plan = db.session.scalar(select(ActionPlan).where(ActionPlan.slug == data.slug))
     try:
         if plan is None:
             plan = plans.create_plan(data, author=author, comment="Importerad", commit=False)
+            plan.area_id = area or plan.structure.area_id
             outcome = "created"
         else:
             restored = plan.deleted
@@ -245,7 +291,8 @@ def _import_plan(path: Path, names: plan_io.Names, seen: dict[str, str], *, auth
                 plans.restore_plan(plan, author=author, comment="Återskapad vid import", commit=False)
             edited = plans.update_plan(plan, data, base_revision=None, author=author, comment="Importerad",
                                        commit=False)
-            outcome = "updated" if restored or edited is not None else "unchanged"
+            moved = _place(plan, area, author)
+            outcome = "updated" if restored or moved or edited is not None else "unchanged"
     except ValidationError as exc:
         raise _Refused(_described(exc, plans.PLAN_LABELS)) from None
     result = plan_io.ImportResult(plan)
@@ -275,8 +322,9 @@ def _in_savepoint(name: str, result: FolderResult, work):
     return value
 
 
-def import_plans(folder: Path, *, author: str = "import") -> FolderResult:
-    """Import `folder`/plans: collaboration plans first, then each action plan file (after the pages)."""
+def import_plans(folder: Path, *, author: str = "import", area_id: int | None = None) -> FolderResult:
+    """Import `folder`/plans: collaboration plans first, then each action plan file (after the pages);
+    `area_id` is where plans that name no area go (see the module docstring)."""
     result = FolderResult()
     source = Path(folder) / PLANS_DIR
     if not source.is_dir():
@@ -288,7 +336,7 @@ def import_plans(folder: Path, *, author: str = "import") -> FolderResult:
     collaboration = source / COLLABORATION_FILE
     if collaboration.is_file():
         changed = _in_savepoint(collaboration.name, result,
-                                lambda: _import_collaborations(collaboration, author=author))
+                                lambda: _import_collaborations(collaboration, author=author, area_id=area_id))
         result.collaboration_changed = changed or 0
     names = plan_io.Names.load()
     seen: dict[str, str] = {}
@@ -296,7 +344,8 @@ def import_plans(folder: Path, *, author: str = "import") -> FolderResult:
         if path.name == COLLABORATION_FILE:
             continue
         outcome = _in_savepoint(path.name, result,
-                                lambda path=path: _import_plan(path, names, seen, author=author))
+                                lambda path=path: _import_plan(path, names, seen, author=author,
+                                                               area_id=area_id))
         if outcome is not None:
             getattr(result, outcome[1]).append(outcome[0])
     plans.commit()

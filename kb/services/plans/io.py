@@ -95,6 +95,9 @@ class Names:
     pages: dict[str, str | None] = field(default_factory=dict)
     collaborations: dict[str, str | None] = field(default_factory=dict)
     collaboration_slugs: set[str] = field(default_factory=set)
+    # Areas whose structures are named by address only (an export of one area names no title of
+    # another, members-only area).
+    by_address: frozenset[int] = frozenset()
 
     @classmethod
     def load(cls) -> Names:
@@ -118,7 +121,10 @@ class Names:
             return self.structures.get(text.casefold())
 
     def structure_label(self, page: Page) -> str:
-        """How export names a structure: its title, or its slug when the title would not find it."""
+        """How export names a structure: its title, or its slug when the title would not find it (or
+        must not be shown, see `by_address`)."""
+        if page.area_id in self.by_address:
+            return page.slug
         return page.title if self.structure(page.title) == page.slug else page.slug
 
     def collaboration(self, text: str) -> str:
