@@ -207,3 +207,15 @@ def test_area_checks_add_no_query_per_hit(tmp_path, path):
             counts.setdefault(n, []).append(len(statements))
         assert "Avvikelse " in text_of(response)
     assert counts[3] == counts[12]
+
+
+def test_the_header_search_box_of_an_area_page_sends_its_area(app):
+    """Does the search box in the header carry the area of the page it is on (when the view says
+    which: `search_area`), and nothing elsewhere?"""
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        on_area_page = render_template_string('{% extends "base.html" %}', search_area="samla")
+        elsewhere = render_template_string('{% extends "base.html" %}')
+    assert '<input type="hidden" name="omrade" value="samla">' in on_area_page
+    assert 'name="omrade"' not in elsewhere
