@@ -36,6 +36,7 @@ def area_keys(values: Iterable[str]) -> list[str]:
 def chosen_areas(user, keys: Iterable[str]) -> list[Area]:
     """The areas `user` limits a search to; ValidationError (in Swedish, field "area") for a key that
     names no area the user may see: a members-only area of others is as unknown as a made-up one."""
+    area_service.by_id()  # read first: it also answers which areas are members-only (one query)
     hidden = permissions.hidden_areas(user)
     out: list[Area] = []
     for key in keys:
