@@ -1,18 +1,24 @@
 """Two versions of kb side by side: page views and searches per second, before and after a change.
 
-    .venv/bin/python bench/compare.py --before bf0ad37 [--after HEAD] [--pages 1000] [--rounds 5] [--seconds 5]
+    .venv/bin/python bench/compare.py --before bf0ad37 [--after HEAD] [--pages 1000] [--areas 20]
+                                      [--copy-content] [--rounds 5] [--seconds 5]
 
 Each version (a git revision, unpacked with `git archive`) gets its own instance: `kb init`, `kb demo`
-and `--pages` generated pages (bench/demo_corpus.py, fixed seed) through its own page service, then
-`kb reindex`. Both are served at once by their own `kb serve --workers 2` on loopback and measured
-alternately with wrk (1 thread, 8 connections, anonymous), the order swapped every round: a page view
-(/sida/mini-maria), the search page and the search API. The result is the median of the rounds per
+and `--pages` generated pages (bench/demo_corpus.py, fixed seed) through its own page service, spread
+round robin over `--areas` areas (the shared and the own one plus generated ones, every fifth
+members-only; needs a revision with areas), then `kb reindex`. Both are served at once by their own
+`kb serve --workers 2` on loopback and measured alternately with wrk (1 thread, 8 connections,
+anonymous), the order swapped every round: a page view (/sida/mini-maria), the search page and the
+search API. With `--copy-content` (two revisions with the same database schema) the content is built
+once, by the first version, and its database copied to the second, which only reindexes: half the
+build time, and exactly the same rows on both sides. The result is the median of the rounds per
 version and the ratio after/before, so the machine's noise hits both alike. Needs wrk. Writes its
 section of bench/results.md.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,8 +45,16 @@ from kb.services import pages
 
 app = create_app()
 with app.app_context():
+    area_ids = [None]
+    if int(sys.argv[2]) > 0:
+        from kb.services import areas
+        for i in range(len(areas.all_areas()) + 1, int(sys.argv[2]) + 1):
+            areas.create(f"omrade-{i}", f"Område {i}", members_only=i % 5 == 0)
+        area_ids = [a.id for a in areas.all_areas()]
     known = pages.SlugChecker(known={p.slug for p in pages.live_pages()})
     for n, fields in enumerate(Corpus().pages(int(sys.argv[1]), 300), 1):
+        if area_ids != [None]:
+            fields["area_id"] = area_ids[n % len(area_ids)]
         pages.create_page(pages.PageData(**fields), author="bench", exists=known, commit=False, check=False,
                           refresh=False)
         if n % 200 == 0:
@@ -83,12 +97,17 @@ class Version:
         """A `kb` command of this version."""
         self.python(self.cli(), *args)
 
-    def build(self, pages: int) -> None:
-        """Instance, demo content, generated pages, a fresh index."""
+    def build(self, pages: int, areas: int = 0) -> None:
+        """Instance, demo content, generated pages (over `areas` areas), a fresh index."""
         self.kb("init")
         self.kb("demo")
         if pages:
-            self.python(BUILD, str(pages))
+            self.python(BUILD, str(pages), str(areas))
+        self.kb("reindex")
+
+    def copy_content(self, other: Version) -> None:
+        """The other version's instance (database, settings) without its index, then a fresh index."""
+        shutil.copytree(other.instance.path, self.instance.path, ignore=shutil.ignore_patterns("index"))
         self.kb("reindex")
 
     def start(self) -> None:
@@ -125,15 +144,21 @@ def main() -> None:
     parser.add_argument("--before", required=True, help="git revision before the change")
     parser.add_argument("--after", default="HEAD", help="git revision after the change")
     parser.add_argument("--pages", type=int, default=1000, help="generated pages besides the demo content")
+    parser.add_argument("--areas", type=int, default=0, help="spread the generated pages over this many areas")
+    parser.add_argument("--copy-content", action="store_true",
+                        help="build the content once and copy the database (the same schema on both sides)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--no-results", action="store_true", help="do not write bench/results.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kb-compare-") as tmp:
         versions = [Version("before", args.before, Path(tmp)), Version("after", args.after, Path(tmp))]
-        for version in versions:
+        for n, version in enumerate(versions):
             print(f"bygger {version.name} ({version.revision}) …", file=sys.stderr, flush=True)
-            version.build(args.pages)
+            if n and args.copy_content:
+                version.copy_content(versions[0])
+            else:
+                version.build(args.pages, args.areas)
         rates: dict[tuple[str, str], list[float]] = {}
         try:
             for version in versions:
@@ -158,7 +183,10 @@ def main() -> None:
                     f"{', '.join(f'{x:.0f}' for x in rates[('after', what)])} |")
     body = (f"Requests per second, median of {args.rounds} rounds of {args.seconds:g} s each (wrk, 1 thread, "
             f"8 connections, anonymous), `kb serve --workers 2` per version on the demo content plus "
-            f"{args.pages} generated pages; before = `{args.before}`, after = `{args.after}`.\n\n"
+            f"{args.pages} generated pages"
+            f"{f' over {args.areas} areas (every fifth members-only)' if args.areas else ''}"
+            f"{' (built once, database copied)' if args.copy_content else ''}; "
+            f"before = `{args.before}`, after = `{args.after}`.\n\n"
             "| request | before (req/s) | after (req/s) | after / before | rounds (before / after) |\n"
             "|---|---|---|---|---|\n" + "\n".join(rows))
     print(body)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import generate  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from kb import create_app, index  # noqa: E402
+from kb import create_app, database, index  # noqa: E402
 from kb.extensions import db  # noqa: E402
 from kb.models import Change, GlossaryTerm, Page  # noqa: E402
 from kb.services import pages as pages_service  # noqa: E402
@@ -59,8 +59,9 @@ def make_instance(root: Path, pages: int) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     config = {"INSTANCE_PATH": str(root), "SECRET_KEY": "bench"}
     app = create_app(config)
+    # Migrated, not create_all(): the migrations seed the areas every page needs (the own area).
+    database.init_schema(app)
     with app.app_context():
-        db.create_all()
         # Through the page service, so every page has its published revision as after a real save
         # (routines approved on creation, as an import does); links and the glossary are not re-rendered.
         known = pages_service.SlugChecker(known=set())

@@ -178,7 +178,8 @@ def test_api_search_returns_ranked_pages(client, routines):
     assert data["query"] == "sip" and data["total"] == 3
     assert len(data["results"]) == 2
     first = data["results"][0]
-    assert set(first) == {"slug", "title", "type", "url", "snippet", "score"}
+    assert set(first) == {"slug", "title", "type", "url", "snippet", "score", "area"}
+    assert first["area"] == {"key": "samla", "name": "SAMLA – Vårdsamverkan Lerum Alingsås"}
     assert first["url"] == f"http://localhost/sida/{first['slug']}"
     assert "<mark>" in first["snippet"].lower()
     typed = client.get("/api/search?q=sip&type=structure").get_json()
@@ -197,7 +198,7 @@ def test_api_search_never_fails_on_bad_input(client, routines, params):
     response = client.get("/api/search", query_string=params)
     assert response.status_code == 200
     data = response.get_json()
-    assert set(data) == {"query", "total", "results"}
+    assert set(data) == {"query", "total", "results", "areas"}
     assert len(data["results"]) <= 50
 
 
@@ -217,7 +218,8 @@ def test_cli_search_prints_the_api_json(runner, routines):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["total"] == 3 and len(data["results"]) == 2
-    assert set(data["results"][0]) == {"slug", "title", "type", "url", "snippet", "score"}
+    assert set(data["results"][0]) == {"slug", "title", "type", "url", "snippet", "score", "area"}
+    assert data["results"][0]["area"]["key"] == "samla"
 
 
 def test_cli_search_prints_readable_lines(runner, routines):
@@ -225,7 +227,8 @@ def test_cli_search_prints_readable_lines(runner, routines):
     result = runner.invoke(args=["search", "demens", "--type", "routine"])
     assert result.exit_code == 0, result.output
     assert "1 träffar för ”demens”" in result.output
-    assert " 1. SIP vid demens (routine) – http://localhost/sida/sip-vid-demens" in result.output
+    assert " 1. SIP vid demens (routine, SAMLA – Vårdsamverkan Lerum Alingsås) – " \
+           "http://localhost/sida/sip-vid-demens" in result.output
     assert "*demens*" in result.output
     assert "Inga träffar" in runner.invoke(args=["search", "xylofon"]).output
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
+from kb.exceptions import ValidationError
 from kb.permissions import own_drafts_of, sees_unpublished
 from kb.services import search
 
@@ -33,15 +34,22 @@ def _kinds(value: str | None) -> tuple[str, ...]:
 
 def api_search():
     """Search: ?q=&limit=&type=&target_group=&applies_to=&kind=page,activity,plan,glossary,attachment|all
-    &drafts=1 (editors only) → {query, total, results}."""
+    &area=<key>[,<key>…] (those areas and Gemensamt) &drafts=1 (editors only) → {query, total, results,
+    areas}; each result has `area` ({key, name}, null for a region-wide glossary term). An unknown area
+    answers 400."""
     args = request.args
     drafts = args.get("drafts") == "1" and sees_unpublished(current_user)
-    return jsonify(search.search_json(args.get("q", ""), _limit(args.get("limit")),
-                                      args.get("type"), args.get("target_group"), _kinds(args.get("kind")),
-                                      applies_to=(args.get("applies_to") or "")[:200] or None, drafts=drafts,
-                                      author=own_drafts_of(current_user),
-                                      # Hit paths are relative to the app root: url_root carries a prefix.
-                                      base_url=request.url_root.rstrip("/")))
+    try:
+        return jsonify(search.search_json(args.get("q", ""), _limit(args.get("limit")),
+                                          args.get("type"), args.get("target_group"), _kinds(args.get("kind")),
+                                          applies_to=(args.get("applies_to") or "")[:200] or None, drafts=drafts,
+                                          author=own_drafts_of(current_user), user=current_user,
+                                          areas=args.getlist("area"),
+                                          # Hit paths are relative to the app root: url_root carries a prefix.
+                                          base_url=request.url_root.rstrip("/")))
+    except ValidationError as exc:
+        return jsonify(error="Felaktig begäran", message=" ".join(exc.errors.values()), errors=exc.errors,
+                       status=400), 400
 
 
 def register(bp: Blueprint) -> None:

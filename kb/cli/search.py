@@ -11,7 +11,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from kb.cli.common import fail
 from kb.cli.help import Command
+from kb.exceptions import ValidationError
 from kb.services import search
 
 _TAGS = re.compile(r"</?mark>")
@@ -23,11 +25,17 @@ _TAGS = re.compile(r"</?mark>")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50), metavar="ANTAL",
               help="Antal träffar.")
 @click.option("--type", "type_", default=None, metavar="TYP", help="Bara sidor av denna typ (t.ex. routine).")
+@click.option("--area", "areas", multiple=True, metavar="OMRÅDE",
+              help="Bara i detta område (och Gemensamt); kan anges flera gånger.")
 @with_appcontext
-def search_command(query: tuple[str, ...], as_json: bool, limit: int, type_: str | None) -> None:
+def search_command(query: tuple[str, ...], as_json: bool, limit: int, type_: str | None,
+                   areas: tuple[str, ...]) -> None:
     """Sök i kunskapsbanken."""
     base_url = (current_app.config.get("BASE_URL") or "http://localhost").rstrip("/")
-    data = search.search_json(" ".join(query), limit, type_, base_url=base_url)
+    try:
+        data = search.search_json(" ".join(query), limit, type_, base_url=base_url, areas=areas)
+    except ValidationError as exc:
+        fail(exc)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -38,7 +46,8 @@ def search_command(query: tuple[str, ...], as_json: bool, limit: int, type_: str
     for n, hit in enumerate(data["results"], 1):
         # The snippet HTML holds only escaped text and <mark>.
         snippet = " ".join(_TAGS.sub("*", unescape(hit["snippet"])).split())
-        click.echo(f"{n:>2}. {hit['title']} ({hit['type']}) – {hit['url']}")
+        area = f", {hit['area']['name']}" if hit["area"] else ""
+        click.echo(f"{n:>2}. {hit['title']} ({hit['type']}{area}) – {hit['url']}")
         if snippet:
             click.echo(f"    {snippet}")
 

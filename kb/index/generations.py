@@ -58,8 +58,8 @@ from kb.models.changes import WINDOW
 
 log = logging.getLogger(__name__)
 
-# Bump when the schema or analysis changes: an index of another version is rebuilt.
-SCHEMA_VERSION = 6
+# Bump when the schema or analysis changes: an index of another version is rebuilt (7: `area`).
+SCHEMA_VERSION = 7
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
 # Segments are written as separate files, not one compound file: Whoosh reads a file inside a
@@ -72,7 +72,7 @@ PIN_ATTEMPTS = 5
 # Attempts at opening an index whose table of contents another process just replaced.
 OPEN_ATTEMPTS = 5
 # Stored fields that show whether an index document is the current version of its row.
-VERIFIED_FIELDS = ("kind", "slug", "title", "updated")
+VERIFIED_FIELDS = ("kind", "slug", "title", "updated", "area")
 
 Progress = Callable[[int, int], None]
 

@@ -25,6 +25,9 @@ SCHEMA = Schema(
     kind=ID(stored=True),
     # Page slug or glossary term, for links.
     slug=ID(stored=True),
+    # The area (collaboration body) the document belongs to, as its id; "" for a glossary term of
+    # the whole region. Members-only areas are masked out by it, and it is a filter and facet.
+    area=ID(stored=True),
     # Page type ("routine", …; "glossary" for terms): filters and facets count on it.
     type=ID(stored=True),
     # Target groups, comma separated because names contain spaces; filters and facets.
@@ -113,6 +116,11 @@ def attachment_key(attachment_id: int) -> str:
 UNSEARCHED_FIELDS = frozenset({"approver", "applies_to", "review_interval", "valid_until"})
 
 
+def area_value(area_id: int | None) -> str:
+    """The `area` field of a document in the area `area_id` ("" for none: region-wide)."""
+    return str(area_id) if area_id is not None else ""
+
+
 def _field_texts(fields: dict) -> list[str]:
     out: list[str] = []
     for name, value in fields.items():
@@ -131,8 +139,8 @@ def _applies_to(fields: dict) -> str:
 
 
 def _page_like_document(key: str, kind: str, slug: str, content: Any, text: str, updated: Any,
-                        draft: bool) -> dict[str, Any]:
-    """Index document of a page's content (`content`: a Page or a Revision row)."""
+                        draft: bool, area_id: int | None) -> dict[str, Any]:
+    """Index document of a page's content (`content`: a Page or a Revision row) in the page's area."""
     tags = [t for t in (content.tags or []) if t]
     tags_text = " ".join(tags)
     fields = content.fields or {}
@@ -144,6 +152,7 @@ def _page_like_document(key: str, kind: str, slug: str, content: Any, text: str,
         "id": key,
         "kind": kind,
         "slug": slug,
+        "area": area_value(area_id),
         "type": content.type,
         "target_groups": ",".join(content.target_groups or []),
         "draft": draft or status in DRAFT_STATUSES,
@@ -169,7 +178,7 @@ def _page_like_document(key: str, kind: str, slug: str, content: Any, text: str,
 def page_document(page: Any, *, has_draft: bool = False) -> dict[str, Any]:
     """Index document of a Page row: what readers see (a page never approved is indexed as a draft)."""
     doc = _page_like_document(page_key(page.id), "page", page.slug, page, page.text or "", page.updated_at,
-                              draft=page.published_revision_id is None)
+                              draft=page.published_revision_id is None, area_id=page.area_id)
     doc["has_draft"] = has_draft
     return doc
 
@@ -178,7 +187,8 @@ def draft_document(page: Any, revision: Any, authors: Iterable[str] = ()) -> dic
     """Index document of a page's newest revision while it waits for approval (editors only);
     `authors` (of a page never approved) find it in their own searches."""
     doc = _page_like_document(draft_key(page.id), "draft", page.slug, revision,
-                              markup.plain_text(revision.source), revision.created_at, draft=True)
+                              markup.plain_text(revision.source), revision.created_at, draft=True,
+                              area_id=page.area_id)
     doc["authors"] = ",".join(sorted({a for a in authors if a and "," not in a}))
     return doc
 
@@ -190,6 +200,7 @@ def glossary_document(term: Any) -> dict[str, Any]:
         "id": glossary_key(term.id),
         "kind": "glossary",
         "slug": term.term,
+        "area": area_value(term.area_id),
         "type": "glossary",
         "target_groups": "",
         "draft": False,
@@ -213,13 +224,15 @@ def glossary_document(term: Any) -> dict[str, Any]:
 
 
 def _secondary_document(key: str, kind: str, slug: str, title: str, summary: str, text: str,
-                        target_groups: list[str], updated: Any, context: str, status: str) -> dict[str, Any]:
-    """Index document of a record that is not a page (activity, plan): searched by its title,
-    summary and text, never offered by search-as-you-type."""
+                        target_groups: list[str], updated: Any, context: str, status: str,
+                        area_id: int | None) -> dict[str, Any]:
+    """Index document of a record that is not a page (activity, plan, attachment) in the area
+    `area_id`: searched by its title, summary and text, never offered by search-as-you-type."""
     return {
         "id": key,
         "kind": kind,
         "slug": slug,
+        "area": area_value(area_id),
         "type": kind,
         "target_groups": ",".join(target_groups),
         "draft": False,
@@ -255,7 +268,7 @@ def activity_document(activity: Any) -> dict[str, Any]:
     summary = " – ".join(filter(None, [activity.goal, activity.subgoal]))
     return _secondary_document(activity_key(activity.id), "activity", str(activity.id), activity.title,
                                summary, f"{text}\n{plan.title}", list(activity.target_groups or []),
-                               activity.updated_at, plan.title, activity.status)
+                               activity.updated_at, plan.title, activity.status, plan.area_id)
 
 
 def plan_document(plan: Any) -> dict[str, Any]:
@@ -265,7 +278,7 @@ def plan_document(plan: Any) -> dict[str, Any]:
     text = "\n".join(filter(None, [plan.description, *(plan.focus_areas or []), structure, collaboration]))
     return _secondary_document(plan_key(plan.id), "plan", plan.slug, plan.title, plan.description[:300],
                                text, [], plan.updated_at, f"{structure} · {plan.period}" if structure
-                               else plan.period, "")
+                               else plan.period, "", plan.area_id)
 
 
 def attachment_document(attachment: Any, version: Any, page: Any) -> dict[str, Any]:
@@ -273,7 +286,7 @@ def attachment_document(attachment: Any, version: Any, page: Any) -> dict[str, A
     with the page it is on as context (and that page's target groups and draft state)."""
     doc = _secondary_document(attachment_key(attachment.id), "attachment", str(attachment.id),
                               attachment.name, "", version.text or "", list(page.target_groups or []),
-                              attachment.updated_at, page.title, "")
+                              attachment.updated_at, page.title, "", page.area_id)
     status = str((page.fields or {}).get("status", "")).strip().lower()
     doc.update(draft=status in DRAFT_STATUSES or page.published_revision_id is None, parent=page.slug)
     return doc

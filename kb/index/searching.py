@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +57,8 @@ class Hit:
     parent_path: str = ""
     # Routines: the keys of the organisations they apply to.
     applies_to: list[str] = field(default_factory=list)
+    # The area the hit belongs to (None: a glossary term of the whole region).
+    area_id: int | None = None
 
     @property
     def status_label(self) -> str:
@@ -75,7 +77,7 @@ class SearchResults:
     total: int = 0
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {"type": {}, "target_group": {}, "applies_to": {}})
+        default_factory=lambda: {"type": {}, "target_group": {}, "applies_to": {}, "area": {}})
     suggestion: str | None = None
     page: int = 1
     per_page: int = 20
@@ -139,19 +141,39 @@ def _docsets(app: Flask, searcher: Searcher, fieldname: str) -> dict[str, frozen
     return _cached(app, "docsets:" + fieldname, build)
 
 
+def _area_sets(app: Flask, searcher: Searcher) -> dict[str, frozenset[int]]:
+    """Area id (as text) → live document numbers; "" → the documents of no area (region-wide)."""
+
+    def build() -> dict[str, frozenset[int]]:
+        sets = {v: docs for v, docs in _docsets(app, searcher, "area").items() if v}
+        everything = frozenset().union(*_docsets(app, searcher, "kind").values())
+        return {**sets, "": everything.difference(*sets.values())}
+
+    return _cached(app, "areasets", build)
+
+
+def _in_areas(app: Flask, searcher: Searcher, area_ids: Iterable[int]) -> frozenset[int]:
+    """The documents of the areas `area_ids`."""
+    sets = _area_sets(app, searcher)
+    return frozenset().union(*(sets.get(str(a), frozenset()) for a in area_ids))
+
+
 def _vocabulary(app: Flask, searcher: Searcher, fields: tuple[str, ...]) -> Vocabulary:
     """The vocabulary of `fields` (built per segment, so a save re-reads only its own segment)."""
     return _cached(app, "vocab:" + ",".join(fields), lambda: vocabulary.for_reader(searcher.reader(), fields))
 
 
-def _synonyms(app: Flask, searcher: Searcher) -> Synonyms:
-    """Glossary pairs from the glossary documents of this index generation."""
+def _synonyms(app: Flask, searcher: Searcher, hidden: frozenset[int] = frozenset()) -> Synonyms:
+    """Glossary pairs from the glossary documents of this index generation (but the terms of the
+    `hidden` areas: a members-only area's abbreviations are not expanded for others)."""
+    hidden_values = {str(a) for a in hidden}
 
     def build() -> Synonyms:
-        entries = [(d.get("title", ""), d.get("expansion", "")) for d in searcher.documents(kind="glossary")]
+        entries = [(d.get("title", ""), d.get("expansion", "")) for d in searcher.documents(kind="glossary")
+                   if d.get("area", "") not in hidden_values]
         return Synonyms.from_glossary(entries)
 
-    return _cached(app, "synonyms", build)
+    return _cached(app, "synonyms:" + ",".join(sorted(hidden_values)), build)
 
 
 def url_path(kind: str, slug: str) -> str:
@@ -214,10 +236,12 @@ def _corrections(app: Flask, searcher: Searcher, text: str) -> list[str]:
 
 
 def _suggestion(app: Flask, searcher: Searcher, text: str, sets: MatchSets, visible: set[int],
-                better_than: int) -> str | None:
+                better_than: int, synonyms: Synonyms) -> str | None:
     """The "Menade du …?" suggestion: the first respelling that finds more than `better_than` documents,
-    written as the title it is when it is a whole title or glossary term ("minimaria" → "Mini-Maria")."""
-    synonyms = _synonyms(app, searcher)
+    written as the title it is when it is a whole title or glossary term ("minimaria" → "Mini-Maria").
+
+    Respellings come from the whole index's vocabulary, but one counts only by what it finds among
+    the `visible` documents: a word only a hidden (members-only) page has is never suggested."""
     for candidate in _corrections(app, searcher, text)[:MAX_SUGGESTION_TRIES]:
         if len(Tiers.of(plan(candidate, synonyms).strict(), sets, visible).matched) > better_than:
             titled = sets.term("title_exact", analysis.normalize_title(candidate)) & visible
@@ -227,13 +251,16 @@ def _suggestion(app: Flask, searcher: Searcher, text: str, sets: MatchSets, visi
 
 def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None = None,  # noqa: A002
            target_group: str | None = None, applies_to: str | None = None, page: int = 1, per_page: int = 20,
-           include_drafts: bool = False, author: str | None = None) -> SearchResults:
+           include_drafts: bool = False, author: str | None = None, areas: Collection[int] | None = None,
+           hidden_areas: Collection[int] = ()) -> SearchResults:
     """Search the current app's index; never raises for any user input.
 
     `include_drafts` (editors only: the caller checks) adds text waiting for approval and pages never
     approved; a page with a draft is then found by its draft. `author` (an editor's username: the
     caller checks) adds the pages never approved that this editor wrote, so a new page is found by
-    the one writing it.
+    the one writing it. `hidden_areas` (kb.permissions.hidden_areas of the user) are masked out of
+    everything: hits, totals, facets and "Menade du …?". `areas` limits the hits to those areas and
+    the documents of no area (region-wide glossary terms); the caller adds the shared area.
     """
     app = current_app._get_current_object()
     text, truncated = clean_query(query)
@@ -250,12 +277,16 @@ def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None =
         if searcher is None:
             return results
         filters = {"type": type, "target_groups": target_group, "applies_to": applies_to}
-        return _run(app, searcher, results, kinds, filters, include_drafts, author)
+        scope = None if areas is None else _in_areas(app, searcher, areas) | _area_sets(app, searcher)[""]
+        return _run(app, searcher, results, kinds, filters, include_drafts, author, scope,
+                    frozenset(hidden_areas))
 
 
 def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable[str] | None,
-         filters: dict[str, str | None], include_drafts: bool, author: str | None = None) -> SearchResults:
-    p: Plan = plan(results.query, _synonyms(app, searcher))
+         filters: dict[str, str | None], include_drafts: bool, author: str | None,
+         scope: frozenset[int] | None, hidden: frozenset[int]) -> SearchResults:
+    synonyms = _synonyms(app, searcher, hidden)
+    p: Plan = plan(results.query, synonyms)
     if p.empty:
         results.searchable = False
         return results
@@ -272,6 +303,8 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         visible -= _docsets(app, searcher, "draft").get("t", set())
         if author and pages_wanted:  # their own new pages (draft documents of pages never approved)
             visible |= _docsets(app, searcher, "authors").get(author, set())
+    # Members-only areas the user is no member of: as if their documents did not exist.
+    visible -= _in_areas(app, searcher, hidden)
 
     sets = _sets(app, searcher)
     built = p.strict()
@@ -285,6 +318,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
 
     values = {name: _docsets(app, searcher, name) for name in filters}
     chosen = {name: values[name].get(v, frozenset()) if v else None for name, v in filters.items()}
+    values["area"], chosen["area"] = _area_sets(app, searcher), scope
     matched = tiers.matched
 
     def within(*, but: str | None = None) -> set[int]:
@@ -296,7 +330,8 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         return out
 
     # Each facet counts under the *other* filters only, so its links show what choosing them gives.
-    facet_names = {"type": "type", "target_groups": "target_group", "applies_to": "applies_to"}
+    # Area counts are each area's own hits ("": region-wide glossary terms).
+    facet_names = {"type": "type", "target_groups": "target_group", "applies_to": "applies_to", "area": "area"}
     results.facets = {}
     for name, facet in facet_names.items():
         base = within(but=name)
@@ -318,7 +353,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
     # "Menade du …?" when the words as typed matched little (typo tolerance may still have
     # found pages, but the respelt query is what the user should learn and reuse).
     if strict_count < FEW_HITS:
-        results.suggestion = _suggestion(app, searcher, results.query, sets, visible, strict_count)
+        results.suggestion = _suggestion(app, searcher, results.query, sets, visible, strict_count, synonyms)
     return results
 
 
@@ -346,12 +381,14 @@ def _hit(doc: dict[str, Any], score: float, highlighter: Highlighter) -> Hit:
         parent=doc.get("parent") or "",
         parent_path=url_path("page", doc["parent"]) if doc.get("parent") else "",
         applies_to=[k for k in (doc.get("applies_to") or "").split(",") if k],
+        area_id=int(doc["area"]) if doc.get("area") else None,
     )
 
 
-def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
+def suggest_titles(prefix: str, limit: int = 8, *, hidden_areas: Collection[int] = ()) -> list[dict[str, str]]:
     """Page titles and glossary terms whose words start with what was typed (search-as-you-type),
-    best first; a glossary term comes with what it stands for ("BUP – Barn- och ungdomspsykiatrin")."""
+    best first; a glossary term comes with what it stands for ("BUP – Barn- och ungdomspsykiatrin").
+    Nothing of the `hidden_areas` (kb.permissions.hidden_areas of the user) is offered."""
     app = current_app._get_current_object()
     text, _ = clean_query(prefix)
     words = [analysis.fold(w) for w in analysis.words(text)][:6]
@@ -368,6 +405,7 @@ def suggest_titles(prefix: str, limit: int = 8) -> list[dict[str, str]]:
         kind_sets = _docsets(app, searcher, "kind")
         shown = set().union(*(kind_sets.get(k, set()) for k in SUGGESTED_KINDS))
         shown -= _docsets(app, searcher, "draft").get("t", set())
+        shown -= _in_areas(app, searcher, hidden_areas)
         terms = [Term("title_edge", w[:20]) for w in typed]
         q = terms[0] if len(terms) == 1 else And(terms)
         # Titles that start with the typed text come first, then shorter titles.

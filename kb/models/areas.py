@@ -100,6 +100,11 @@ def read_closed_area_ids(connection) -> tuple[int, ...]:
     return tuple(connection.scalars(_CLOSED_IDS))
 
 
+def note_closed_area_ids(session: Session, ids: frozenset[int]) -> None:
+    """Remember the members-only area ids for the session when they were read with all areas anyway."""
+    session.info.setdefault(_CLOSED, ids)
+
+
 def forget_areas(session: Session | None = None) -> None:
     """Drop the session's cached area facts (after an area is created or changed)."""
     session = session or db.session()

@@ -1,7 +1,11 @@
-"""Search views: the results page (`/sok`) and title suggestions as you type (`/sok/forslag`)."""
+"""Search views: the results page (`/sok`) and title suggestions as you type (`/sok/forslag`).
+
+`/sok?omrade=<key>` (repeatable) limits a search to areas, Gemensamt always included: the search box on
+an area's pages sends its area this way, and the results page offers "Sök i alla områden" without it.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -10,9 +14,10 @@ from flask_login import current_user
 
 from kb import dates, index
 from kb.constants import OTHER_KINDS, PageType, type_label
+from kb.exceptions import ValidationError
 from kb.permissions import own_drafts_of, sees_unpublished
 from kb.search.forms import SearchForm
-from kb.services import organisations, structure
+from kb.services import areas, organisations, search, structure
 from kb.typed import review_state
 
 bp = Blueprint("search", __name__)
@@ -22,9 +27,9 @@ KNOWN_TYPES = {t.value for t in PageType} | set(OTHER_KINDS)
 
 
 def results_url(q: str, typ: str | None = None, malgrupp: str | None = None, sida: int | None = None, *,
-                galler_for: str | None = None, utkast: bool = False) -> str:
+                galler_for: str | None = None, utkast: bool = False, omrade: Sequence[str] | None = None) -> str:
     """A results-page URL that keeps the given filters (None drops a parameter)."""
-    params = {"q": q, "typ": typ, "malgrupp": malgrupp, "galler_for": galler_for,
+    params = {"q": q, "typ": typ, "malgrupp": malgrupp, "galler_for": galler_for, "omrade": list(omrade or []),
               "utkast": "1" if utkast else None, "sida": sida if sida and sida > 1 else None}
     return url_for("search.results", **{k: v for k, v in params.items() if v})
 
@@ -41,11 +46,13 @@ class FacetLink:
 
 
 def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | None,
-                galler_for: str | None = None,
-                url: Callable[..., str] = results_url) -> dict[str, list[FacetLink]]:
-    """Links for each type, target group and organisation with their counts, keeping the other filters.
+                galler_for: str | None = None, url: Callable[..., str] = results_url,
+                omrade: Sequence[str] = ()) -> dict[str, list[FacetLink]]:
+    """Links for each type, target group, organisation and area with their counts, keeping the other
+    filters (an area link replaces the areas chosen, `omrade`).
 
-    `url` builds a results URL from (q, typ, malgrupp, galler_for=…) and keeps what else the search had.
+    `url` builds a results URL from (q, typ, malgrupp, galler_for=…, omrade=…) and keeps what else the
+    search had.
     """
     q = found.query
     types = [FacetLink(v, type_label(v, plural=True), n, url(q, v, malgrupp, galler_for=galler_for), v == typ)
@@ -55,9 +62,11 @@ def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | Non
     names = {o.key: o.name for o in organisations.all_organisations()}
     orgs = [FacetLink(v, names.get(v, v), n, url(q, typ, malgrupp, galler_for=v), v == galler_for)
             for v, n in found.facets.get("applies_to", {}).items()]
+    area_links = [FacetLink(a.key, a.name, n, url(q, typ, malgrupp, galler_for=galler_for, omrade=[a.key]),
+                            a.key in omrade) for a, n in search.area_counts(found)]
     by_label = lambda f: f.label  # noqa: E731
     return {"type": sorted(types, key=by_label), "target_group": sorted(groups, key=by_label),
-            "applies_to": sorted(orgs, key=by_label)}
+            "applies_to": sorted(orgs, key=by_label), "area": area_links}
 
 
 @bp.get("/sok")
@@ -73,20 +82,28 @@ def results():
     # Drafts only for editors; for anyone else the parameter is ignored.
     drafts = bool(form.utkast.data) and sees_unpublished(current_user)
     per_page = int(current_app.config.get("PER_PAGE", 20))
-    found = index.search(form.q.data or "", type=typ, target_group=malgrupp, applies_to=galler_for,
-                         page=form.page_number(), per_page=per_page, include_drafts=drafts,
-                         author=own_drafts_of(current_user))
+    area_error = None
+    try:
+        chosen = search.chosen_areas(current_user, search.area_keys(request.args.getlist("omrade")))
+    except ValidationError as exc:  # shown above the results, which then cover every area
+        chosen, area_error = [], exc.errors["area"]
+    omrade = [a.key for a in chosen]
+    found = search.find(current_user, form.q.data or "", areas=chosen, type=typ, target_group=malgrupp,
+                        applies_to=galler_for, page=form.page_number(), per_page=per_page, include_drafts=drafts,
+                        author=own_drafts_of(current_user))
     form.q.data = found.query
     form.utkast.data = drafts
     routines = [h.slug for h in found.hits if h.kind == "page" and h.type == PageType.ROUTINE.value]
     review = {slug: review_state(p.fields or {}, dates.today())
               for slug, p in structure.pages_by_slug(set(routines)).items()}
-    url = partial(results_url, utkast=drafts)
+    url = partial(results_url, utkast=drafts, omrade=omrade)
     return render_template("search/results.html", form=form, results=found, typ=typ, malgrupp=malgrupp,
-                           review=review, galler_for=galler_for, drafts=drafts,
+                           review=review, galler_for=galler_for, drafts=drafts, chosen_areas=chosen,
+                           area_error=area_error, shared_area=areas.shared_area(),
+                           area_names={a.id: a.name for a in areas.visible_areas(current_user, include_retired=True)},
                            may_include_drafts=sees_unpublished(current_user),
                            organisation_name={o.key: o.name for o in organisations.all_organisations()},
-                           facets=facet_links(found, typ, malgrupp, galler_for, url), type_label=type_label,
+                           facets=facet_links(found, typ, malgrupp, galler_for, url, omrade), type_label=type_label,
                            results_url=partial(url, galler_for=galler_for), max_length=index.MAX_QUERY_LENGTH)
 
 
@@ -103,7 +120,7 @@ def organisation_key(value: str | None) -> str | None:
 def suggest():
     """Titles matching what has been typed so far, as JSON (for search-as-you-type)."""
     q = request.args.get("q", "")
-    suggestions = index.suggest_titles(q, limit=8) if isinstance(q, str) else []
+    suggestions = search.suggestions(current_user, q, limit=8) if isinstance(q, str) else []
     for suggestion in suggestions:  # index paths are relative to the app root
         suggestion["url"] = request.script_root + suggestion["url"]
     return jsonify({"query": q[: index.MAX_QUERY_LENGTH], "suggestions": suggestions})

@@ -25,6 +25,7 @@ from kb.models.areas import (
     closed_area_ids,
     default_area_key,
     forget_areas,
+    note_closed_area_ids,
 )
 from kb.services import audit, pages
 
@@ -52,6 +53,8 @@ def by_id() -> dict[int, Area]:
     if areas is None:
         areas = {a.id: a for a in session.scalars(select(Area))}
         session.info[_BY_ID] = areas
+        # The same rows answer closed_area_ids for this session: one query for both (search asks both).
+        note_closed_area_ids(session, frozenset(a.id for a in areas.values() if a.members_only))
     return areas
 
 
