@@ -246,7 +246,7 @@ def test_an_import_that_only_changes_the_area_moves_the_page(two_areas, tmp_path
         page = pages.get("alfagruppen")
         assert page.area.key == "gemensamt" and page.revision_number == before
         details = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.target == "alfagruppen"))
-        assert "område: alfa → gemensamt" in list(details)
+        assert "flyttad från området alfa till gemensamt" in list(details)
         again = transfer.import_folder(tmp_path / "ut")
         assert again.moved == [] and "alfagruppen" in again.unchanged
 

@@ -17,7 +17,7 @@ from kb.constants import OTHER_KINDS, PageType, type_label
 from kb.exceptions import ValidationError
 from kb.permissions import own_drafts_of, sees_unpublished
 from kb.search.forms import SearchForm
-from kb.services import areas, organisations, search, structure
+from kb.services import organisations, search, structure
 from kb.typed import review_state
 
 bp = Blueprint("search", __name__)
@@ -99,8 +99,8 @@ def results():
     url = partial(results_url, utkast=drafts, omrade=omrade)
     return render_template("search/results.html", form=form, results=found, typ=typ, malgrupp=malgrupp,
                            review=review, galler_for=galler_for, drafts=drafts, chosen_areas=chosen,
-                           area_error=area_error, shared_area=areas.shared_area(),
-                           area_names={a.id: a.name for a in areas.visible_areas(current_user, include_retired=True)},
+                           area_error=area_error, shared_area=search.shared_area(),
+                           area_names={a.id: a.name for a in search.visible_areas(current_user)},
                            may_include_drafts=sees_unpublished(current_user),
                            organisation_name={o.key: o.name for o in organisations.all_organisations()},
                            facets=facet_links(found, typ, malgrupp, galler_for, url, omrade), type_label=type_label,

@@ -7,8 +7,10 @@ this module creates and changes areas and grants, and answers questions about th
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from kb import permissions
@@ -61,6 +63,71 @@ def by_id() -> dict[int, Area]:
 def _forget() -> None:
     db.session().info.pop(_BY_ID, None)
     forget_areas()
+    current_app.extensions.pop(_SNAPSHOT, None)
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    """An area's facts as plain values, for the process-wide snapshot (no database session needed)."""
+
+    id: int
+    key: str
+    name: str
+    members_only: bool
+    retired: bool
+
+    @property
+    def shared(self) -> bool:
+        """Whether this is the region-wide area."""
+        return self.key == SHARED_AREA_KEY
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every area by id and the members-only ids, as read at `taken` (time.monotonic)."""
+
+    taken: float
+    by_id: dict[int, AreaInfo]
+    closed: frozenset[int]
+
+    def get(self, key: str) -> AreaInfo | None:
+        """The area with this key, or None."""
+        key = (key or "").strip().lower()
+        return next((a for a in self.by_id.values() if a.key == key), None)
+
+    def hidden_from(self, user) -> frozenset[int]:
+        """kb.permissions.hidden_areas, answered from the snapshot (a user's own roles are read once
+        per user object, as there): the members-only areas `user` is no member of."""
+        if user is None or (getattr(user, "is_authenticated", False) and not getattr(user, "disabled", False)
+                            and user.role == Role.ADMIN.value):
+            return frozenset()
+        return self.closed - (getattr(user, "area_roles", None) or {}).keys()
+
+    def ref(self, area_id: int | None) -> dict | None:
+        """{"key", "name"} of an area (None for none)."""
+        area = self.by_id.get(area_id) if area_id is not None else None
+        return {"key": area.key, "name": area.name} if area is not None else None
+
+
+_SNAPSHOT = "kb_area_snapshot"
+# How old the snapshot search uses may be: the search index's own catch-up interval
+# (kb.index.catchup.CATCH_UP_INTERVAL), since search answers from an index that may lag as much.
+# The process that changes an area drops its snapshot at once.
+SNAPSHOT_SECONDS = 2.0
+
+
+def snapshot() -> Snapshot:
+    """The areas for search, without a query per request: read at most every SNAPSHOT_SECONDS per
+    app, at once after this process changed an area. Page views and lists use `by_id` (this
+    request's own read) instead."""
+    snap = current_app.extensions.get(_SNAPSHOT)
+    now = time.monotonic()
+    if snap is None or now - snap.taken > SNAPSHOT_SECONDS:
+        rows = db.session.execute(select(Area.id, Area.key, Area.name, Area.members_only, Area.retired)).all()
+        infos = {r.id: AreaInfo(r.id, r.key, r.name, bool(r.members_only), bool(r.retired)) for r in rows}
+        snap = Snapshot(now, infos, frozenset(a.id for a in infos.values() if a.members_only))
+        current_app.extensions[_SNAPSHOT] = snap
+    return snap
 
 
 def get(key: str) -> Area | None:

@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterable
 
 from flask import Flask
 
-from kb import index, permissions, urls
+from kb import index, urls
 from kb.exceptions import ValidationError
 from kb.index import generations
-from kb.models import Area
 from kb.services import areas as area_service
 from kb.services import organisations
+from kb.services.areas import AreaInfo
 
 # How many area keys one search may name.
 MAX_AREAS = 20
@@ -33,44 +33,58 @@ def area_keys(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(k for k in keys if k))[:MAX_AREAS]
 
 
-def chosen_areas(user, keys: Iterable[str]) -> list[Area]:
+def chosen_areas(user, keys: Iterable[str]) -> list[AreaInfo]:
     """The areas `user` limits a search to; ValidationError (in Swedish, field "area") for a key that
     names no area the user may see: a members-only area of others is as unknown as a made-up one."""
-    area_service.by_id()  # read first: it also answers which areas are members-only (one query)
-    hidden = permissions.hidden_areas(user)
-    out: list[Area] = []
+    snap = area_service.snapshot()
+    hidden = snap.hidden_from(user)
+    out: list[AreaInfo] = []
     for key in keys:
-        area = area_service.get(key)
+        area = snap.get(key)
         if area is None or area.id in hidden:
-            known = ", ".join(a.key for a in area_service.visible_areas(user, include_retired=True))
+            known = ", ".join(a.key for a in visible_areas(user))
             raise ValidationError({"area": f"Det finns inget område ”{key[:40]}”. Områden: {known}."})
         out.append(area)
     return out
 
 
-def scope_ids(chosen: list[Area]) -> set[int] | None:
+def visible_areas(user) -> list[AreaInfo]:
+    """The areas `user` may search in (retired ones too: their content is still found), shared first."""
+    snap = area_service.snapshot()
+    hidden = snap.hidden_from(user)
+    return sorted((a for a in snap.by_id.values() if a.id not in hidden),
+                  key=lambda a: (not a.shared, a.name.casefold()))
+
+
+def shared_area() -> AreaInfo | None:
+    """The region-wide area."""
+    return area_service.snapshot().get(area_service.SHARED_AREA_KEY)
+
+
+def scope_ids(chosen: list[AreaInfo]) -> set[int] | None:
     """The area ids a search limited to `chosen` covers: those and the shared area (None: all)."""
     if not chosen:
         return None
-    shared = area_service.shared_area()
+    shared = shared_area()
     return {a.id for a in chosen} | ({shared.id} if shared is not None else set())
 
 
-def find(user, q: str, *, areas: list[Area] | None = None, **options) -> index.SearchResults:
+def find(user, q: str, *, areas: list[AreaInfo] | None = None, **options) -> index.SearchResults:
     """index.search for `user`: their hidden areas masked out, limited to `areas` (and Gemensamt)."""
-    return index.search(q, areas=scope_ids(areas or []), hidden_areas=permissions.hidden_areas(user), **options)
+    return index.search(q, areas=scope_ids(areas or []), hidden_areas=area_service.snapshot().hidden_from(user),
+                        **options)
 
 
 def suggestions(user, prefix: str, limit: int = 8) -> list[dict[str, str]]:
     """Search-as-you-type titles for `user` (nothing of their hidden areas)."""
-    return index.suggest_titles(prefix, limit=limit, hidden_areas=permissions.hidden_areas(user))
+    return index.suggest_titles(prefix, limit=limit, hidden_areas=area_service.snapshot().hidden_from(user))
 
 
-def area_counts(found: index.SearchResults) -> list[tuple[Area, int]]:
+def area_counts(found: index.SearchResults) -> list[tuple[AreaInfo, int]]:
     """(area, its own hits) for the area facet, the shared area first; region-wide glossary terms
     count with the shared area (a search limited to any area finds them)."""
-    by_id = area_service.by_id()
-    shared = area_service.shared_area()
+    by_id = area_service.snapshot().by_id
+    shared = shared_area()
     counts: dict[int, int] = {}
     for value, n in found.facets.get("area", {}).items():
         area_id = int(value) if value else (shared.id if shared is not None else None)
@@ -91,7 +105,7 @@ def result_json(hit: index.Hit, *, base_url: str) -> dict:
         "snippet": hit.snippet_html,
         "score": hit.score,
         # {"key", "name"}; null for a glossary term of the whole region.
-        "area": area_service.ref(hit.area_id),
+        "area": area_service.snapshot().ref(hit.area_id),
     }
     if hit.kind != "page":
         out["kind"] = hit.kind
@@ -124,7 +138,7 @@ def search_json(q: str, limit: int, type_: str | None = None, target_group: str 
                  applies_to=applies_to or None, per_page=limit, include_drafts=drafts, author=author)
     return {"query": found.query, "total": found.total,
             "results": [result_json(h, base_url=base_url) for h in found.hits],
-            "areas": [{**area_service.ref(a.id), "count": n} for a, n in area_counts(found)]}
+            "areas": [{"key": a.key, "name": a.name, "count": n} for a, n in area_counts(found)]}
 
 
 def source_count(app: Flask) -> int:

@@ -203,23 +203,31 @@ def update_page(page: Page, data: PageData, *, base_revision: int, author: str =
 
 
 def move_page(page: Page, area_id: int, *, author: str = "", commit: bool = True) -> bool:
-    """Move a page (with its attachments) to another area; False when it is there already.
+    """Move a page (with its attachments) to another area; False when it is there already. The caller
+    checked that the user may edit in both.
 
     The area is no part of a revision, so a move adds none: the audit log records it, and the change
-    log lets search catch up.
+    log lets search catch up. Links to the page and from it are rendered again: whether a link into a
+    members-only area is a link depends on the areas of both pages.
     """
     if page.area_id == area_id:
         return False
     area = db.session.get(Area, area_id)
     if area is None:
-        raise NotFoundError("Området finns inte.")
+        raise ValidationError({"area": "Det området finns inte."})
     before = db.session.get(Area, page.area_id) if page.area_id is not None else None
     page.area_id = area_id
+    page.updated_at = utcnow()
     db.session.flush()
+    shown = page.shown
+    if shown is not None:
+        page.html = render(shown.source, SlugChecker(), area_id=area_id).html
+    aliases = set(db.session.scalars(select(SlugAlias.slug).where(SlugAlias.page_id == page.id)))
+    refresh_linkers({page.slug, *aliases}, skip={page.slug})
     changes.record(Entity.PAGE, page.id, ChangeOp.DELETE if page.deleted else ChangeOp.UPSERT, author)
     changes.record_attachments_of(page.id, author)
-    audit.record(AuditAction.PAGE_SAVED, page.slug, f"område: {before.key if before else 'inget'} → {area.key}",
-                 actor=author or None)
+    audit.record(AuditAction.PAGE_SAVED, page.slug,
+                 f"flyttad från området {before.key if before else '–'} till {area.key}", actor=author or None)
     if commit:
         changes.commit()
     return True
@@ -360,23 +368,3 @@ def restore_page(page: Page, *, author: str = "", comment: str = "", commit: boo
     if commit:
         _commit_or_conflict(page, base)
     return rev
-
-
-def move_page(page: Page, area_id: int, *, author: str = "", commit: bool = True) -> bool:
-    """Move a page, with its attachments, to another area (the caller checked the user may edit in
-    both); False when it is there already. No revision: an area is where a page lives, not content."""
-    if page.area_id == area_id:
-        return False
-    before = db.session.get(Area, page.area_id) if page.area_id is not None else None
-    after = db.session.get(Area, area_id)
-    if after is None:
-        raise ValidationError({"area": "Det området finns inte."})
-    page.area_id = area_id
-    page.updated_at = utcnow()
-    changes.record(Entity.PAGE, page.id, ChangeOp.UPSERT, author)
-    changes.record_attachments_of(page.id, author)
-    audit.record(AuditAction.PAGE_SAVED, page.slug,
-                 f"flyttad från området {before.key if before else '–'} till {after.key}", actor=author or None)
-    if commit:
-        changes.commit()
-    return True
