@@ -117,6 +117,8 @@ class Entity(str, enum.Enum):
     PLAN = "plan"
     ACTIVITY = "activity"
     ATTACHMENT = "attachment"
+    # An area was created or changed: nothing to index, but the caches watch the change log.
+    AREA = "area"
 
 
 class Role(str, enum.Enum):

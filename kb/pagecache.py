@@ -8,8 +8,9 @@ first is kept and sent again for the next ones. Two layers use that:
 
 - `AnonymousPageViews`, around the whole app (WSGI): a page view (`/sida/<slug>`) by a visitor
   without a cookie – the usual reader of an intranet knowledge base – is answered from memory
-  when the change log's state and the members-only areas (two small queries) and the date are what
-  they were when the page was rendered. Nothing of the app runs: no session, no login, no templates.
+  when the change log's state (one small query) and the date are what they were when the page was
+  rendered (an area's change, a switch to members-only too, writes to the change log). Nothing of
+  the app runs: no session, no login, no templates.
 - `cached()`/`keep()`, inside the page view once `kb.caching.not_modified` has computed the
   validator: everyone else (logged-in users, visitors with a session) gets a page rendered once
   per validator.
@@ -29,7 +30,6 @@ from typing import Any
 from flask import Flask, Response, current_app, g, session
 
 from kb import dates
-from kb.models.areas import read_closed_area_ids
 from kb.services import changes
 from kb.urls import PAGE_PREFIX
 
@@ -111,9 +111,9 @@ class AnonymousPageViews:
         self.engine: Any = None
 
     def _state(self) -> tuple[Any, ...]:
-        """The change log's state (kb.services.changes.log_state), the members-only areas (a visitor
-        sees none of them: an area closed since must not be served from memory) and today's date,
-        without an app context."""
+        """The change log's state (kb.services.changes.log_state) and today's date, without an app
+        context. An area closed to non-members since a page was kept records a change, so it is not
+        served from memory."""
         if self.engine is None:
             from kb.extensions import db
 
@@ -121,8 +121,7 @@ class AnonymousPageViews:
                 self.engine = db.engine
         with self.engine.connect() as connection:
             top, count, _when = changes.log_state(connection)
-            closed = read_closed_area_ids(connection)
-        return top, count, closed, dates.today().isoformat()
+        return top, count, dates.today().isoformat()
 
     def _key(self, environ: dict) -> tuple[Any, ...] | None:
         """What the response depends on, for a cacheable request; None for any other request."""

@@ -73,6 +73,8 @@ def _visible_ids(session: Session, applied: Applied) -> list[int]:
 
 def _load_documents(session: Session, entity: str, entity_id: int) -> list[tuple[str, dict[str, Any] | None]]:
     """(index key, current document or None when the row is gone or deleted) for each document of a row."""
+    if entity == Entity.AREA.value:  # areas are no documents (hits name their area by id)
+        return []
     if entity == Entity.PAGE.value:
         row = session.execute(unapproved_revisions().where(Page.id == entity_id)).first()
         page = session.get(Page, entity_id)

@@ -92,14 +92,6 @@ def closed_area_ids(session: Session | None = None) -> frozenset[int]:
     return ids
 
 
-_CLOSED_IDS = select(Area.id).where(Area.members_only).order_by(Area.id)
-
-
-def read_closed_area_ids(connection) -> tuple[int, ...]:
-    """Ids of the members-only areas, read now on `connection` (no session or app context needed)."""
-    return tuple(connection.scalars(_CLOSED_IDS))
-
-
 def note_closed_area_ids(session: Session, ids: frozenset[int]) -> None:
     """Remember the members-only area ids for the session when they were read with all areas anyway."""
     session.info.setdefault(_CLOSED, ids)

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from kb import permissions
-from kb.constants import AreaRole, AuditAction, Role
+from kb.constants import AreaRole, AuditAction, ChangeOp, Entity, Role
 from kb.exceptions import NotFoundError, ValidationError
 from kb.extensions import db
 from kb.models import ActionPlan, Area, AreaGrant, CollaborationPlan, Page, User
@@ -29,7 +29,7 @@ from kb.models.areas import (
     forget_areas,
     note_closed_area_ids,
 )
-from kb.services import audit, pages
+from kb.services import audit, changes, pages
 
 KEY_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 NAME_MAX = 200
@@ -254,39 +254,57 @@ def create(key: str, name: str, *, description: str = "", members_only: bool = F
     db.session.add(area)
     audit.record(AuditAction.AREA_CREATED, key,
                  f"{name}{' (endast medlemmar)' if members_only else ''}", actor=actor)
-    db.session.commit()
-    _forget()
+    _changed(area, actor)
     return area
 
 
 def update(key: str, *, name: str | None = None, description: str | None = None,
            members_only: bool | None = None, retired: bool | None = None, actor: str | None = None) -> Area:
-    """Change an area's name, description, visibility or retirement."""
+    """Change an area's name, description, visibility or retirement: everything is checked before
+    anything changes (ValidationError, nothing saved)."""
     area = require(key)
-    changes: list[str] = []
-    if name is not None and _clean_name(name) != area.name:
-        area.name = _clean_name(name)
-        changes.append(f"namn: {area.name}")
-    if description is not None and description.strip() != area.description:
-        if len(description.strip()) > DESCRIPTION_MAX:
-            raise ValidationError({"description": f"Beskrivningen får vara högst {DESCRIPTION_MAX} tecken."})
-        area.description = description.strip()
-        changes.append("beskrivning")
+    errors: dict[str, str] = {}
+    if name is not None:
+        try:
+            name = _clean_name(name)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if description is not None:
+        description = description.strip()
+        if len(description) > DESCRIPTION_MAX:
+            errors["description"] = f"Beskrivningen får vara högst {DESCRIPTION_MAX} tecken."
+    if members_only and area.shared:
+        errors["members_only"] = "Det gemensamma området kan inte vara endast för medlemmar."
+    if errors:
+        raise ValidationError(errors)
+    done: list[str] = []
+    if name is not None and name != area.name:
+        area.name = name
+        done.append(f"namn: {name}")
+    if description is not None and description != area.description:
+        area.description = description
+        done.append("beskrivning")
     if members_only is not None and members_only != area.members_only:
-        if members_only and area.shared:
-            raise ValidationError({"members_only": "Det gemensamma området kan inte vara endast för medlemmar."})
         area.members_only = members_only
-        changes.append("endast medlemmar" if members_only else "öppet för alla")
+        done.append("endast medlemmar" if members_only else "öppet för alla")
         forget_areas()  # links from other areas' pages to this one's turn into plain text, or back
         pages.refresh_area_linkers(area.id)
     if retired is not None and retired != area.retired:
         area.retired = retired
-        changes.append("avvecklat" if retired else "åter i bruk")
-    if changes:
-        audit.record(AuditAction.AREA_SAVED, area.key, ", ".join(changes), actor=actor)
-        db.session.commit()
-        _forget()
+        done.append("avvecklat" if retired else "åter i bruk")
+    if done:
+        audit.record(AuditAction.AREA_SAVED, area.key, ", ".join(done), actor=actor)
+        _changed(area, actor)
     return area
+
+
+def _changed(area: Area, actor: str | None) -> None:
+    """Commit an area's change with a change-log row: the HTTP caches and the page cache see the log
+    move (a page's header names its area; a members-only switch changes what visitors may see)."""
+    db.session.flush()
+    changes.record(Entity.AREA, area.id, ChangeOp.UPSERT, actor or "")
+    db.session.commit()
+    _forget()
 
 
 def _user(username: str) -> User:
