@@ -219,3 +219,16 @@ def test_the_header_search_box_of_an_area_page_sends_its_area(app):
         elsewhere = render_template_string('{% extends "base.html" %}')
     assert '<input type="hidden" name="omrade" value="samla">' in on_area_page
     assert 'name="omrade"' not in elsewhere
+
+
+def test_pages_plans_and_area_pages_search_their_own_area(world, olle):
+    """Does the search box on a Sydväst page, on SAMLA's plan and on /omrade/gbg-sydvast search that
+    area (and Gemensamt), while a Gemensamt page searches everywhere?"""
+    box = '<input type="hidden" name="omrade" value="{}">'
+    assert box.format("gbg-sydvast") in text_of(olle.get("/sida/avvikelser-i-goteborg"))
+    assert box.format("gbg-sydvast") in text_of(olle.get("/omrade/gbg-sydvast"))
+    assert box.format("samla") in text_of(olle.get("/sida/avvikelser-i-alingsas"))
+    assert 'name="omrade"' not in text_of(olle.get("/sida/regional-rutin-for-avvikelser"))
+    scoped = text_of(olle.get("/sok?q=avvikelse&omrade=gbg-sydvast"))
+    assert "Avvikelser i Göteborg" in scoped and "Regional rutin för avvikelser" in scoped
+    assert "Avvikelser i Alingsås" not in scoped and "Sök i alla områden" in scoped

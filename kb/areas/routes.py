@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from kb import caching, dates
-from kb.services import area_pages
+from kb.services import area_pages, areas
 
 bp = Blueprint("areas", __name__)
 
@@ -22,4 +22,4 @@ def view(key: str):
                                           area.members_only)) is not None:
         return unchanged
     return render_template("areas/view.html", area=area, content=area_pages.area_page(area, current_user),
-                           today=dates.today())
+                           today=dates.today(), search_area=areas.search_scope(area.id))

@@ -133,7 +133,7 @@ def view(slug: str):
                        next_page=path[index + 1] if index is not None and index + 1 < len(path) else None)
     return pagecache.keep(render_template("pages/view.html", page=page,
                                           backlinks=pages.backlinks(page, published_only=only, hidden=unseen),
-                                          **context))
+                                          search_area=areas.search_scope(page.area_id), **context))
 
 
 def view_state(page) -> tuple:

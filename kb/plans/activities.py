@@ -23,7 +23,7 @@ from kb.plans.common import (
     structures,
 )
 from kb.plans.forms import ActivityForm, RestoreForm, StatusForm
-from kb.services import plans
+from kb.services import areas, plans
 
 
 def activity(activity_id: int):
@@ -39,6 +39,7 @@ def activity_page(item: Activity, form: StatusForm, code: int = 200, **extra):
     if gone and code == 200:
         code = 410
     return render_template("plans/activity.html", activity=item, plan=item.plan, form=form,
+                           search_area=areas.search_scope(item.plan.area_id),
                            restore_form=RestoreForm(),
                            entries=plans.history_entries(plans.ACTIVITY, item.id,
                                                          published_only=reader(item.plan.area_id)),

@@ -102,7 +102,7 @@ def view(slug: str):
     deleted = plans.deleted_activities(plan) if can_edit(current_user, plan) else []
     return render_template("plans/view.html", plan=plan, form=form, groups=plans.group_by_goal(plan, shown),
                            shown=len(shown), total=len(everything), filtered=filtered, changed=changed,
-                           deleted=deleted), code
+                           deleted=deleted, search_area=areas.search_scope(plan.area_id)), code
 
 
 @bp.get("/planer/<slug>/utskrift")
@@ -142,7 +142,8 @@ def collaboration(slug: str):
     row = load_collaboration(slug)
     counts = plans.status_counts(of=[p for p in plans.live_plans(hidden=hidden())
                                      if p.collaboration_plan_id == row.id])
-    return render_template("plans/collaboration.html", row=row, counts=counts, statuses=chart.ORDER)
+    return render_template("plans/collaboration.html", row=row, counts=counts, statuses=chart.ORDER,
+                           search_area=areas.search_scope(row.area_id))
 
 
 @bp.route("/samverkansplaner/ny", methods=["GET", "POST"])

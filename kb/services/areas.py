@@ -213,6 +213,13 @@ def key_of(area_id: int | None) -> str:
     return area.key if area else ""
 
 
+def search_scope(area_id: int | None) -> str:
+    """The area a search made from this area's pages is limited to (with Gemensamt): its key; '' for
+    the shared area's pages (region-wide: their readers come from everywhere) and for none."""
+    area = by_id().get(area_id) if area_id is not None else None
+    return area.key if area is not None and not area.shared else ""
+
+
 def clean_key(value: str) -> str:
     """A valid area key, or ValidationError."""
     key = (value or "").strip().lower()
