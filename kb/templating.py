@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 from kb import fuzzydate, markup, urls
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp, type_label
 from kb.dates import format_date_long, format_datetime, long_date
-from kb.permissions import Permission, area_of, can, can_manage_area, readable_pages
+from kb.permissions import Permission, area_of, can, can_manage_area, readable_pages, sees_area
 from kb.permissions import can_edit as _can_edit
 from kb.services import areas, users
 from kb.typed import fact_specs
@@ -138,6 +138,14 @@ def can_in(permission: Permission, obj=None) -> bool:
     return can(current_user, permission, area_of(obj) if obj is not None else None)
 
 
+def seen(obj):
+    """`obj` (a page, plan or collaboration plan another record refers to) when the current user may
+    know it exists, else None: a plan never names a structure of a members-only area to outsiders."""
+    from flask_login import current_user
+
+    return obj if obj is not None and sees_area(current_user, area_of(obj)) else None
+
+
 def reject_key(mapping: dict, key: str) -> dict:
     """A copy of a mapping without one key (for building pagination links)."""
     return {k: v for k, v in mapping.items() if k != key}
@@ -161,6 +169,6 @@ def init_app(app: Flask) -> None:
                                  Permission=Permission, can=can, can_edit=can_edit, can_in=can_in,
                                  can_manage_area=can_manage_area, facts_specs=fact_specs,
                                  review_state=review_state, is_overdue=is_overdue, person=person,
-                                 know_people=know_people, area_ref=areas.ref)
+                                 know_people=know_people, area_ref=areas.ref, seen=seen)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -402,3 +402,24 @@ def test_the_review_overview_leaves_out_members_only_pages_for_other_editors(app
         edit_page(pages.get(SECRET_SLUG), "Ett utkast.\n", approved=False)
     assert "Hemlig" not in text(world["redigerare"].get("/granskning"))
     assert "Hemlig granskad rutin" in text(world["admin"].get("/granskning"))
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_an_open_plan_never_names_a_members_only_structure(app, plan_world, who):
+    """An open plan whose structure, collaboration plan and responsible page sit in the members-only
+    area: do its views, print and the plan overview leave out their titles for outsiders?"""
+    from kb.extensions import db
+    from kb.services import plans
+
+    with app.app_context():
+        plan = plans.get_plan("oppen-plan")
+        plan.structure_id = pages.get("hemlig-styrgrupp").id
+        plan.collaboration_plan_id = plans.get_collaboration_plan("hemlig-samverkansplan").id
+        db.session.commit()
+        plans.create_activity(plan, plans.ActivityData(goal="Mål", what="Något", responsible="hemlig-styrgrupp"))
+    for path in ("/planer/oppen-plan", "/planer/oppen-plan/utskrift", "/planer"):
+        body = text(plan_world[who].get(path))
+        assert "Öppen plan" in body, path
+        assert "Hemlig styrgrupp" not in body and "Hemlig samverkansplan" not in body, path
+    member = text(plan_world["medlem"].get("/planer/oppen-plan"))
+    assert "Hemlig styrgrupp" in member and "Hemlig samverkansplan" in member

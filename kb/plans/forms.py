@@ -230,12 +230,12 @@ class FilterForm(KbForm):
     responsible = SelectField("Ansvarig", validate_choice=False)
     overdue = BooleanField("Bara försenade", render_kw={"value": "1"})
 
-    def set_choices(self, activities: Iterable[Activity]) -> None:
-        """Options from the plan's own activities, in plan order."""
+    def set_choices(self, activities: Iterable[Activity], hidden: frozenset[int] = frozenset()) -> None:
+        """Options from the plan's own activities, in plan order (no structure of the `hidden` areas)."""
         activities = list(activities)
         goals = _unique(a.goal for a in activities)
         groups = [g for g in TARGET_GROUPS if any(g in (a.target_groups or []) for a in activities)]
-        names = _unique(n for a in activities for n in plans.responsible_names(a))
+        names = _unique(n for a in activities for n in plans.responsible_names(a, hidden))
         present = {a.status for a in activities}
         self.status.choices = [SelectChoice("", "Alla")] + [
             SelectChoice(s.value, s.label) for s in ActivityStatus

@@ -87,7 +87,7 @@ def view(slug: str):
         return unchanged
     everything = plans.plan_activities(plan)
     form = FilterForm(formdata=request.args)
-    form.set_choices(everything)
+    form.set_choices(everything, hidden())
     shown, filtered, code = everything, True, 200
     try:
         wanted = plans.parse_filter(request.args)

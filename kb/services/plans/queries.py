@@ -73,9 +73,11 @@ def parse_filter(args: Mapping[str, str]) -> ActivityFilter:
                           page=one_line(args.get("page", "")).lower(), plan=one_line(args.get("plan", "")))
 
 
-def responsible_names(activity: Activity) -> list[str]:
-    """Who is responsible, as shown: the structure's title and/or the free text."""
-    names = [activity.responsible.title] if activity.responsible is not None else []
+def responsible_names(activity: Activity, hidden: frozenset[int] = frozenset()) -> list[str]:
+    """Who is responsible, as shown: the structure's title (not one of the `hidden` areas') and/or the
+    free text."""
+    shown = activity.responsible is not None and activity.responsible.area_id not in hidden
+    names = [activity.responsible.title] if shown else []
     if activity.responsible_text:
         names.append(activity.responsible_text)
     return names
