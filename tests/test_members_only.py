@@ -423,3 +423,18 @@ def test_an_open_plan_never_names_a_members_only_structure(app, plan_world, who)
         assert "Hemlig styrgrupp" not in body and "Hemlig samverkansplan" not in body, path
     member = text(plan_world["medlem"].get("/planer/oppen-plan"))
     assert "Hemlig styrgrupp" in member and "Hemlig samverkansplan" in member
+
+
+def test_a_fact_field_naming_a_members_only_structure_shows_nothing_of_it_to_readers(app, world):
+    """An open structure whose "Ingår i" names the members-only structure: do readers see neither its
+    title nor its address in the fact box, while the member sees the link?"""
+    with app.app_context():
+        closed = areas.get("tg-aldre")
+        make_page("Hemlig grupp", "Hemlig.\n", type="structure", slug="hemlig-grupp", area_id=closed.id)
+        data = pages.PageData("Öppen undergrupp", "structure", "Öppen.\n", fields={"parent": "hemlig-grupp"})
+        pages.create_page(data, author="testare")
+    for who in ("anonym", "lasare"):
+        body = text(world[who].get("/sida/oppen-undergrupp"))
+        assert "Öppen undergrupp" in body
+        assert "Hemlig grupp" not in body and "hemlig-grupp" not in body, who
+    assert "Hemlig grupp" in text(world["medlem"].get("/sida/oppen-undergrupp"))
