@@ -314,7 +314,8 @@ def test_the_results_page_shows_the_document_and_its_page(app, client, anon, sip
     links to the file and the page?"""
     upload(client, files.docx("Mallen heter kallelseunderlag."), "Kallelse.docx")
     body = text(anon.get("/sok?q=kallelseunderlag"))
-    assert 'Bilaga</span> · <span class="hit-area">SAMLA – Vårdsamverkan Lerum Alingsås</span> · på sidan <a href="/sida/sip">SIP</a>' in body
+    assert ('Bilaga</span> · <span class="hit-area">SAMLA – Vårdsamverkan Lerum Alingsås</span> · '
+            'på sidan <a href="/sida/sip">SIP</a>') in body
     assert re.search(r'<a href="/bilagor/\d+">Kallelse.docx</a>', body) and body.count("Kallelse.docx") == 1
     assert "<mark>kallelseunderlag</mark>" in body
     facets = text(anon.get("/sok?q=kallelseunderlag&typ=attachment"))
