@@ -57,7 +57,7 @@ def test_an_editor_uploads_a_document_and_a_new_version_and_search_finds_its_tex
     hit = page.locator("li.hit-attachment")
     expect(hit).to_have_count(1)
     expect(hit.locator(".hit-title")).to_have_text(name)  # the file is named once, as the hit's heading
-    expect(hit.locator(".meta")).to_have_text(f"Bilaga · på sidan {title}")
+    expect(hit.locator(".meta")).to_have_text(f"Bilaga · SAMLA – Vårdsamverkan Lerum Alingsås · på sidan {title}")
     expect(hit.locator("mark")).to_have_text(new_word)
     with page.expect_download() as download:
         hit.get_by_role("link", name=name).click()
