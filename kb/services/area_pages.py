@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from kb import permissions
-from kb.extensions import db
 from kb.models import ActionPlan, Area, CollaborationPlan, Page
-from kb.services import areas, structure
+from kb.services import areas, pages, structure
 from kb.services import plans as plan_service
-from kb.services.pages import published_clause
 
 RECENT = 8
 
@@ -49,14 +45,6 @@ def visible(key: str, user) -> Area | None:
     return area if area is not None and permissions.sees_area(user, area.id) else None
 
 
-def recently_changed(area_id: int, limit: int = RECENT, *, published_only: bool = False) -> list[Page]:
-    """The area's live pages, most recently changed first."""
-    query = select(Page).where(Page.deleted.is_(False), Page.area_id == area_id)
-    if published_only:
-        query = query.where(published_clause())
-    return list(db.session.scalars(query.order_by(Page.updated_at.desc(), Page.id.desc()).limit(limit)))
-
-
 def area_page(area: Area, user) -> AreaPage:
     """The content of the area's start page as `user` may see it (readers: published pages only)."""
     only = not permissions.sees_unpublished(user, area.id)
@@ -66,20 +54,12 @@ def area_page(area: Area, user) -> AreaPage:
         plans=plan_service.live_plans(area_id=area.id),
         collaborations=plan_service.collaboration_plans(area_id=area.id),
         orientation=structure.orientation_path(area.id, published_only=only),
-        recent=recently_changed(area.id, published_only=only),
+        recent=pages.recently_changed(RECENT, published_only=only, area_id=area.id),
         due=structure.review_list(published_only=only, area_id=area.id),
     )
 
 
-def page_counts(*, published_only: bool = False) -> dict[int, int]:
-    """How many live pages each area holds, by area id (one query)."""
-    query = select(Page.area_id, func.count()).where(Page.deleted.is_(False)).group_by(Page.area_id)
-    if published_only:
-        query = query.where(published_clause())
-    return {area_id: count for area_id, count in db.session.execute(query)}
-
-
 def start_list(user) -> list[AreaEntry]:
     """The areas `user` may see (not retired; the shared one first) with how many pages each holds."""
-    counts = page_counts(published_only=not permissions.sees_unpublished(user))
+    counts = areas.page_counts(published_only=not permissions.sees_unpublished(user))
     return [AreaEntry(a, counts.get(a.id, 0)) for a in areas.visible_areas(user)]

@@ -404,10 +404,18 @@ def roles_of(username: str) -> dict[str, AreaRole]:
     return {areas[a].key: r for a, r in user.area_roles.items() if a in areas}
 
 
+def page_counts(*, published_only: bool = False) -> dict[int, int]:
+    """How many live pages each area holds (only published ones, with `published_only`), by area id."""
+    query = select(Page.area_id, func.count()).where(Page.deleted.is_(False)).group_by(Page.area_id)
+    return dict(db.session.execute(pages.shown_to(query, published_only=published_only)).all())
+
+
 def content_counts() -> dict[int, dict[str, int]]:
     """Per area id: how many pages and plans it holds (not deleted)."""
     out: dict[int, dict[str, int]] = {a: {"pages": 0, "plans": 0} for a in by_id()}
-    for model, name in ((Page, "pages"), (ActionPlan, "plans"), (CollaborationPlan, "plans")):
+    for area_id, count in page_counts().items():
+        out.setdefault(area_id, {"pages": 0, "plans": 0})["pages"] += count
+    for model, name in ((ActionPlan, "plans"), (CollaborationPlan, "plans")):
         for area_id, count in db.session.execute(
                 select(model.area_id, func.count()).where(model.deleted.is_(False)).group_by(model.area_id)):
             out.setdefault(area_id, {"pages": 0, "plans": 0})[name] += count

@@ -161,10 +161,13 @@ def recent_revisions(limit: int = 50, *, published_only: bool = False,
     return list(db.session.scalars(query.order_by(Revision.id.desc()).limit(limit)))
 
 
-def recently_changed(limit: int = 8, *, published_only: bool = False,
-                     hidden: frozenset[int] = frozenset()) -> list[Page]:
-    """Live pages, most recently changed (published) first, none of the `hidden` areas."""
+def recently_changed(limit: int = 8, *, published_only: bool = False, hidden: frozenset[int] = frozenset(),
+                     area_id: int | None = None) -> list[Page]:
+    """Live pages (of one area, with `area_id`), most recently changed (published) first, none of the
+    `hidden` areas."""
     query = shown_to(select(Page).where(Page.deleted.is_(False)), published_only=published_only, hidden=hidden)
+    if area_id is not None:
+        query = query.where(Page.area_id == area_id)
     return list(db.session.scalars(query.order_by(Page.updated_at.desc(), Page.id.desc()).limit(limit)))
 
 
