@@ -61,6 +61,42 @@ DEFAULTS: dict[str, object] = {
     # where content made without an area goes. Set before the first `kb init`/`kb upgrade`.
     "DEFAULT_AREA": "samla",
     "DEFAULT_AREA_NAME": "SAMLA – Vårdsamverkan Lerum Alingsås",
+    # Sign-in (README "Inloggning"). Local passwords: off (KB_LOCAL_LOGIN=false) for everyone but the
+    # accounts marked as break-glass administrators.
+    "LOCAL_LOGIN": True,
+    # Refuse sign-in through the organisation to people in no group that gives a role here.
+    "REQUIRE_GROUP": False,
+    # OpenID Connect: on when an issuer is set; discovery from ISSUER/.well-known/openid-configuration.
+    "OIDC_ISSUER": "",
+    "OIDC_CLIENT_ID": "",
+    "OIDC_CLIENT_SECRET": "",
+    "OIDC_NAME": "organisationens konto",
+    "OIDC_SCOPES": "openid profile email",
+    "OIDC_GROUPS_CLAIM": "groups",
+    "OIDC_USERNAME_CLAIM": "preferred_username",
+    "OIDC_TIMEOUT": 10.0,
+    # LDAP: on when a URL is set. Bind as the user with USER_DN ("uid={username},ou=people,dc=…" or
+    # "{username}@region.se"), or search BASE_DN with USER_FILTER as BIND_DN and bind as the entry found.
+    "LDAP_URL": "",
+    "LDAP_NAME": "LDAP",
+    "LDAP_USER_DN": "",
+    "LDAP_BIND_DN": "",
+    "LDAP_BIND_PASSWORD": "",
+    "LDAP_BASE_DN": "",
+    "LDAP_USER_FILTER": "(&(objectClass=person)(uid={username}))",
+    "LDAP_GROUP_ATTRIBUTE": "memberOf",
+    "LDAP_GROUP_BASE_DN": "",
+    "LDAP_GROUP_FILTER": "",
+    "LDAP_NAME_ATTRIBUTE": "displayName",
+    "LDAP_EMAIL_ATTRIBUTE": "mail",
+    "LDAP_ID_ATTRIBUTE": "entryUUID",
+    "LDAP_START_TLS": False,
+    "LDAP_CA_FILE": "",
+    "LDAP_TIMEOUT": 10.0,
+    # "Glömt lösenordet?": how long a reset link works, and how many links an address or account may
+    # ask for per hour.
+    "RESET_LINK_MINUTES": 30,
+    "RESET_LIMIT_PER_HOUR": 5,
 }
 
 # KB_* variables that are read, with a converter each.
@@ -93,6 +129,32 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_CONTACT_EMAIL": ("CONTACT_EMAIL", str.strip),
     "KB_DEFAULT_AREA": ("DEFAULT_AREA", str.strip),
     "KB_DEFAULT_AREA_NAME": ("DEFAULT_AREA_NAME", str.strip),
+    "KB_LOCAL_LOGIN": ("LOCAL_LOGIN", _BOOL),
+    "KB_REQUIRE_GROUP": ("REQUIRE_GROUP", _BOOL),
+    "KB_OIDC_ISSUER": ("OIDC_ISSUER", str.strip),
+    "KB_OIDC_CLIENT_ID": ("OIDC_CLIENT_ID", str.strip),
+    "KB_OIDC_CLIENT_SECRET": ("OIDC_CLIENT_SECRET", str),
+    "KB_OIDC_NAME": ("OIDC_NAME", str.strip),
+    "KB_OIDC_SCOPES": ("OIDC_SCOPES", str.strip),
+    "KB_OIDC_GROUPS_CLAIM": ("OIDC_GROUPS_CLAIM", str.strip),
+    "KB_OIDC_USERNAME_CLAIM": ("OIDC_USERNAME_CLAIM", str.strip),
+    "KB_OIDC_TIMEOUT": ("OIDC_TIMEOUT", float),
+    "KB_LDAP_URL": ("LDAP_URL", str.strip),
+    "KB_LDAP_NAME": ("LDAP_NAME", str.strip),
+    "KB_LDAP_USER_DN": ("LDAP_USER_DN", str.strip),
+    "KB_LDAP_BIND_DN": ("LDAP_BIND_DN", str.strip),
+    "KB_LDAP_BIND_PASSWORD": ("LDAP_BIND_PASSWORD", str),
+    "KB_LDAP_BASE_DN": ("LDAP_BASE_DN", str.strip),
+    "KB_LDAP_USER_FILTER": ("LDAP_USER_FILTER", str.strip),
+    "KB_LDAP_GROUP_ATTRIBUTE": ("LDAP_GROUP_ATTRIBUTE", str.strip),
+    "KB_LDAP_GROUP_BASE_DN": ("LDAP_GROUP_BASE_DN", str.strip),
+    "KB_LDAP_GROUP_FILTER": ("LDAP_GROUP_FILTER", str.strip),
+    "KB_LDAP_NAME_ATTRIBUTE": ("LDAP_NAME_ATTRIBUTE", str.strip),
+    "KB_LDAP_EMAIL_ATTRIBUTE": ("LDAP_EMAIL_ATTRIBUTE", str.strip),
+    "KB_LDAP_ID_ATTRIBUTE": ("LDAP_ID_ATTRIBUTE", str.strip),
+    "KB_LDAP_START_TLS": ("LDAP_START_TLS", _BOOL),
+    "KB_LDAP_CA_FILE": ("LDAP_CA_FILE", str.strip),
+    "KB_LDAP_TIMEOUT": ("LDAP_TIMEOUT", float),
 }
 
 

@@ -234,6 +234,11 @@ class AuditAction(str, enum.Enum):
     AREA_SAVED = "area.saved"
     AREA_GRANTED = "area.granted"
     AREA_REVOKED = "area.revoked"
+    GROUP_MAPPED = "group.mapped"
+    GROUP_UNMAPPED = "group.unmapped"
+    USER_BREAK_GLASS = "user.break_glass"
+    PASSWORD_RESET_SENT = "auth.reset_sent"  # noqa: S105 - an audit action name
+    PASSWORD_RESET = "auth.reset_used"  # noqa: S105 - an audit action name
 
     @property
     def label(self) -> str:
@@ -283,7 +288,25 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.AREA_SAVED: "Område ändrat",
     AuditAction.AREA_GRANTED: "Roll i område given",
     AuditAction.AREA_REVOKED: "Roll i område borttagen",
+    AuditAction.GROUP_MAPPED: "Grupp kopplad till roll",
+    AuditAction.GROUP_UNMAPPED: "Gruppkoppling borttagen",
+    AuditAction.USER_BREAK_GLASS: "Nödadministratör ändrad",
+    AuditAction.PASSWORD_RESET_SENT: "Länk för nytt lösenord skickad",
+    AuditAction.PASSWORD_RESET: "Lösenord återställt med länk",
 }
+
+
+class AuthSource(str, enum.Enum):
+    """Where an account signs in: a local password, an OpenID Connect provider or an LDAP directory."""
+
+    LOCAL = "local"
+    OIDC = "oidc"
+    LDAP = "ldap"
+
+    @property
+    def label(self) -> str:
+        """Swedish name."""
+        return {"local": "Lokalt konto", "oidc": "OpenID Connect", "ldap": "LDAP"}[self.value]
 
 
 class ActivityStatus(str, enum.Enum):

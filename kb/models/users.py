@@ -1,13 +1,14 @@
-"""Accounts, login attempts (for brute-force protection) and the append-only audit log."""
+"""Accounts, the groups that give roles, login attempts (for brute-force protection), password-reset
+links and the append-only audit log."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
-from sqlalchemy import Boolean, DateTime, String, Text, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kb.constants import AreaRole, Role
+from kb.constants import AreaRole, AuthSource, Role
 from kb.extensions import db
 from kb.models.areas import AreaGrant, closed_area_ids
 from kb.models.base import utcnow
@@ -16,15 +17,34 @@ _ROLES = "_kb_area_roles"
 
 
 class User(UserMixin, db.Model):
-    """A local account; the password is stored only as a scrypt hash."""
+    """An account: local (a password stored only as a scrypt hash) or signed in through the
+    organisation (OpenID Connect or LDAP, keyed by the provider's stable identifier)."""
 
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("auth_source", "external_id", name="uq_user_external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True, index=True)
     display_name: Mapped[str] = mapped_column(String(120), default="")
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # '' for an account without a local password (signed in through the organisation).
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    # The role in effect: the higher of the role given by hand and the role from the user's groups.
     role: Mapped[str] = mapped_column(String(20), default=Role.READER.value)
+    hand_role: Mapped[str] = mapped_column(String(20), default=Role.READER.value)
+    # The site role the user's groups gave at their last sign-in ('' = none).
+    group_role: Mapped[str] = mapped_column(String(20), default="")
+    # local, oidc or ldap (AuthSource), and the provider's stable id: OIDC "issuer subject", LDAP the
+    # entry's UUID (or DN). Never the e-mail address: that can change and be reused.
+    auth_source: Mapped[str] = mapped_column(String(20), default=AuthSource.LOCAL.value)
+    external_id: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The groups the provider named at the last sign-in (a JSON list), so a changed mapping can be
+    # applied at once (kb.services.groups).
+    groups_json: Mapped[str] = mapped_column(Text, default="[]")
+    # May use a local password when KB_LOCAL_LOGIN=false (an administrator's way in when the
+    # organisation's sign-in is down).
+    break_glass: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A temporary password set by an administrator: the user must choose a new one at once.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # Changes on logout, "Logga ut överallt", a new password or role and disabling, so old sessions
     # end: a session cookie holds it (get_id) and kb.services.users.load refuses an old one.
@@ -43,6 +63,16 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str:
         """Session id: user id plus the token that changes when the account's sessions end."""
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def source(self) -> AuthSource:
+        """Where the account signs in."""
+        return AuthSource(self.auth_source)
+
+    @property
+    def has_password(self) -> bool:
+        """Whether the account has a local password."""
+        return bool(self.password_hash)
 
     @property
     def name(self) -> str:
@@ -101,6 +131,39 @@ class LoginAttempt(db.Model):
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     success: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class GroupRole(db.Model):
+    """A role that members of a group at the identity provider get: a site role (no area) or a role in
+    one area. `group_key` is the group's name folded to lower case: AD and LDAP compare DNs that way."""
+
+    __tablename__ = "group_role"
+    __table_args__ = (UniqueConstraint("group_key", "area_id", name="uq_group_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(500))
+    group_key: Mapped[str] = mapped_column(String(500), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    # None: a site role (kb.constants.Role); else a role in this area (AreaRole).
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="")
+
+
+class PasswordReset(db.Model):
+    """A single-use link to choose a new password ("Glömt lösenordet?"); only the token's hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Who asked, from where: the rate limit counts requests per address and per account.
+    requested_for: Mapped[str] = mapped_column(String(254), default="", index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class AuditEvent(db.Model):

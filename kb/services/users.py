@@ -115,7 +115,7 @@ def create(username: str, password: str, role: Role, *, display_name: str = "", 
     errors.update({k: v for k, v in pnr.items() if k not in errors})
     if errors:
         raise ValidationError(errors)
-    user = User(username=name, display_name=display_name, role=role.value,
+    user = User(username=name, display_name=display_name, role=role.value, hand_role=role.value,
                 password_hash=generate_password_hash(password, method="scrypt"),
                 session_token=_new_session_token())
     db.session.add(user)
@@ -150,13 +150,36 @@ def end_sessions(user: User, *, everywhere: bool = False, actor: str | None = No
     db.session.commit()
 
 
+def effective_role(hand_role: str, group_role: str) -> Role:
+    """The role in effect: the higher of the role given by hand and the role from groups."""
+    roles = [Role(hand_role or Role.READER.value)] + ([Role(group_role)] if group_role else [])
+    return max(roles, key=lambda r: r.rank)
+
+
+def apply_role(user: User, *, source: str, actor: str | None = None) -> bool:
+    """Put the role in effect from `hand_role` and `group_role`; a change is audited with its
+    source ("för hand", "grupp …") and ends the user's sessions (they sign in again with the new
+    role). The caller commits. True if the role changed."""
+    role = effective_role(user.hand_role, user.group_role)
+    if user.role == role.value:
+        return False
+    audit.record(AuditAction.USER_ROLE, user.username, f"{user.role} → {role.value} (källa: {source})", actor=actor)
+    user.role = role.value
+    _end_sessions(user)
+    return True
+
+
 def set_role(username: str, role: Role, *, actor: str | None = None) -> User:
-    """Change a user's role; their sessions end, so they log in again with the new role."""
+    """Give a user a role by hand; the role in effect is the higher of it and the one from their
+    groups. A change ends their sessions, so they log in again with the new role."""
     user = _require(username)
-    if user.role != role.value:
-        audit.record(AuditAction.USER_ROLE, user.username, f"{user.role} → {role.value}", actor=actor)
-        user.role = role.value
-        _end_sessions(user)
+    if user.hand_role != role.value:
+        if user.role == effective_role(role.value, user.group_role).value:
+            audit.record(AuditAction.USER_ROLE, user.username,
+                         f"för hand: {user.hand_role} → {role.value} (i kraft: {user.role}, från grupp)",
+                         actor=actor)
+        user.hand_role = role.value
+        apply_role(user, source="för hand", actor=actor)
         db.session.commit()
     return user
 
