@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.api import routes as api
     from kb.areas import routes as areas
     from kb.attachments import routes as attachments
-    from kb.auth import guards
+    from kb.auth import guards, oidc
     from kb.auth import routes as auth
     from kb.extensions import csrf, db, login_manager, migrate
     from kb.glossary import routes as glossary_routes
@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message_category = "info"
     security.init_app(app)
     guards.init_app(app)
+    oidc.init_app(app)
     templating.init_app(app)
     caching.init_app(app)
     pagecache.init_app(app)
@@ -69,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errorpages.init_app(app)
     cli.init_app(app)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(oidc.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(plans.bp)

@@ -2,17 +2,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
-def content_security_policy(image_hosts: Iterable[str] = ()) -> str:
+def content_security_policy(image_hosts: Iterable[str] = (), form_targets: Iterable[str] = ()) -> str:
     """The CSP: everything from kb itself only, images also over https from the hosts in KB_IMAGE_HOSTS
-    (the same hosts kb.sanitize lets page images load from)."""
+    (the same hosts kb.sanitize lets page images load from), and forms may lead on to `form_targets`
+    (the OpenID Connect provider: logging out sends the browser on to its end-session endpoint)."""
     images = " ".join(["'self'", *(f"https://{host}" for host in image_hosts)])
+    forms = " ".join(["'self'", *form_targets])
     return (f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+            f"object-src 'none'; base-uri 'none'; form-action {forms}; frame-ancestors 'none'")
+
+
+def provider_origin(config) -> str | None:
+    """The OpenID Connect provider's origin ("https://login.example.se"), when sign-in through it is on."""
+    issuer = str(config.get("OIDC_ISSUER") or "")
+    parts = urlsplit(issuer)
+    if not (config.get("OIDC_CLIENT_ID") and parts.scheme in ("http", "https") and parts.netloc):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def set_headers(response: Response) -> Response:
@@ -27,7 +39,9 @@ def set_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the header hook (with this app's CSP) and harden cookies."""
-    app.extensions["kb_csp"] = content_security_policy(app.config.get("IMAGE_HOSTS") or ())
+    origin = provider_origin(app.config)
+    app.extensions["kb_csp"] = content_security_policy(app.config.get("IMAGE_HOSTS") or (),
+                                                       (origin,) if origin else ())
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
     if app.config.get("HTTPS"):

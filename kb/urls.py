@@ -7,7 +7,7 @@ them all against `app.url_map`), so a route that moves must move here too.
 """
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 PAGE_PREFIX = "/sida/"
 NEW_PAGE_PATH = "/ny"
@@ -72,3 +72,12 @@ def unsubscribe_path(token: str) -> str:
 def area_path(key: str) -> str:
     """The path of an area's start page (`/omrade/<key>`)."""
     return AREA_PREFIX + key
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site (where to go after signing in), else None: never another
+    host, not even as "//host" or with a scheme."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlsplit(target).netloc and not urlsplit(target).scheme:
+        return target
+    return None

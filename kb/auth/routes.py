@@ -1,15 +1,16 @@
 """Login and logout views."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from kb import urls
+from kb.auth import oidc
 from kb.auth.forms import LoginForm
+from kb.auth.pages import render_login
 from kb.extensions import login_manager
 from kb.forms import ConfirmForm
-from kb.services import users
+from kb.services import sign_in, users
 
 bp = Blueprint("auth", __name__)
 
@@ -23,9 +24,7 @@ def load_user(session_id: str):
 
 def safe_next(target: str | None) -> str:
     """Only redirect to paths on this site after login."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("pages.start")
+    return urls.local_path(target) or url_for("pages.start")
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -35,7 +34,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = users.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+            user = sign_in.password_login(form.username.data, form.password.data, request.remote_addr or "")
         except users.LoginRefused as exc:
             form.password.errors = [str(exc)]
             status = 401
@@ -45,7 +44,7 @@ def login():
             return redirect(safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
-    return render_template("auth/login.html", form=form), status
+    return render_login(form, status=status)
 
 
 @bp.post("/logga-ut")
@@ -56,4 +55,7 @@ def logout():
         users.end_sessions(current_user)
         logout_user()
         flash("Du är utloggad.", "info")
+        provider = oidc.logout_url()
+        if provider:  # end the session at the identity provider too
+            return redirect(provider)
     return redirect(url_for("pages.start"))

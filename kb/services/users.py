@@ -117,7 +117,7 @@ def create(username: str, password: str, role: Role, *, display_name: str = "", 
         raise ValidationError(errors)
     user = User(username=name, display_name=display_name, role=role.value, hand_role=role.value,
                 password_hash=generate_password_hash(password, method="scrypt"),
-                session_token=_new_session_token())
+                session_token=new_session_token())
     db.session.add(user)
     audit.record(AuditAction.USER_CREATED, name, f"roll: {role.value}", actor=actor)
     db.session.commit()
@@ -131,15 +131,20 @@ def _require(username: str) -> User:
     return user
 
 
-def _new_session_token() -> str:
+def new_session_token() -> str:
     return secrets.token_hex(16)
+
+
+def expire_sessions(user: User) -> None:
+    """End every session of `user` at their next request (the caller audits and commits)."""
+    _end_sessions(user)
 
 
 def _end_sessions(user: User) -> None:
     # Every session cookie holds "id:token" (User.get_id) and `load` refuses a token that is no
     # longer the account's: a new token ends every session, however many copies of a cookie exist.
     # There is one token per account, so this ends the account's sessions on every device.
-    user.session_token = _new_session_token()
+    user.session_token = new_session_token()
 
 
 def end_sessions(user: User, *, everywhere: bool = False, actor: str | None = None) -> None:
