@@ -57,21 +57,34 @@ def _connect(server: ldap3.Server, config: Mapping[str, object], user: str | Non
              ) -> ldap3.Connection:
     """A bound connection (StartTLS first where configured); BadCredentials on a refused bind."""
     conn = ldap3.Connection(server, user=user, password=password, raise_exceptions=False,
-                            receive_timeout=float(config.get("LDAP_TIMEOUT") or 10), read_only=True,
+                            receive_timeout=max(1, int(float(config.get("LDAP_TIMEOUT") or 10))), read_only=True,
                             auto_referrals=False)
     try:
         conn.open()
         if config.get("LDAP_START_TLS") and not server.ssl:
             conn.start_tls()
         if not conn.bind():
-            conn.unbind()
+            _close(conn)
             raise BadCredentials("bind refused")
+    except ldap_errors.LDAPPasswordIsMandatoryError:
+        _close(conn)
+        raise BadCredentials("empty password") from None
     except (ldap_errors.LDAPSocketOpenError, ldap_errors.LDAPSocketReceiveError, ldap_errors.LDAPStartTLSError,
             ldap_errors.LDAPSocketSendError, ldap_errors.LDAPSessionTerminatedByServerError) as exc:
+        _close(conn)
         raise DirectoryUnavailable(UNAVAILABLE, f"{type(exc).__name__}: {exc}") from None
     except ssl.SSLError as exc:
+        _close(conn)
         raise DirectoryUnavailable(UNAVAILABLE, f"TLS: {exc}") from None
     return conn
+
+
+def _close(conn: ldap3.Connection) -> None:
+    """Close a connection, also one whose socket ldap3 already dropped (after a failed StartTLS)."""
+    try:
+        conn.unbind()
+    except (ldap_errors.LDAPException, OSError):
+        pass
 
 
 def _first(values) -> str:
@@ -117,7 +130,7 @@ def authenticate(username: str, password: str, config: Mapping[str, object]) -> 
         if config.get("LDAP_GROUP_FILTER"):
             groups += _search_groups(conn, config, dn, name)
     finally:
-        conn.unbind()
+        _close(conn)
     return Identity(source=AuthSource.LDAP, external_id=_external_id(entry, dn, str(config.get("LDAP_ID_ATTRIBUTE")
                     or "")), username_hint=name, name=_first(entry.get(str(config.get("LDAP_NAME_ATTRIBUTE") or "")))
                     or _first(entry.get("cn")), email=_first(entry.get(str(config.get("LDAP_EMAIL_ATTRIBUTE") or ""))),
@@ -147,7 +160,7 @@ def _search_user(server: ldap3.Server, config: Mapping[str, object], name: str, 
             raise DirectoryUnavailable(MISCONFIGURED, f"sökningen misslyckades: {exc}") from None
         found = [e for e in conn.response or [] if e.get("type") == "searchResEntry"]
     finally:
-        conn.unbind()
+        _close(conn)
     if len(found) != 1:  # nobody, or a filter that matches more than one person
         raise BadCredentials("no unique entry")
     return found[0]["dn"], dict(found[0].get("attributes") or {})
