@@ -11,6 +11,9 @@ import pytest
 from factories import DATABASES, TEST_DATABASE_URL, login, make_app
 from pg import ThrowawayPostgres, find_pg_bin, track_engines
 
+# A real OpenID Connect provider for the sign-in tests (tests/oidc_fixtures.py).
+pytest_plugins = ["oidc_fixtures"]
+
 
 def in_ci() -> bool:
     """Whether this run is CI (CI=true), where a missing PostgreSQL is a failure, not a skip."""
