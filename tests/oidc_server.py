@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 NPM_PREFIX = REPO / ".cache" / "npm"
 OIDC_PROVIDER_DIR = NPM_PREFIX / "node_modules" / "oidc-provider"
 OIDC_PROVIDER_VERSION = "9"  # the major version provider.mjs is written for
+NODE_MINIMUM = (20, 12)  # oidc-provider 9 calls crypto.hash (node 20.12); it warns below 22 but works
 PROVIDER_SCRIPT = Path(__file__).resolve().parent / "oidc" / "provider.mjs"
 READY = "OIDC-PROVIDER READY"
 
@@ -64,11 +66,17 @@ def _installed_version() -> str | None:
 def ensure_oidc_provider() -> Path:
     """oidc-provider 9 in .cache/npm, installed with npm on first use; its module directory.
 
-    Raises OidcSetupError (with a Swedish reason fit for a skip) when node or npm is missing or the
-    install fails.
+    Raises OidcSetupError (with a Swedish reason fit for a skip) when node or npm is missing, node is
+    older than 20.12, or the install fails.
     """
-    if shutil.which("node") is None:
+    node = shutil.which("node")
+    if node is None:
         raise OidcSetupError("node saknas, så OIDC-leverantören kan inte startas (installera Debian-paketet nodejs)")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30,  # noqa: S603
+                             check=False).stdout.strip()
+    if tuple(int(part) for part in re.findall(r"\d+", version)[:2]) < NODE_MINIMUM:
+        raise OidcSetupError(f"node {version or '(okänd version)'} är för gammal för oidc-provider 9 (kräver "
+                             f"minst {'.'.join(map(str, NODE_MINIMUM))}; Debian 12:s nodejs är 18)")
     if not (_installed_version() or "").startswith(OIDC_PROVIDER_VERSION + "."):
         npm = shutil.which("npm")
         if npm is None:
