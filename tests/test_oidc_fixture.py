@@ -89,6 +89,7 @@ def test_discovery_names_the_endpoints(oidc_provider):
     assert metadata["response_types_supported"] == ["code"]
     assert {"openid", "profile", "email", "groups"} <= set(metadata["scopes_supported"])
     assert metadata["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert metadata["token_endpoint_auth_methods_supported"] == ["client_secret_basic"]
     keys = requests.get(metadata["jwks_uri"], timeout=10).json()["keys"]
     assert [(key["kty"], key["alg"], key["use"]) for key in keys] == [("RSA", "RS256", "sig")]
     assert all("d" not in key for key in keys), "only public keys at jwks_uri"
@@ -120,10 +121,15 @@ def test_code_flow_with_pkce_gives_a_signed_id_token_with_the_claims(oidc_provid
     assert abs(claims["iat"] - time.time()) < 60
 
 
-def test_the_code_needs_the_right_verifier_and_pkce_is_required(oidc_provider):
+def test_the_code_needs_basic_auth_the_right_verifier_and_pkce(oidc_provider):
     login, _ = new_account(oidc_provider)
     flow = Flow(oidc_provider)
     location = login_at_provider(flow.url, login, PASSWORD)
+    in_body = requests.post(flow.metadata["token_endpoint"], timeout=10, data={
+        "grant_type": "authorization_code", "code": parse_qs(urlsplit(location).query)["code"][0],
+        "redirect_uri": REDIRECT_URI, "code_verifier": flow.verifier,
+        "client_id": KB_CLIENT_ID, "client_secret": KB_CLIENT_SECRET})
+    assert (in_body.status_code, in_body.json()["error"]) == (401, "invalid_client")
     flow.verifier = secrets.token_urlsafe(48)
     with pytest.raises(OAuthError, match="invalid_grant"):
         flow.tokens(location)

@@ -13,7 +13,9 @@
 //
 // What the provider does:
 // - plain http on 127.0.0.1 only; authorization code flow with PKCE required (S256, the only method
-//   oidc-provider 9 knows); clients authenticate with client_secret_basic at the token endpoint;
+//   oidc-provider 9 knows); clients authenticate with client_secret_basic at the token endpoint, the
+//   only method enabled (with client_secret_post enabled too, oidc-provider would take the secret in
+//   the body even from a client registered for basic);
 // - scopes openid profile email groups; profile -> name, given_name, family_name; email -> email,
 //   email_verified; groups -> groups (an array). conformIdTokenClaims is off, so the claims of the
 //   granted scopes are in the ID token itself (as Microsoft Entra puts its groups claim there);
@@ -119,6 +121,7 @@ const provider = new Provider(config.issuer, {
   jwks: { keys: [jwk] },
   cookies: { keys: ['kb-test-oidc-cookie-key'] },
   findAccount,
+  clientAuthMethods: ['client_secret_basic'],
   scopes: ['openid'],
   claims: {
     openid: ['sub'],
