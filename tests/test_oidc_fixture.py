@@ -186,13 +186,16 @@ def test_logout_at_the_provider_returns_to_the_client_and_ends_the_login(oidc_pr
     assert done == oidc_provider.issuer + "/session/end/success"
 
 
-def test_clock_offset_fault_issues_an_expired_id_token(oidc_provider):
+def test_clock_offset_fault_moves_iat_and_exp(oidc_provider):
     login, _ = new_account(oidc_provider)
     oidc_provider.set_fault(clock_offset=-7200)
     claims = Flow(oidc_provider).log_in(login)  # signature verified
     assert claims["exp"] < time.time() - 3000
     with pytest.raises(ExpiredTokenError):
         claims.validate()
+
+    oidc_provider.set_fault(clock_offset=7200)
+    assert Flow(oidc_provider).log_in(login)["iat"] > time.time() + 3000
 
     oidc_provider.clear_faults()
     Flow(oidc_provider).log_in(login).validate(leeway=5)
