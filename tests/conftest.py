@@ -11,8 +11,8 @@ import pytest
 from factories import DATABASES, TEST_DATABASE_URL, login, make_app
 from pg import ThrowawayPostgres, find_pg_bin, track_engines
 
-# Fixtures of servers the sign-in tests run against (each in its own plugin module).
-pytest_plugins = ["ldap_fixtures"]
+# Real servers the sign-in tests run against: OpenLDAP's slapd and an OpenID Connect provider.
+pytest_plugins = ["ldap_fixtures", "oidc_fixtures"]
 
 
 def in_ci() -> bool:
