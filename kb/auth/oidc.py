@@ -31,6 +31,8 @@ _NAME = "org"
 ID_TOKEN = "kb_oidc_id_token"  # noqa: S105 - a session key
 NEXT = "kb_oidc_next"
 ID_TOKEN_MAX = 2500
+# Seconds the provider's clock may differ from kb's when checking an ID token's times.
+CLOCK_SKEW = 60
 
 STATE_REFUSED = ("Inloggningen kunde inte slutföras: svaret från identitetsleverantören hörde inte till en "
                  "inloggning som påbörjats i den här webbläsaren, eller har redan använts. Försök igen.")
@@ -69,6 +71,14 @@ def _metadata(client) -> dict:
     return metadata
 
 
+def _claims_options(client) -> dict:
+    """What the ID token must say: Authlib checks only the issuer unless told, so the audience (this
+    client) is required here too; signature, nonce and expiry Authlib always checks."""
+    return {"iss": {"essential": True, "value": _metadata(client)["issuer"]},
+            "aud": {"essential": True, "value": client.client_id},
+            "sub": {"essential": True}}
+
+
 def _failed(reason: str, message: str, status: int):
     """Audit the failure and show the login page with `message`."""
     sign_in.record_failure("", reason, source=AuthSource.OIDC, remote_addr=request.remote_addr or "")
@@ -104,7 +114,7 @@ def callback():
         return _failed(f"leverantören svarade {error}", CANCELLED if error == "access_denied" else TOKEN_REFUSED,
                        401)
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(claims_options=_claims_options(client), leeway=CLOCK_SKEW)
         claims = dict(token.get("userinfo") or {})
         if not claims.get("sub"):
             raise OAuthError(error="no_id_token", description="no verified ID token in the answer")
