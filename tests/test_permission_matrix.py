@@ -68,6 +68,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         "attachments.download_version", "attachments.by_id", "plans.view", "plans.print_view", "plans.plan_history",
         "plans.export_csv", "plans.export_xlsx", "plans.activity", "plans.collaboration",
         "plans.collaboration_history", "areas.view")},
+    # Without an OpenID Connect provider configured (as here) both lead back to the login page.
+    **{("oidc.start", "GET"): row(*["login"] * 8), ("oidc.callback", "GET"): row(*["login"] * 8)},
     ("auth.login", "POST"): PUBLIC,
     ("auth.logout", "POST"): PUBLIC,
     ("me.unsubscribe", "GET"): {u: "ok|404" for u in USERS},
