@@ -79,14 +79,17 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def demo_server(root: Path, users: dict[str, tuple[str, str]] | None = None) -> Iterator[DemoServer]:
+def demo_server(root: Path, users: dict[str, tuple[str, str]] | None = None, *, port: int | None = None,
+                settings: dict[str, str] | None = None) -> Iterator[DemoServer]:
     """`kb init` + `kb demo` in `root/instance`, extra `users` (name → (role, password)), `kb serve`.
 
-    The server runs in its own process group on a free loopback port and is stopped on exit.
+    The server runs in its own process group on loopback (`port`, else a free one) and is stopped on
+    exit. `settings` are KB_* variables for every command (e.g. an OpenID Connect provider).
     """
     instance = root / "instance"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     env["KB_INSTANCE_PATH"] = str(instance)
+    env.update(settings or {})
     kb = kb_command()
 
     def run(*args: str, stdin: str | None = None) -> str:
@@ -103,7 +106,7 @@ def demo_server(root: Path, users: dict[str, tuple[str, str]] | None = None) -> 
     for name, (role, password) in (users or {}).items():
         run("user", "create", name, "--role", role, "--password-stdin", stdin=password + "\n")
 
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log = root / "serve.log"
     with log.open("w") as out:
