@@ -37,6 +37,8 @@ CONSTANTS = {
 }
 # Helpers that build a part of a path, checked through the helper that uses them.
 PARTS = {"glossary_anchor"}
+# Helpers that check a path rather than build one (tested below).
+CHECKS = {"local_path"}
 
 
 def _public(kind):
@@ -45,7 +47,7 @@ def _public(kind):
 
 
 def test_every_helper_and_constant_is_checked():
-    assert _public(inspect.isfunction) == set(PATHS) | PARTS
+    assert _public(inspect.isfunction) == set(PATHS) | PARTS | CHECKS
     constants = {name for name, value in vars(urls).items() if name.isupper() and not name.startswith("_")}
     assert constants == set(CONSTANTS)
 
@@ -79,3 +81,11 @@ def test_glossary_anchor_as_url_for_spells_it(app):
     with app.test_request_context():
         for term in ("BUP", "Mini Maria", "Anhörig/närstående", "SoL §4"):
             assert urls.glossary_entry_path(term) == url_for("glossary.index", _anchor=urls.glossary_anchor(term))
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("/min-sida", "/min-sida"), ("/sida/rutin-sip?x=1#a", "/sida/rutin-sip?x=1#a"), (None, None), ("", None),
+    ("//evil.example", None), ("https://evil.example/", None), ("/\\evil.example", None), ("min-sida", None),
+    ("javascript:alert(1)", None)])
+def test_local_path_lets_only_paths_on_this_site_through(target, expected):
+    assert urls.local_path(target) == expected
