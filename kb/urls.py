@@ -20,6 +20,7 @@ MY_PAGE_PATH = "/min-sida"
 WATCHES_PATH = "/min-sida/bevakningar"
 UNSUBSCRIBE_PREFIX = "/avsluta-epost/"
 AREA_PREFIX = "/omrade/"
+RESET_LINK_PREFIX = "/losenord/"
 # Characters Flask's url_for leaves unquoted in an #anchor (so both spell an anchor alike).
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
@@ -72,3 +73,8 @@ def unsubscribe_path(token: str) -> str:
 def area_path(key: str) -> str:
     """The path of an area's start page (`/omrade/<key>`)."""
     return AREA_PREFIX + key
+
+
+def password_reset_path(token: str) -> str:
+    """The path of a "Glömt lösenordet?" link (`/losenord/<token>`)."""
+    return RESET_LINK_PREFIX + token

@@ -6,12 +6,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from kb.auth import passwords as password_views
 from kb.auth.forms import LoginForm
 from kb.extensions import login_manager
 from kb.forms import ConfirmForm
 from kb.services import users
 
 bp = Blueprint("auth", __name__)
+password_views.register(bp)  # "Glömt lösenordet?", its link and the new password after a temporary one
 
 
 @login_manager.user_loader
