@@ -55,7 +55,7 @@ def choose_password():
             return redirect(url_for("pages.start"))
     elif form.is_submitted():
         status = 422
-    return render_template("auth/choose_password.html", form=form), status
+    return render_template("auth/new_password.html", form=form, user=None), status
 
 
 def forgot_password():
@@ -93,7 +93,7 @@ def reset_password(token: str):
             return redirect(url_for("auth.login"))
     elif form.is_submitted():
         status = 422
-    return render_template("auth/reset_password.html", form=form, user=user), status
+    return render_template("auth/new_password.html", form=form, user=user), status
 
 
 def _link_invalid():
