@@ -272,3 +272,13 @@ def test_a_mail_server_that_is_down_gives_the_same_answer(tmp_path):
     with app.app_context():
         row = db.session.scalar(db.select(PasswordReset))
         assert row.user_id is not None and row.used_at is not None
+
+
+def test_a_personnummer_typed_as_the_account_gets_the_usual_answer_and_is_not_kept(mail_app, smtp):
+    """Someone types a personnummer into "Glömt lösenordet?": is the answer the usual one (no error page),
+    and is the number masked rather than stored?"""
+    answer = ask(mail_app, "19121212-1212")
+    assert answer.status_code == 200 and NEUTRAL in text(answer)
+    with mail_app.app_context():
+        stored = db.session.scalar(db.select(PasswordReset.requested_for))
+    assert "19121212-1212" not in stored and smtp.messages == []

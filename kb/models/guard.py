@@ -35,6 +35,7 @@ EXEMPT: dict[str, str] = {
     "user_account.session_token": "a random token made by kb",
     "attachment_version.sha256": "the file's checksum (hexadecimal digits) computed by kb",
     "attachment_version.media_type": "chosen by kb from a fixed list after reading the file's content",
+    "password_reset.token_hash": "the SHA-256 (hexadecimal digits) of a random token made by kb",
 }
 
 # "table.column": why a number there is masked instead of refused.
@@ -45,6 +46,8 @@ MASKED: dict[str, str] = {
     "audit_event.target": "what an event concerns, e.g. the name typed on the login form",
     "audit_event.detail": "may quote input that was refused",
     "audit_event.remote_addr": "taken from the request (forwarded headers)",
+    "password_reset.requested_for": "what someone typed on the Glömt lösenordet? form",
+    "password_reset.remote_addr": "taken from the request (forwarded headers)",
 }
 
 # "table.column": the form field a refusal belongs to, when it is not the column's own name
@@ -77,6 +80,7 @@ TABLE_LABELS: dict[str, str] = {
     "page_flag": "felrapport",
     "page_link": "länk mellan sidor",
     "page_review": "granskning",
+    "password_reset": "länk för nytt lösenord",
     "plan_revision": "planhistorik",
     "revision": "sidversion",
     "slug_alias": "tidigare adress",
