@@ -20,6 +20,7 @@ MY_PAGE_PATH = "/min-sida"
 WATCHES_PATH = "/min-sida/bevakningar"
 UNSUBSCRIBE_PREFIX = "/avsluta-epost/"
 AREA_PREFIX = "/omrade/"
+RESET_LINK_PREFIX = "/losenord/"
 # Characters Flask's url_for leaves unquoted in an #anchor (so both spell an anchor alike).
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
@@ -81,3 +82,8 @@ def local_path(target: str | None) -> str | None:
             and not urlsplit(target).netloc and not urlsplit(target).scheme:
         return target
     return None
+
+
+def password_reset_path(token: str) -> str:
+    """The path of a "Glömt lösenordet?" link (`/losenord/<token>`)."""
+    return RESET_LINK_PREFIX + token

@@ -72,13 +72,18 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     **{("oidc.start", "GET"): row(*["login"] * 8), ("oidc.callback", "GET"): row(*["login"] * 8)},
     ("auth.login", "POST"): PUBLIC,
     ("auth.logout", "POST"): PUBLIC,
+    # "Glömt lösenordet?" (the matrix app has mail settings, so it is offered) and its link (an unknown
+    # token: 410 for everyone).
+    **{("auth.forgot_password", m): PUBLIC for m in ("GET", "POST")},
+    **{("auth.reset_password", m): PUBLIC for m in ("GET", "POST")},
     ("me.unsubscribe", "GET"): {u: "ok|404" for u in USERS},
     ("me.unsubscribe", "POST"): {u: "ok|404" for u in USERS},
     **{(e, m): LOGGED_IN for e, m in (
         ("me.index", "GET"), ("me.watches", "GET"), ("me.watches", "POST"), ("me.email", "GET"),
         ("me.email", "POST"), ("me.end_sessions", "POST"), ("me.mark_all_read", "POST"),
         ("me.watch_page", "POST"), ("me.unwatch_page", "POST"), ("pages.mark_read", "POST"),
-        ("governance.flag", "GET"), ("governance.flag", "POST"))},
+        ("governance.flag", "GET"), ("governance.flag", "POST"), ("me.change_password", "GET"),
+        ("me.change_password", "POST"), ("auth.choose_password", "GET"), ("auth.choose_password", "POST"))},
     ("me.mark_read", "POST"): OWN,
     ("me.remove_watch", "POST"): OWN,
     **{(e, m): EDIT_ANY for e, m in (
@@ -105,7 +110,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("admin.user_list", "POST"), ("admin.set_role", "POST"), ("admin.toggle", "POST"), ("admin.email", "GET"),
         ("admin.email", "POST"), ("admin.audit_log", "GET"), ("admin.organisation_list", "GET"),
         ("admin.organisation_list", "POST"), ("admin.organisation_rename", "POST"),
-        ("admin.organisation_retire", "POST"), ("admin.area_list", "POST"), ("admin.area_edit", "POST"))},
+        ("admin.organisation_retire", "POST"), ("admin.area_list", "POST"), ("admin.area_edit", "POST"),
+        ("admin.break_glass", "POST"), ("admin.temporary_password", "GET"), ("admin.temporary_password", "POST"))},
     ("admin.area_list", "GET"): MANAGE_HERE,  # the areas one manages (an area administrator: theirs)
     **{(e, m): MANAGE_HERE for e, m in (
         ("admin.area_members", "GET"), ("admin.area_members", "POST"), ("admin.member_role", "POST"),
@@ -165,6 +171,8 @@ def _build(app) -> dict[str, str]:
         "pages.revert": {"slug": page, "number": 1}, "attachments.by_id": {"attachment_id": attachment.id},
         "attachments.download_version": {"slug": page, "name": "fil.txt", "number": 1},
         "admin.email": {"username": user}, "admin.set_role": {"username": user}, "admin.toggle": {"username": user},
+        "admin.break_glass": {"username": user}, "admin.temporary_password": {"username": user},
+        "auth.reset_password": {"token": "ogiltig"},
         "admin.organisation_rename": {"key": org.key}, "admin.organisation_retire": {"key": org.key},
         "admin.member_role": {"key": THIS, "username": user}, "admin.member_remove": {"key": THIS, "username": user},
     }
@@ -195,7 +203,9 @@ def world(tmp_path_factory) -> World:
     if DATABASES:
         pytest.skip("the matrix puts the SQLite database file back before every POST")
     instance = tmp_path_factory.mktemp("matrix") / "instance"
-    app = make_app(instance)
+    # Mail settings (to a port nobody listens on: no POST here sends mail) so "Glömt lösenordet?" is offered.
+    app = make_app(instance, SMTP_HOST="127.0.0.1", SMTP_PORT=9, SMTP_FROM="kb@example.se",
+                   BASE_URL="https://kb.example.se")
     with app.test_request_context():
         urls = _build(app)
     clients = {"anonym": app.test_client()}

@@ -149,7 +149,18 @@ def test_exempt_list_is_only_what_no_one_writes() -> None:
     """Is the exempt list exactly the hashes, tokens, checksums and detected types (a new entry is a
     decision, and has to be made here too)?"""
     assert set(guard.EXEMPT) == {"user_account.password_hash", "user_account.session_token",
-                                 "attachment_version.sha256", "attachment_version.media_type"}
+                                 "attachment_version.sha256", "attachment_version.media_type",
+                                 "password_reset.token_hash", "user_account.external_id"}
+
+
+def test_a_provider_id_holding_a_personnummer_is_kept_as_a_hash() -> None:
+    """Some SITHS-based providers use the personnummer as the subject: kb keeps only its SHA-256."""
+    from kb.services.sign_in import stable_id
+
+    kept = stable_id("https://idp.example.se 191212121212")
+    assert kept.startswith("sha256:") and "191212121212" not in kept
+    assert kept == stable_id("https://idp.example.se 191212121212")
+    assert stable_id("https://idp.example.se 3f2a-b") == "https://idp.example.se 3f2a-b"
 
 
 def test_every_guarded_column_has_a_swedish_name() -> None:

@@ -20,6 +20,7 @@ PATHS = {
     "glossary_entry_path": (("Mini Maria",), "glossary.index", {}, {}, "Mini_Maria"),
     "unsubscribe_path": (("abc.DEF-1",), "me.unsubscribe", {"token": "abc.DEF-1"}, {}, ""),
     "area_path": (("gbg-sydvast",), "areas.view", {"key": "gbg-sydvast"}, {}, ""),
+    "password_reset_path": (("abc_DEF-1",), "auth.reset_password", {"token": "abc_DEF-1"}, {}, ""),
 }
 # Constants → endpoint of the path they name (prefixes: the endpoint of prefix + a sample).
 CONSTANTS = {
@@ -34,6 +35,7 @@ CONSTANTS = {
     "WATCHES_PATH": ("", "me.watches"),
     "UNSUBSCRIBE_PREFIX": ("x", "me.unsubscribe"),
     "AREA_PREFIX": ("samla", "areas.view"),
+    "RESET_LINK_PREFIX": ("x", "auth.reset_password"),
 }
 # Helpers that build a part of a path, checked through the helper that uses them.
 PARTS = {"glossary_anchor"}

@@ -32,6 +32,17 @@ class CreateUserForm(KbForm):
     submit = SubmitField("Skapa användare")
 
 
+class TemporaryPasswordForm(KbForm):
+    """A temporary password for a local account, typed or (left empty) generated."""
+
+    password = PasswordField("Tillfälligt lösenord", validators=[Optional()],
+                             description="Lämna tomt så skapas ett slumpat lösenord som visas en gång. Annars "
+                                         "minst 12 tecken. Användaren måste välja ett eget lösenord vid nästa "
+                                         "inloggning.",
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Sätt tillfälligt lösenord")
+
+
 class RoleForm(KbForm):
     """Change one user's role."""
 

@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from kb.admin import areas as areas_views
-from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RoleForm
+from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RoleForm, TemporaryPasswordForm
 from kb.auth.guards import require
 from kb.constants import AuditAction, Role
 from kb.exceptions import ValidationError
 from kb.forms import ConfirmForm
 from kb.me.forms import EmailForm
 from kb.permissions import Permission
-from kb.services import areas, audit, organisations, users
+from kb.services import areas, audit, organisations, passwords, users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 areas_views.register(bp)
@@ -77,6 +77,55 @@ def toggle(username: str):
     users.set_disabled(username, not user.disabled)
     flash(f"{username} är nu {'inaktiverad' if user.disabled else 'aktiv'}.", "success")
     return redirect(url_for("admin.user_list"))
+
+
+@bp.post("/anvandare/<username>/nodadministrator")
+@require(Permission.ADMIN)
+def break_glass(username: str):
+    """Mark or unmark an administrator as a break-glass administrator (may use a local password when
+    KB_LOCAL_LOGIN=false)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = users.get(username)
+    if user is None:
+        abort(404)
+    try:
+        users.set_break_glass(username, not user.break_glass, actor=current_user.username)
+    except ValidationError as exc:
+        flash(" ".join(exc.errors.values()), "error")
+    else:
+        flash(f"{username} är {'nu' if user.break_glass else 'inte längre'} nödadministratör.", "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.route("/anvandare/<username>/tillfalligt-losenord", methods=["GET", "POST"])
+@require(Permission.ADMIN)
+def temporary_password(username: str):
+    """Set a temporary password for a local account (typed, or generated and shown once): the user's
+    sessions end and they choose their own password at the next login."""
+    user = users.get(username)
+    if user is None:
+        abort(404)
+    form = TemporaryPasswordForm()
+    status = 200
+    refused = ("Byt ditt eget lösenord under Min sida." if user.username == current_user.username
+               else users.not_local(user))
+    if refused is None and form.validate_on_submit():
+        typed = form.password.data or ""
+        try:
+            password = passwords.set_temporary(user.username, typed, actor=current_user.username)
+        except ValidationError as exc:
+            form.add_service_errors(exc, "password")
+            status = 422
+        else:
+            page = make_response(render_template("admin/temporary_password.html", subject=user, form=None,
+                                                 refused=None, generated=None if typed else password))
+            page.headers["Cache-Control"] = "no-store"  # the generated password is shown once
+            return page
+    elif form.is_submitted():
+        status = 422 if refused is None else 403
+    return render_template("admin/temporary_password.html", subject=user, form=form, refused=refused,
+                           generated=None), status
 
 
 @bp.route("/anvandare/<username>/e-post", methods=["GET", "POST"])

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from kb import urls
 from kb.auth import oidc
+from kb.auth import passwords as password_views
 from kb.auth.forms import LoginForm
 from kb.auth.pages import render_login
 from kb.extensions import login_manager
@@ -13,6 +14,7 @@ from kb.forms import ConfirmForm
 from kb.services import sign_in, users
 
 bp = Blueprint("auth", __name__)
+password_views.register(bp)  # "Glömt lösenordet?", its link and the new password after a temporary one
 
 
 @login_manager.user_loader

@@ -46,6 +46,37 @@ def user_set_role(name: str, role: str) -> None:
     click.echo(f"{user.username} har nu rollen {user.role}.")
 
 
+@user_group.command("set-password")
+@click.argument("name", metavar="NAMN")
+@click.option("--temporary", is_flag=True,
+              help="Tillfälligt lösenord: användaren måste välja ett eget vid nästa inloggning.")
+@click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard in.")
+@with_appcontext
+def user_set_password(name: str, temporary: bool, password_stdin: bool) -> None:
+    """Sätt ett nytt lösenord för ett lokalt konto (kontot loggas ut överallt)."""
+    try:
+        user = users.set_password(name, read_password(password_stdin), temporary=temporary)
+    except ValidationError as exc:
+        fail(exc)
+    click.echo(f"{user.username} har ett nytt {'tillfälligt ' if temporary else ''}lösenord och är utloggad överallt."
+               + (" Ett eget lösenord väljs vid nästa inloggning." if temporary else ""))
+
+
+@user_group.command("break-glass")
+@click.argument("name", metavar="NAMN")
+@click.option("--on/--off", "on", required=True,
+              help="--on: får logga in med lokalt lösenord när KB_LOCAL_LOGIN=false; --off: tar bort det.")
+@with_appcontext
+def user_break_glass(name: str, on: bool) -> None:
+    """Gör en administratör till nödadministratör (--on) eller inte (--off)."""
+    try:
+        user = users.set_break_glass(name, on)
+    except ValidationError as exc:
+        fail(exc)
+    click.echo(f"{user.username} är {'nu' if on else 'inte längre'} nödadministratör"
+               + (": kan logga in med lokalt lösenord även när lokala lösenord är avstängda." if on else "."))
+
+
 @user_group.command("disable")
 @click.argument("name", metavar="NAMN")
 @with_appcontext
@@ -67,7 +98,7 @@ def user_list() -> None:
         click.echo("Inga användare. Skapa en administratör med: kb user create NAMN --role administratör")
     names = {a.id: a.key for a in areas.all_areas()}
     for u in rows:
-        status = "inaktiverad" if u.disabled else "aktiv"
+        status = ("inaktiverad" if u.disabled else "aktiv") + (" nödadministratör" if u.break_glass else "")
         held = ", ".join(f"{r.value} i {names[a]}" for a, r in sorted(u.area_roles.items()) if a in names)
         click.echo(f"{u.username:<24} {u.role:<14} {status}{'  ' + held if held else ''}")
 

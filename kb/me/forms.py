@@ -1,9 +1,11 @@
 """Forms for Min sida, watches and e-mail, one class per use case."""
 from __future__ import annotations
 
-from wtforms import BooleanField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms import ValidationError as FormError
+from wtforms.validators import InputRequired
 
+from kb.auth.forms import check_policy, new_password_field, repeat_field
 from kb.constants import PageType
 from kb.exceptions import ValidationError
 from kb.forms import KbForm
@@ -14,6 +16,18 @@ class EndSessionsForm(KbForm):
     """"Logga ut överallt": end the user's sessions on every device (the CSRF token and a button)."""
 
     submit = SubmitField("Logga ut överallt")
+
+
+class ChangePasswordForm(KbForm):
+    """"Byt lösenord": the current password, then the new one twice."""
+
+    current_password = PasswordField("Nuvarande lösenord",
+                                     validators=[InputRequired("Ange ditt nuvarande lösenord.")],
+                                     render_kw={"autocomplete": "current-password"})
+    password = new_password_field()
+    repeat = repeat_field()
+    submit = SubmitField("Byt lösenord")
+    validate_password = check_policy
 
 
 class PageTypeWatchForm(KbForm):

@@ -1,16 +1,17 @@
-"""Min sida, watches, notifications, e-mail choices and "Logga ut överallt": thin views over services."""
+"""Min sida, watches, notifications, e-mail choices, "Byt lösenord" and "Logga ut överallt": thin views over
+services."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, logout_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
 
 from kb.auth.guards import load_page
 from kb.constants import WatchKind
 from kb.dates import today
 from kb.exceptions import ValidationError
 from kb.forms import ConfirmForm
-from kb.me.forms import EmailForm, EndSessionsForm, PageTypeWatchForm, UnsubscribeForm
-from kb.services import digests, my_page, notifications, users
+from kb.me.forms import ChangePasswordForm, EmailForm, EndSessionsForm, PageTypeWatchForm, UnsubscribeForm
+from kb.services import digests, my_page, notifications, passwords, users
 
 bp = Blueprint("me", __name__)
 
@@ -38,7 +39,8 @@ def _checked(form) -> None:
 def index():
     """Everything that waits for the user: approvals, reviews, flags, activities and notifications."""
     return render_template("me/index.html", mine=my_page.for_user(current_user, today()), today=today(),
-                           action=ConfirmForm(), end_sessions=EndSessionsForm())
+                           action=ConfirmForm(), end_sessions=EndSessionsForm(),
+                           password_note=passwords.may_change(current_user))
 
 
 @bp.post("/min-sida/logga-ut-overallt")
@@ -51,6 +53,33 @@ def end_sessions():
     flash("Du är utloggad överallt: i alla webbläsare och på alla enheter där du var inloggad. "
           "Logga in igen för att fortsätta.", "info")
     return redirect(url_for("pages.start"))
+
+
+@bp.route("/min-sida/losenord", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """"Byt lösenord": the current password and a new one twice; the user's other sessions end, this
+    browser stays logged in. Accounts without a usable local password get a note instead of the form."""
+    refused = passwords.may_change(current_user)
+    if refused:
+        return render_template("me/password.html", form=None, refused=refused), 403 if request.method == "POST" else 200
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            passwords.change(user, form.current_password.data, form.password.data, request.remote_addr or "")
+        except ValidationError as exc:
+            form.add_service_errors(exc, "password")
+            status = 422
+        else:
+            login_user(user)  # the new session token ended every session, this one too
+            flash("Ditt lösenord är bytt. Du är utloggad i alla andra webbläsare och på alla andra enheter.",
+                  "success")
+            return redirect(url_for("me.index"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("me/password.html", form=form, refused=None), status
 
 
 @bp.post("/min-sida/aviseringar/<int:notification_id>/last")

@@ -35,6 +35,9 @@ EXEMPT: dict[str, str] = {
     "user_account.session_token": "a random token made by kb",
     "attachment_version.sha256": "the file's checksum (hexadecimal digits) computed by kb",
     "attachment_version.media_type": "chosen by kb from a fixed list after reading the file's content",
+    "password_reset.token_hash": "the SHA-256 (hexadecimal digits) of a random token made by kb",
+    "user_account.external_id": ("the identity provider's id for the person; one holding a personnummer is "
+                                 "stored as its SHA-256 (kb.services.sign_in.stable_id)"),
 }
 
 # "table.column": why a number there is masked instead of refused.
@@ -45,6 +48,9 @@ MASKED: dict[str, str] = {
     "audit_event.target": "what an event concerns, e.g. the name typed on the login form",
     "audit_event.detail": "may quote input that was refused",
     "audit_event.remote_addr": "taken from the request (forwarded headers)",
+    "password_reset.requested_for": "what someone typed on the Glömt lösenordet? form",
+    "password_reset.remote_addr": "taken from the request (forwarded headers)",
+    "user_account.groups_json": "the groups the identity provider named at the last sign-in",
 }
 
 # "table.column": the form field a refusal belongs to, when it is not the column's own name
@@ -69,6 +75,7 @@ TABLE_LABELS: dict[str, str] = {
     "collaboration_plan": "samverkansplan",
     "glossary_revision": "ordlistans historik",
     "glossary_term": "ordlista",
+    "group_role": "roll från grupp",
     "login_attempt": "inloggningsförsök",
     "notification": "avisering",
     "notification_digest": "e-postutskick",
@@ -77,6 +84,7 @@ TABLE_LABELS: dict[str, str] = {
     "page_flag": "felrapport",
     "page_link": "länk mellan sidor",
     "page_review": "granskning",
+    "password_reset": "länk för nytt lösenord",
     "plan_revision": "planhistorik",
     "revision": "sidversion",
     "slug_alias": "tidigare adress",
@@ -89,6 +97,7 @@ COLUMN_LABELS: dict[str, str] = {
     "adopted": "fastställd",
     "approval_comment": "förändringar sedan föregående version",
     "approved_by": "fastställd av",
+    "auth_source": "inloggningssätt",
     "author": "ändrad av",
     "comment": "kommentar",
     "created_by": "rapporterad av",
@@ -107,6 +116,11 @@ COLUMN_LABELS: dict[str, str] = {
     "follow_up": "uppföljning",
     "goal": "mål",
     "goals": "mål",
+    "group_key": "grupp",
+    "group_name": "grupp",
+    "group_role": "roll från grupp",
+    "groups_json": "grupper",
+    "hand_role": "roll given för hand",
     "how": "hur",
     "html": "text",
     "key": "nyckel",

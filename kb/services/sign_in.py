@@ -8,6 +8,7 @@ locally (kb.services.users), anyone else against LDAP when it is configured.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -30,8 +31,19 @@ DISABLED = "Ditt konto i kunskapsbanken är inaktiverat. Kontakta en administrat
 _NOT_USERNAME = re.compile(r"[^a-z0-9åäö._-]+")
 
 
+def stable_id(value: str) -> str:
+    """The provider's id for the person as kb keeps it: as it is, or, if it holds a personnummer (some
+    SITHS-based providers use one as the subject), as its SHA-256, which is just as stable."""
+    if pii.find_personal_numbers(value):
+        return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+    return value[:500]
+
+
 def username_for(hint: str) -> str:
-    """A free username made from the provider's name for the person (e-mail's local part, login name)."""
+    """A free username made from the provider's name for the person (e-mail's local part, login name);
+    never from a personnummer."""
+    if pii.find_personal_numbers(hint or ""):
+        hint = ""
     text = unicodedata.normalize("NFC", (hint or "").strip().lower()).split("@")[0]
     base = _NOT_USERNAME.sub(".", text).strip("._-")[:70] or "anvandare"
     if len(base) < 2:
@@ -60,7 +72,7 @@ def _clean_email(email: str) -> str:
 def find(identity: Identity) -> User | None:
     """The account this identity signed in as before, if any."""
     return db.session.scalar(select(User).where(User.auth_source == identity.source.value,
-                                                User.external_id == identity.external_id))
+                                                User.external_id == stable_id(identity.external_id)))
 
 
 def record_failure(identity_name: str, reason: str, *, source: AuthSource, remote_addr: str) -> None:
@@ -101,10 +113,10 @@ def sign_in(identity: Identity, remote_addr: str) -> User:
                      remote_addr=remote_addr)
     name, email = _clean_name(identity.name), _clean_email(identity.email)
     if user is None:
-        user = User(username=username_for(identity.username_hint or identity.email or identity.name),
+        user = User(username=username_for(identity.username_hint or identity.email or identity.name or ""),
                     display_name=name, email=email, password_hash="", role=Role.READER.value,
                     hand_role=Role.READER.value, group_role="", auth_source=identity.source.value,
-                    external_id=identity.external_id, session_token=users.new_session_token())
+                    external_id=stable_id(identity.external_id), session_token=users.new_session_token())
         db.session.add(user)
         db.session.flush()
         audit.record(AuditAction.USER_CREATED, user.username, f"källa: {label}, vid första inloggningen",
@@ -133,18 +145,13 @@ def oidc_enabled() -> bool:
     return bool(config.get("OIDC_ISSUER") and config.get("OIDC_CLIENT_ID"))
 
 
-def local_login_on() -> bool:
-    """Whether local passwords work for everyone (KB_LOCAL_LOGIN; off: break-glass administrators only)."""
-    return bool(current_app.config.get("LOCAL_LOGIN", True))
-
-
 def password_login(username: str, password: str, remote_addr: str) -> User:
     """The password form: a local account with a password is checked locally (where local passwords
     are allowed for it), everyone else against the LDAP directory when one is configured."""
     name = (username or "").strip().lower()[:80]
     local = users.get(name) if name else None
-    use_local = (local is not None and local.has_password
-                 and (local_login_on() or local.break_glass or not ldap_enabled()))
+    use_local = local is not None and (users.may_use_local_password(local) or (local.has_password
+                                                                               and not ldap_enabled()))
     if use_local or not ldap_enabled():
         return users.authenticate(username, password, remote_addr)
     if users.is_locked(name, remote_addr):

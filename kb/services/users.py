@@ -7,14 +7,15 @@ from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
 
-from sqlalchemy import func, select
+from flask import current_app
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb import pii
-from kb.constants import AuditAction, Role
+from kb.constants import AuditAction, AuthSource, Role
 from kb.exceptions import ServiceError, ValidationError
 from kb.extensions import db
-from kb.models import LoginAttempt, User
+from kb.models import LoginAttempt, PasswordReset, User
 from kb.models.base import utcnow
 from kb.services import audit
 
@@ -27,6 +28,10 @@ USERNAME_RE = re.compile(r"^[a-z0-9åäö][a-z0-9åäö._-]{1,79}$")
 BAD_LOGIN = "Fel användarnamn eller lösenord."
 LOCKED = ("För många misslyckade inloggningar. Inloggningen är spärrad i 15 minuter. "
           "Försök igen senare eller kontakta en administratör.")
+# KB_LOCAL_LOGIN=false: every refused local login gets this one message (unknown account, wrong
+# password, an account that is no break-glass administrator), so it tells nobody which it was.
+LOCAL_OFF = ("Inloggning med lokalt lösenord är avstängd. Logga in med organisationens konto. "
+             "(Nödadministratörer: kontrollera användarnamn och lösenord.)")
 # A fixed hash so that unknown users cost as much time as known ones.
 _DUMMY_HASH = generate_password_hash("dummy-password-for-timing", method="scrypt")
 
@@ -58,9 +63,12 @@ def password_problem(password: str, username: str = "") -> str | None:
     return None
 
 
-def generate_password() -> str:
-    """A strong random password (for demo accounts)."""
-    return secrets.token_urlsafe(15)
+def generate_password(username: str = "") -> str:
+    """A strong random password (demo accounts, temporary passwords) that meets the policy."""
+    while True:
+        password = secrets.token_urlsafe(15)
+        if password_problem(password, username) is None:
+            return password
 
 
 def get(username: str) -> User | None:
@@ -200,15 +208,66 @@ def set_disabled(username: str, disabled: bool, *, actor: str | None = None) -> 
     return user
 
 
-def set_password(username: str, password: str, *, actor: str | None = None) -> User:
-    """Set a new password (policy applies); other sessions end."""
+def local_login_on() -> bool:
+    """Whether local passwords work for everyone (KB_LOCAL_LOGIN), not only break-glass administrators."""
+    return bool(current_app.config.get("LOCAL_LOGIN", True))
+
+
+def is_break_glass(user: User) -> bool:
+    """Whether the account is a break-glass administrator: marked, and an administrator still."""
+    return user.break_glass and user.role == Role.ADMIN.value
+
+
+def may_use_local_password(user: User) -> bool:
+    """Whether this account may log in with a local password now: it has one, and local login is on or
+    the account is a break-glass administrator."""
+    return user.has_password and (local_login_on() or is_break_glass(user))
+
+
+def set_break_glass(username: str, on: bool, *, actor: str | None = None) -> User:
+    """Mark (or unmark) an administrator with a local password as a break-glass administrator, who may
+    log in with it when KB_LOCAL_LOGIN=false."""
     user = _require(username)
-    problem = password_problem(password, user.username)
+    if on and user.role != Role.ADMIN.value:
+        raise ValidationError({"break_glass": f"Bara administratörer kan vara nödadministratörer; "
+                                              f"{user.username} har rollen {user.role}."})
+    if on and not user.has_password:
+        raise ValidationError({"break_glass": f"{user.username} har inget lokalt lösenord och kan inte vara "
+                                              "nödadministratör."})
+    if user.break_glass != on:
+        user.break_glass = on
+        audit.record(AuditAction.USER_BREAK_GLASS, user.username, "på" if on else "av", actor=actor)
+        db.session.commit()
+    return user
+
+
+def replace_password(user: User, password: str, *, must_change: bool = False) -> None:
+    """Store a new password (the caller has checked the policy): every session of the account ends and
+    its outstanding reset links stop working. The caller audits and commits."""
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.must_change_password = must_change
+    _end_sessions(user)
+    db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+                       .values(used_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def not_local(user: User) -> str | None:
+    """Why kb sets no password for this account (Swedish: it signs in through the organisation), or None."""
+    if user.source is AuthSource.LOCAL:
+        return None
+    return f"{user.username} loggar in med organisationens konto ({user.source.label}); lösenordet hanteras där."
+
+
+def set_password(username: str, password: str, *, temporary: bool = False, actor: str | None = None) -> User:
+    """Set a local account's password (policy applies); every session of the account ends. A
+    `temporary` password must be replaced at the next login."""
+    user = _require(username)
+    problem = not_local(user) or password_problem(password, user.username)
     if problem:
         raise ValidationError({"password": problem})
-    user.password_hash = generate_password_hash(password, method="scrypt")
-    _end_sessions(user)
-    audit.record(AuditAction.USER_PASSWORD, user.username, actor=actor)
+    replace_password(user, password, must_change=temporary)
+    audit.record(AuditAction.USER_PASSWORD, user.username, "tillfälligt lösenord" if temporary else "",
+                 actor=actor)
     db.session.commit()
     return user
 
@@ -235,6 +294,19 @@ def is_locked(username: str, remote_addr: str) -> bool:
             or _recent_failures(LoginAttempt.remote_addr, remote_addr) >= MAX_FAILS_PER_ADDRESS)
 
 
+def record_failed_login(name: str, remote_addr: str, detail: str = "") -> bool:
+    """Record a failed password check (a login, or a wrong current password on "Byt lösenord") for the
+    account and address, and commit; True if it locks them now."""
+    db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, success=False))
+    audit.record(AuditAction.LOGIN_FAILED, name, detail, actor=name, remote_addr=remote_addr)
+    db.session.flush()
+    locked_now = is_locked(name, remote_addr)
+    if locked_now:
+        audit.record(AuditAction.LOCKOUT, name, "spärrad efter för många försök", actor=name, remote_addr=remote_addr)
+    db.session.commit()
+    return locked_now
+
+
 def authenticate(username: str, password: str, remote_addr: str) -> User:
     """Check a login; record the attempt; raise LoginRefused with a generic or lockout message."""
     name = (username or "").strip().lower()[:80]
@@ -243,17 +315,13 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
         db.session.commit()
         raise LoginRefused(LOCKED)
     user = get(name) if name else None
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
-    if user is None or not ok or user.disabled:
-        db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, success=False))
-        audit.record(AuditAction.LOGIN_FAILED, name, actor=name, remote_addr=remote_addr)
-        db.session.flush()
-        locked_now = is_locked(name, remote_addr)
-        if locked_now:
-            audit.record(AuditAction.LOCKOUT, name, "spärrad efter för många försök", actor=name,
-                         remote_addr=remote_addr)
-        db.session.commit()
-        raise LoginRefused(LOCKED if locked_now else BAD_LOGIN)
+    # An account without a local password ('') is checked against the dummy hash, for the time it costs.
+    known = user is not None and user.has_password
+    ok = check_password_hash(user.password_hash if known else _DUMMY_HASH, password or "") and known
+    allowed = user is not None and may_use_local_password(user)
+    if not (ok and allowed) or user.disabled:
+        locked_now = record_failed_login(name, remote_addr, "" if allowed or not ok else "lokala lösenord avstängda")
+        raise LoginRefused(LOCKED if locked_now else BAD_LOGIN if local_login_on() else LOCAL_OFF)
     db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, success=True))
     user.last_login_at = utcnow()
     audit.record(AuditAction.LOGIN, name, actor=name, remote_addr=remote_addr)
