@@ -139,6 +139,7 @@ class GroupRole(db.Model):
 
     __tablename__ = "group_role"
     __table_args__ = (UniqueConstraint("group_key", "area_id", name="uq_group_role"),)
+    _kb_area_optional = True  # no area is a site role: kb.models.areas must not fill in the own area
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_name: Mapped[str] = mapped_column(String(500))
