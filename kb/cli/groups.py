@@ -7,15 +7,7 @@ from flask.cli import with_appcontext
 from kb.cli.common import fail
 from kb.cli.help import Group
 from kb.exceptions import ServiceError
-from kb.services import areas, groups
-
-WHOLE = "hela kunskapsbanken"
-
-
-def _where(area_key: str | None) -> str:
-    """ "i hela kunskapsbanken" or "i området SAMLA" (the area's name)."""
-    area = areas.get(area_key) if area_key else None
-    return f"i området {area.name}" if area is not None else f"i {WHOLE}"
+from kb.services import groups
 
 
 @click.group("groups", cls=Group)
@@ -41,7 +33,7 @@ def groups_map(group: str, role: str, area: str | None) -> None:
         row = groups.map_group(group, role, area_key=area, actor="kb")
     except ServiceError as exc:
         fail(exc)
-    click.echo(f"Gruppen ”{row.group_name}” ger nu rollen {row.role} {_where(area)}.")
+    click.echo(f"Gruppen ”{row.group_name}” ger nu rollen {row.role} {groups.where_label(area)}.")
 
 
 @groups_group.command("unmap")
@@ -56,8 +48,8 @@ def groups_unmap(group: str, area: str | None) -> None:
     except ServiceError as exc:
         fail(exc)
     name = group.strip()
-    click.echo(f"Gruppen ”{name}” ger inte längre någon roll {_where(area)}." if removed
-               else f"Gruppen ”{name}” gav ingen roll {_where(area)}.")
+    click.echo(f"Gruppen ”{name}” ger inte längre någon roll {groups.where_label(area)}." if removed
+               else f"Gruppen ”{name}” gav ingen roll {groups.where_label(area)}.")
 
 
 @groups_group.command("list")
@@ -69,8 +61,8 @@ def groups_list() -> None:
         click.echo("Inga grupper är kopplade till roller.")
         return
     table = [("Grupp", "Roll", "Gäller", "Konton")] + [
-        (m.group, m.role, f"området {m.area_name} ({m.area_key})" if m.area_key else WHOLE, str(m.members))
-        for m in rows]
+        (m.group, m.role, f"området {m.area_name} ({m.area_key})" if m.area_key else "hela kunskapsbanken",
+         str(m.members)) for m in rows]
     widths = [max(len(r[i]) for r in table) for i in range(3)]
     for cells in table:
         click.echo("  ".join(c.ljust(w) for c, w in zip(cells[:3], widths, strict=True)) + f"  {cells[3]:>6}")
