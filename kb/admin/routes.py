@@ -1,4 +1,5 @@
-"""Administration views: users and roles, organisations, the audit log (areas: kb.admin.areas)."""
+"""Administration views: users and roles, organisations, the audit log (areas: kb.admin.areas; roles
+from groups: kb.admin.groups)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -7,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from kb.admin import areas as areas_views
+from kb.admin import groups as groups_views
 from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RoleForm
 from kb.auth.guards import require
 from kb.constants import AuditAction, Role
@@ -18,6 +20,7 @@ from kb.services import areas, audit, organisations, users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 areas_views.register(bp)
+groups_views.register(bp)
 
 
 @bp.route("/anvandare", methods=["GET", "POST"])
