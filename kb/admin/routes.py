@@ -57,10 +57,11 @@ def set_role(username: str):
         flash("Du kan inte ta bort din egen administratörsroll.", "error")
         return redirect(url_for("admin.user_list"))
     try:
-        users.set_role(username, Role(form.role.data))
+        user = users.set_role(username, Role(form.role.data))
     except ValidationError:
         abort(404)
-    flash(f"{username} har nu rollen {form.role.data}.", "success")
+    in_effect = f" I kraft: {user.role}, från grupp." if user.role != user.hand_role else ""
+    flash(f"{username} har nu rollen {user.hand_role} given för hand.{in_effect}", "success")
     return redirect(url_for("admin.user_list"))
 
 
