@@ -111,7 +111,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("admin.email", "POST"), ("admin.audit_log", "GET"), ("admin.organisation_list", "GET"),
         ("admin.organisation_list", "POST"), ("admin.organisation_rename", "POST"),
         ("admin.organisation_retire", "POST"), ("admin.area_list", "POST"), ("admin.area_edit", "POST"),
-        ("admin.break_glass", "POST"), ("admin.temporary_password", "GET"), ("admin.temporary_password", "POST"))},
+        ("admin.break_glass", "POST"), ("admin.temporary_password", "GET"), ("admin.temporary_password", "POST"),
+        ("admin.group_list", "GET"), ("admin.group_list", "POST"), ("admin.group_remove", "POST"))},
     ("admin.area_list", "GET"): MANAGE_HERE,  # the areas one manages (an area administrator: theirs)
     **{(e, m): MANAGE_HERE for e, m in (
         ("admin.area_members", "GET"), ("admin.area_members", "POST"), ("admin.member_role", "POST"),
@@ -136,7 +137,7 @@ def _build(app) -> dict[str, str]:
     """Areas, users and the objects of this area; the URL of every endpoint that needs values."""
     from flask import url_for
 
-    from kb.services import areas, attachments, governance, organisations, plans
+    from kb.services import areas, attachments, governance, groups, organisations, plans
     from kb.services.glossary import writes as glossary
 
     areas.create(THIS, "NOSAM GBG Sydväst")
@@ -158,6 +159,7 @@ def _build(app) -> dict[str, str]:
                                                   area_id=this.id, author="forfattare")
     flag = governance.flag_page(routine, actor="lasare", note="Telefonnumret stämmer inte.")
     org = organisations.all_organisations()[0]
+    mapping = groups.map_group("kb-redaktorer", "redaktör", area_key=THIS)
     term = glossary.create(glossary.TermData(term="TG", expansion="Temagrupp"), author="forfattare")
     assert {article.area_id, plan.area_id, collaboration.area_id} == {this.id}
     page, plan_slug, user = "artikel-gbg", plan.slug, "red-har"
@@ -175,6 +177,7 @@ def _build(app) -> dict[str, str]:
         "auth.reset_password": {"token": "ogiltig"},
         "admin.organisation_rename": {"key": org.key}, "admin.organisation_retire": {"key": org.key},
         "admin.member_role": {"key": THIS, "username": user}, "admin.member_remove": {"key": THIS, "username": user},
+        "admin.group_remove": {"mapping_id": mapping.id},
     }
     urls = {}
     for rule in app.url_map.iter_rules():

@@ -12,7 +12,7 @@ from kb.exceptions import NotFoundError, ValidationError
 from kb.forms import ConfirmForm, flash_all
 from kb.models import Area
 from kb.permissions import Permission, can
-from kb.services import areas
+from kb.services import areas, groups
 
 
 def _area(key: str) -> Area:
@@ -66,10 +66,11 @@ def area_members(key: str):
             return redirect(url_for("admin.area_members", key=area.key))
     elif request.method == "POST":
         status = 422
-    edit_form = AreaForm(formdata=None, obj=area) if can(current_user, Permission.ADMIN) else None
+    admin = can(current_user, Permission.ADMIN)
+    edit_form = AreaForm(formdata=None, obj=area) if admin else None
     return render_template("admin/area.html", area=area, form=form, edit_form=edit_form,
-                           members=areas.members(area), role_form=MemberRoleForm,
-                           remove_form=ConfirmForm(), hand=areas.BY_HAND), status
+                           members=areas.members(area), role_form=MemberRoleForm, remove_form=ConfirmForm(),
+                           hand=areas.BY_HAND, source_label=groups.grant_source_label, admin=admin), status
 
 
 @require(Permission.ADMIN)

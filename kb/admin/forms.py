@@ -1,4 +1,4 @@
-"""Administration forms: users, organisations, areas and their members, the audit log filter."""
+"""Administration forms: users, organisations, areas and their members, group mappings, the audit log filter."""
 from __future__ import annotations
 
 from wtforms import (
@@ -11,7 +11,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from kb.constants import AreaRole, AuditAction, Role
 from kb.forms import KbForm
@@ -107,3 +107,47 @@ class MemberRoleForm(KbForm):
 
     role = SelectField("Roll i området", choices=AREA_ROLE_CHOICES, validate_choice=False)
     submit = SubmitField("Byt roll")
+
+
+# The role select of a group mapping: site roles and area roles in one list, in two option groups (the
+# same name, e.g. redaktör, is a site role in one and an area role in the other).
+SITE, AREA = "site:", "area:"
+SITE_GROUP, AREA_GROUP = "I hela kunskapsbanken", "I ett område"
+GROUP_ROLE_CHOICES = [SelectChoice("", "Välj en roll"),
+                      *(SelectChoice(SITE + r.value, r.label, optgroup=SITE_GROUP) for r in Role),
+                      *(SelectChoice(AREA + r.value, r.label, optgroup=AREA_GROUP) for r in AreaRole)]
+
+
+class GroupRoleForm(KbForm):
+    """Give members of a group at the identity provider a site role or a role in one area."""
+
+    group = StringField(
+        "Grupp", validators=[InputRequired("Ange gruppen som identitetsleverantören skickar den.")],
+        description="Som identitetsleverantören skickar den: värdet i OIDC-anspråket för grupper (i Entra ID "
+                    "gruppens objekt-id) eller LDAP-gruppens DN, t.ex. CN=KB-redaktörer,OU=Grupper,DC=exempel,DC=se. "
+                    "Stora och små bokstäver räknas som samma.",
+        render_kw={"maxlength": 500, "autocomplete": "off", "spellcheck": "false"})
+    area = SelectField("Var rollen gäller", choices=[], validate_choice=False,
+                       description="Hela kunskapsbanken eller ett område.")
+    role = SelectField("Roll", choices=GROUP_ROLE_CHOICES, validate_choice=False,
+                       validators=[InputRequired("Välj en roll.")],
+                       description=f"Välj under ”{SITE_GROUP}” när rollen gäller hela kunskapsbanken och under "
+                                   f"”{AREA_GROUP}” när ett område är valt.")
+    submit = SubmitField("Spara kopplingen")
+
+    def validate_role(self, field) -> None:
+        """A site role goes with the whole knowledge base, an area role with an area."""
+        value = field.data or ""
+        if not value.startswith((SITE, AREA)):
+            raise ValidationError("Välj en av rollerna i listan.")
+        if self.area.data and value.startswith(SITE):
+            raise ValidationError(f"Ett område är valt: välj en roll under ”{AREA_GROUP}”, eller välj "
+                                  "”Hela kunskapsbanken” under ”Var rollen gäller”.")
+        if not self.area.data and value.startswith(AREA):
+            raise ValidationError(f"Rollen ”{self.role_name}” gäller i ett område: välj området under ”Var "
+                                  f"rollen gäller”, eller en roll under ”{SITE_GROUP}”.")
+
+    @property
+    def role_name(self) -> str:
+        """The chosen role without its group (what kb.services.groups takes)."""
+        return (self.role.data or "").removeprefix(SITE).removeprefix(AREA)

@@ -1,4 +1,5 @@
-"""Administration views: users and roles, organisations, the audit log (areas: kb.admin.areas)."""
+"""Administration views: users and roles, organisations, the audit log (areas: kb.admin.areas; roles
+from groups: kb.admin.groups)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -7,6 +8,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_login import current_user
 
 from kb.admin import areas as areas_views
+from kb.admin import groups as groups_views
 from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RoleForm, TemporaryPasswordForm
 from kb.auth.guards import require
 from kb.constants import AuditAction, Role
@@ -18,6 +20,7 @@ from kb.services import areas, audit, organisations, passwords, users
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 areas_views.register(bp)
+groups_views.register(bp)
 
 
 @bp.route("/anvandare", methods=["GET", "POST"])
@@ -54,10 +57,11 @@ def set_role(username: str):
         flash("Du kan inte ta bort din egen administratörsroll.", "error")
         return redirect(url_for("admin.user_list"))
     try:
-        users.set_role(username, Role(form.role.data))
+        user = users.set_role(username, Role(form.role.data))
     except ValidationError:
         abort(404)
-    flash(f"{username} har nu rollen {form.role.data}.", "success")
+    in_effect = f" I kraft: {user.role}, från grupp." if user.role != user.hand_role else ""
+    flash(f"{username} har nu rollen {user.hand_role} given för hand.{in_effect}", "success")
     return redirect(url_for("admin.user_list"))
 
 

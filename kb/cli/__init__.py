@@ -8,6 +8,7 @@ Modules:
 - instance: init, upgrade, demo, import, export, serve.
 - users: the `user` group (create, set-role, disable, list, set-email, grant, revoke).
 - areas: the `area` group (create, set, list).
+- groups: the `groups` group (map, unmap, list): roles from the identity provider's groups.
 - backup: backup, restore.
 - notify: notify.
 - plans: the `plans` group (import, export).
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kb.cli import areas, backup, instance, notify, plans, search, users
+from kb.cli import areas, backup, groups, instance, notify, plans, search, users
 
 
 def init_app(app: Flask) -> None:
@@ -28,5 +29,5 @@ def init_app(app: Flask) -> None:
                     instance.import_command, instance.export_command, instance.serve_command,
                     users.user_group, search.search_command, search.reindex_command, plans.plans_group,
                     backup.backup_command, backup.restore_command, notify.notify_command,
-                    areas.area_group):
+                    areas.area_group, groups.groups_group):
         app.cli.add_command(command)

@@ -258,6 +258,12 @@ def _reapply(key: str, *, actor: str | None) -> None:
             audit.record(AuditAction.SESSIONS_ENDED, user.username, "ingen grupp ger längre tillgång", actor=actor)
 
 
+def where_label(area_key: str | None) -> str:
+    """Where a mapping's role applies, as the admin page and `kb groups` say it."""
+    area = areas.get(area_key) if area_key else None
+    return f"i området {area.name}" if area is not None else "i hela kunskapsbanken"
+
+
 def area_choices() -> list[tuple[str, str]]:
     """(key, name) of every area that can be chosen for a mapping (not retired)."""
     return [(a.key, a.name) for a in areas.all_areas() if not a.retired]
