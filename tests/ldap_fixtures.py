@@ -9,35 +9,18 @@ does not start; with CI=true they fail instead, since a test must not pass silen
 """
 from __future__ import annotations
 
-import os
-
 import pytest
+from components import Needs
 from ldap_server import Slapd, find_slapd
 
-# Why the LDAP tests were skipped in this run, for the terminal summary.
-SKIP_REASONS: list[str] = []
-
-
-def in_ci() -> bool:
-    """Whether this run is CI, where a missing slapd is a failure, not a skip."""
-    return os.environ.get("CI", "").strip().lower() == "true"
-
-
-def require(ok: object, reason: str) -> None:
-    """Skip (locally) or fail (in CI) when what the LDAP tests need is missing."""
-    if ok:
-        return
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true: LDAP-testerna får inte hoppas över)", pytrace=False)
-    if reason not in SKIP_REASONS:
-        SKIP_REASONS.append(reason)
-    pytest.skip(reason)
+# slapd / node and npm: skipped with a line in the summary locally, a failure in CI.
+NEEDS = Needs("LDAP-testerna")
+require = NEEDS.require
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say loudly when the LDAP tests did not run."""
-    for reason in SKIP_REASONS:
-        terminalreporter.write_line(f"LDAP-TESTERNA HOPPADES ÖVER: {reason}", yellow=True, bold=True)
+    """Say loudly when these tests did not run."""
+    NEEDS.report(terminalreporter)
 
 
 @pytest.fixture(scope="session")

@@ -12,37 +12,21 @@ missing or npm cannot install oidc-provider; with CI=true they fail instead.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from components import Needs
 from oidc_server import OidcProvider, OidcSetupError, ensure_oidc_provider, kb_client
 
-# Why OIDC tests were skipped in this run, for the terminal summary.
-OIDC_SKIP_REASONS: list[str] = []
-
-
-def in_ci() -> bool:
-    """Whether this run is CI, where a missing component is a failure, not a skip."""
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require(ok: object, reason: str) -> None:
-    """Skip (locally) or fail (in CI) when a component the OIDC tests need is missing."""
-    if ok:
-        return
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true: OIDC-testerna får inte hoppas över)", pytrace=False)
-    if reason not in OIDC_SKIP_REASONS:
-        OIDC_SKIP_REASONS.append(reason)
-    pytest.skip(reason)
+# slapd / node and npm: skipped with a line in the summary locally, a failure in CI.
+NEEDS = Needs("OIDC-testerna")
+require = NEEDS.require
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say loudly when the OIDC tests did not run."""
-    for reason in OIDC_SKIP_REASONS:
-        terminalreporter.write_line(f"OIDC-TESTERNA HOPPADES ÖVER: {reason}", yellow=True, bold=True)
+    """Say loudly when these tests did not run."""
+    NEEDS.report(terminalreporter)
 
 
 @pytest.fixture(scope="session")

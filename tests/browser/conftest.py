@@ -11,13 +11,13 @@ pass silently in CI.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
+from components import Needs, in_ci
 from factories import DATABASES
 from kbbrowser import APPROVER, EDITOR, LEAVER, PASSWORD, log_in
 
@@ -27,24 +27,9 @@ REPO = Path(__file__).resolve().parents[2]
 AXE_PREFIX = REPO / ".cache" / "npm"
 AXE_JS = AXE_PREFIX / "node_modules" / "axe-core" / "axe.min.js"
 
-# Why browser tests were skipped in this run, for the terminal summary.
-SKIP_REASONS: list[str] = []
-
-
-def in_ci() -> bool:
-    """Whether this run is CI, where a missing component is a failure, not a skip."""
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require(ok: object, reason: str) -> None:
-    """Skip (locally) or fail (in CI) when a component the browser tests need is missing."""
-    if ok:
-        return
-    if in_ci():
-        pytest.fail(f"{reason} (CI=true: webbläsartesterna får inte hoppas över)", pytrace=False)
-    if reason not in SKIP_REASONS:
-        SKIP_REASONS.append(reason)
-    pytest.skip(reason)
+# Chromium, Playwright and axe-core: skipped with a line in the summary locally, a failure in CI.
+NEEDS = Needs("webbläsartesterna")
+require = NEEDS.require
 
 
 try:
@@ -52,7 +37,7 @@ try:
 except ImportError:  # a broken test install; the tests' own imports would fail to collect
     if not in_ci():
         collect_ignore_glob = ["test_*.py"]
-        SKIP_REASONS.append("Playwright för Python saknas (pip install -e '.[test]')")
+        NEEDS.note("Playwright för Python saknas (pip install -e '.[test]')")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -64,14 +49,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(marker)
-            if reason not in SKIP_REASONS:
-                SKIP_REASONS.append(reason)
+            NEEDS.note(reason)
 
 
 def pytest_terminal_summary(terminalreporter):
     """Say loudly when the browser tests did not run."""
-    for reason in SKIP_REASONS:
-        terminalreporter.write_line(f"WEBBLÄSARTESTERNA HOPPADES ÖVER: {reason}", yellow=True, bold=True)
+    NEEDS.report(terminalreporter)
 
 
 # --- the server -----------------------------------------------------------------------------------
