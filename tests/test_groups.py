@@ -307,6 +307,10 @@ def test_the_area_page_shows_each_grants_source_and_no_buttons_for_group_grants(
     assert f"/admin/omraden/{GBG}/medlemmar/anna/ta-bort" not in page
     assert f"/admin/omraden/{GBG}/medlemmar/anna/roll" not in page
     assert "Följer gruppen" in page
+    users_page = text(admin.get("/admin/anvandare"))
+    anna = users_page[users_page.index("<td>anna"):].split("</tr>")[0]
+    bertil = users_page[users_page.index("<td>bertil"):].split("</tr>")[0]
+    assert ": fastställare <span class=\"meta\">(från grupp)</span>" in anna and "(från grupp)" not in bertil
     # the hand-given controls still work
     admin.post(f"/admin/omraden/{GBG}/medlemmar/bertil/roll", data={"role": "medlem"})
     admin.post(f"/admin/omraden/{GBG}", data={"username": "anna", "role": "medlem"})

@@ -431,13 +431,15 @@ def only_defaults(connection) -> bool:
         {k for k, _, _ in rows} <= {SHARED_AREA_KEY, default_area_key()}
 
 
-def roles_by_user() -> dict[int, list[tuple[Area, AreaRole]]]:
-    """Every user's roles in areas (user id → (area, role) by area name), in one query, for the user list."""
+def roles_by_user() -> dict[int, list[tuple[Area, AreaRole, str]]]:
+    """Every user's roles in areas (user id → (area, role, source) by area name), in one query, for the
+    user list (source: "hand" or "grupp:<group>", see kb.services.groups)."""
     areas = by_id()
-    out: dict[int, list[tuple[Area, AreaRole]]] = {}
-    for user_id, area_id, role in db.session.execute(select(AreaGrant.user_id, AreaGrant.area_id, AreaGrant.role)):
+    out: dict[int, list[tuple[Area, AreaRole, str]]] = {}
+    for user_id, area_id, role, source in db.session.execute(
+            select(AreaGrant.user_id, AreaGrant.area_id, AreaGrant.role, AreaGrant.source)):
         if area_id in areas:
-            out.setdefault(user_id, []).append((areas[area_id], AreaRole(role)))
+            out.setdefault(user_id, []).append((areas[area_id], AreaRole(role), source))
     for rows in out.values():
         rows.sort(key=lambda pair: pair[0].name.casefold())
     return out
