@@ -91,6 +91,7 @@ EDITOR_PAGES = [
     ("ta bort", "/sida/sip/ta-bort"),
     ("redigera samverkansplan", "/samverkansplaner/samverkansplan-2023-2026/redigera"),
     ("ny samverkansplan", "/samverkansplaner/ny"),
+    ("byt lösenord", "/min-sida/losenord"),
 ]
 
 
@@ -102,9 +103,10 @@ def test_editor_pages_have_no_serious_violations(new_context, axe_js, path):
     assert_accessible(page, axe_js)
 
 
-@pytest.mark.parametrize("path", ["/admin/anvandare", "/admin/logg"])
+@pytest.mark.parametrize("path", ["/admin/anvandare", "/admin/logg", "/admin/grupper",
+                                  "/admin/anvandare/redaktor/tillfalligt-losenord"])
 def test_admin_pages_have_no_serious_violations(new_context, axe_js, path):
-    """Do the user list and the audit log pass axe?"""
+    """Do the user list, the audit log, the groups' roles and the temporary password pass axe?"""
     page = new_context("admin", bypass_csp=True).new_page()
     page.goto(path)
     assert_accessible(page, axe_js)

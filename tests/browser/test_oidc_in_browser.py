@@ -8,6 +8,7 @@ import pytest
 from factories import DATABASES
 from oidc_server import KB_CLIENT_ID, KB_CLIENT_SECRET, kb_client
 from playwright.sync_api import expect
+from test_accessibility import assert_accessible
 
 from scripts.kbdemo import demo_server, free_port
 
@@ -67,3 +68,15 @@ def test_a_person_signs_in_at_the_provider_and_out_again(browser, oidc_kb):
     finally:
         context.close()
     assert not problems, problems
+
+
+def test_the_login_page_with_a_provider_passes_axe(browser, oidc_kb, axe_js):
+    """Does the login page with "Logga in med …" above the password form pass axe?"""
+    server, _ = oidc_kb
+    context = browser.new_context(base_url=server.url, locale="sv-SE", bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto("/logga-in")
+        assert_accessible(page, axe_js)
+    finally:
+        context.close()
