@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from factories import make_app
+from factories import login, make_app
 from oidc_server import KB_CLIENT_ID, KB_CLIENT_SECRET, login_at_provider, logout_at_provider
 from sqlalchemy import select
 
@@ -221,3 +221,23 @@ def test_a_disabled_account_is_refused_and_its_sessions_end(oidc_app, oidc_provi
     _, resp = sign_in(oidc_app, login)
     assert resp.status_code == 403
     assert "inaktiverat" in resp.get_data(as_text=True)
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused(tmp_path, oidc_provider):
+    """KB_OIDC_ISSUER must be the issuer the provider names itself: the same server under another name
+    (localhost for 127.0.0.1) is not trusted."""
+    other_name = oidc_provider.issuer.replace("127.0.0.1", "localhost")
+    app = make_app(tmp_path / "instance", **oidc_settings(oidc_provider, OIDC_ISSUER=other_name))
+    resp = app.test_client().get("/logga-in/oidc")
+    assert resp.status_code == 502
+    assert "Identitetsleverantörens svar kunde inte godkännas" in resp.get_data(as_text=True)
+    assert any("issuer_mismatch" in d for _, d in audit(app, AuditAction.LOGIN_FAILED))
+
+
+def test_every_way_of_signing_in_is_audited_with_its_source(oidc_app, oidc_provider):
+    login(oidc_app, "lokal", "redaktör")
+    person_login, _ = person(oidc_provider)
+    sign_in(oidc_app, person_login)
+    assert ("lokal", "via lokalt lösenord") in audit(oidc_app, AuditAction.LOGIN)
+    assert ("lokal", "roll: redaktör, källa: lokalt konto") in audit(oidc_app, AuditAction.USER_CREATED)
+    assert (person_login, "via OpenID Connect (Testregionen)") in audit(oidc_app, AuditAction.LOGIN)

@@ -334,7 +334,8 @@ def grant(username: str, key: str, role: AreaRole, *, actor: str | None = None, 
         row = AreaGrant(user_id=user.id, area_id=area.id, source=source)
         db.session.add(row)
     row.role = role.value
-    audit.record(AuditAction.AREA_GRANTED, user.username, f"{area.key}: {before} → {role.value}", actor=actor)
+    audit.record(AuditAction.AREA_GRANTED, user.username, f"{area.key}: {before} → {role.value} (källa: för hand)",
+                 actor=actor)
     db.session.commit()
     user.forget_area_roles()
     return row
@@ -347,7 +348,8 @@ def revoke(username: str, key: str, *, actor: str | None = None, source: str = B
     rows = list(db.session.scalars(select(AreaGrant).where(
         AreaGrant.user_id == user.id, AreaGrant.area_id == area.id, AreaGrant.source == source)))
     for row in rows:
-        audit.record(AuditAction.AREA_REVOKED, user.username, f"{area.key}: {row.role} → ingen", actor=actor)
+        audit.record(AuditAction.AREA_REVOKED, user.username, f"{area.key}: {row.role} → ingen (källa: för hand)",
+                     actor=actor)
         db.session.delete(row)  # a grant is a permission, not content: the audit log keeps its history
     if rows:
         db.session.commit()

@@ -127,7 +127,7 @@ def create(username: str, password: str, role: Role, *, display_name: str = "", 
                 password_hash=generate_password_hash(password, method="scrypt"),
                 session_token=new_session_token())
     db.session.add(user)
-    audit.record(AuditAction.USER_CREATED, name, f"roll: {role.value}", actor=actor)
+    audit.record(AuditAction.USER_CREATED, name, f"roll: {role.value}, källa: lokalt konto", actor=actor)
     db.session.commit()
     return user
 
@@ -324,7 +324,7 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
         raise LoginRefused(LOCKED if locked_now else BAD_LOGIN if local_login_on() else LOCAL_OFF)
     db.session.add(LoginAttempt(username=name, remote_addr=remote_addr, success=True))
     user.last_login_at = utcnow()
-    audit.record(AuditAction.LOGIN, name, actor=name, remote_addr=remote_addr)
+    audit.record(AuditAction.LOGIN, name, "via lokalt lösenord", actor=name, remote_addr=remote_addr)
     db.session.commit()
     return user
 
