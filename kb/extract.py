@@ -22,6 +22,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +148,30 @@ def clean_text(text: str, limit: int) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()[:limit]
 
 
+def run_bounded(module: str, content: bytes, args: tuple[str, ...] = (), *, timeout: float,
+                memory: int) -> dict:
+    """Run `python -s -m MODULE MEMORY CPU *args` with `content` on stdin, its address space capped at
+    `memory` bytes and its CPU time at about `timeout` seconds, killed after `timeout` seconds of wall
+    clock; its JSON answer ({"ok": True, …}), or {"ok": False, "reason": a key of REASONS}. The module
+    answers through `child_main`. Never raises."""
+    cpu = max(1, math.ceil(timeout)) + 1
+    command = [sys.executable, "-s", "-m", module, str(int(memory)), str(cpu), *args]
+    try:
+        done = subprocess.run(command, input=content, capture_output=True, timeout=timeout,  # noqa: S603
+                              cwd=_PACKAGE_PARENT, env=_child_env(), check=False)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "reason": "timeout"}
+    except OSError:
+        return {"ok": False, "reason": "error"}
+    try:
+        result = json.loads(done.stdout.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        # No answer: killed by its CPU limit (SIGXCPU/SIGKILL) or it died running out of memory.
+        return {"ok": False, "reason": "timeout" if done.returncode in (-9, -24)
+                else "memory" if b"MemoryError" in done.stderr else "error"}
+    return result if isinstance(result, dict) else {"ok": False, "reason": "error"}
+
+
 def extract(content: bytes, media_type: str, *, timeout: float = 10.0, memory: int = 512 * 1024 * 1024,
             text_max: int = 1_000_000) -> Extracted:
     """Read the text of a file of `media_type` in a bounded child process; never raises."""
@@ -156,22 +181,7 @@ def extract(content: bytes, media_type: str, *, timeout: float = 10.0, memory: i
         problem = zip_problem(content)
         if problem:
             return failed(problem)
-    cpu = max(1, math.ceil(timeout)) + 1
-    command = [sys.executable, "-s", "-m", "kb.extract", media_type, str(int(memory)), str(int(text_max)),
-               str(cpu)]
-    try:
-        done = subprocess.run(command, input=content, capture_output=True, timeout=timeout,  # noqa: S603
-                              cwd=_PACKAGE_PARENT, env=_child_env(), check=False)
-    except subprocess.TimeoutExpired:
-        return failed("timeout")
-    except OSError:
-        return failed("error")
-    try:
-        result = json.loads(done.stdout.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        # No answer: killed by its CPU limit (SIGXCPU/SIGKILL) or it died running out of memory.
-        return failed("timeout" if done.returncode in (-9, -24) else "memory" if b"MemoryError" in done.stderr
-                      else "error")
+    result = run_bounded("kb.extract", content, (media_type, str(int(text_max))), timeout=timeout, memory=memory)
     if not result.get("ok"):
         return failed(str(result.get("reason", "error")))
     text = clean_text(str(result.get("text", "")), text_max)
@@ -340,13 +350,14 @@ def _limit_self(memory: int, cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
 
 
-def _child_main(argv: list[str]) -> int:
-    """`python -m kb.extract TYPE MEMORY TEXT_MAX CPU`: file on stdin, JSON on stdout."""
-    media_type, memory, text_max, cpu = argv[0], int(argv[1]), int(argv[2]), int(argv[3])
+def child_main(argv: list[str], work: Callable[[bytes, list[str]], dict]) -> int:
+    """The child's side of `run_bounded`: `argv` is MEMORY CPU *args; limit this process, read the
+    file from stdin, answer `work(content, args)` (with "ok": True) or the reason it failed as JSON."""
+    memory, cpu, args = int(argv[0]), int(argv[1]), argv[2:]
     _limit_self(memory, cpu)
     try:
         content = sys.stdin.buffer.read()
-        result = {"ok": True, "text": read_text(content, media_type, text_max)}
+        result = {"ok": True, **work(content, args)}
     except Failure as exc:
         result = {"ok": False, "reason": exc.reason}
     except MemoryError:
@@ -360,5 +371,10 @@ def _child_main(argv: list[str]) -> int:
     return 0
 
 
+def _read_for_parent(content: bytes, args: list[str]) -> dict:
+    """`python -m kb.extract MEMORY CPU TYPE TEXT_MAX`: the text of the file."""
+    return {"text": read_text(content, args[0], int(args[1]))}
+
+
 if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv[1:]))
+    sys.exit(child_main(sys.argv[1:], _read_for_parent))
