@@ -55,6 +55,16 @@ def attachment_path(attachment_id: int) -> str:
     return f"{ATTACHMENT_PREFIX}{attachment_id}"
 
 
+def attachment_file_path(slug: str, name: str) -> str:
+    """The path of a page's attachment by name (`/sida/<slug>/bilagor/<name>`); an old slug still leads to it."""
+    return f"{PAGE_PREFIX}{slug}/bilagor/{quote(name, safe='')}"
+
+
+def word_image_path(token: str, name: str) -> str:
+    """The path of an image of a Word document waiting to become an attachment (`/ny/word/<token>/<name>`)."""
+    return f"{NEW_PAGE_PATH}/word/{token}/{quote(name, safe='')}"
+
+
 def glossary_anchor(term: str) -> str:
     """The id of a term's entry on the glossary page (the term itself, no spaces), for #links."""
     return "_".join(term.split())

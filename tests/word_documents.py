@@ -15,6 +15,7 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
+
 from scripts.make_demo_documents import png_bytes
 
 NUMBERED, BULLETED = 90, 91
@@ -41,7 +42,7 @@ class Builder:
         self.doc.add_heading(text, level)
         return self
 
-    def paragraph(self, *runs: str | tuple[str, str]) -> docx.text.paragraph.Paragraph:
+    def paragraph(self, *runs: str | tuple[str, str]) -> Builder:
         """A paragraph of runs: plain text, or (text, "b" / "i" / "bi")."""
         p = self.doc.add_paragraph()
         for run in runs:
@@ -49,7 +50,7 @@ class Builder:
             r = p.add_run(text)
             r.bold = "b" in style or None
             r.italic = "i" in style or None
-        return p
+        return self
 
     def _numbering(self) -> None:
         if self._lists:

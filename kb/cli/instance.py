@@ -11,10 +11,10 @@ from flask.cli import ScriptInfo, with_appcontext
 from kb import serve
 from kb.cli.common import fail
 from kb.cli.help import Command
-from kb.constants import Role
+from kb.constants import PageType, Role
 from kb.exceptions import ServiceError
 from kb.services import demo as demo_content
-from kb.services import instance, pages, transfer
+from kb.services import instance, pages, transfer, word_import
 
 # How `kb demo` introduces each demo account it creates.
 DEMO_ACCOUNT_NAMES = {Role.ADMIN: "administratör", Role.APPROVER: "fastställare (fastställer rutiner)"}
@@ -45,20 +45,32 @@ def upgrade_command() -> None:
         click.echo(f"Databasens schema uppgraderades från {before or 'en tom databas'} till {after}.")
 
 
-def _run_import(folder: Path, *, demo: bool = False, area: str | None = None) -> int:
-    files = sorted(Path(folder).glob("*.md"))
+def _run_import(folder: Path, *, demo: bool = False, area: str | None = None,
+                page_type: str = PageType.ARTICLE.value) -> int:
+    files = sorted(Path(folder).glob("*.md")) + ([] if demo else word_import.word_files(folder))
+    documents = None
     try:
         with click.progressbar(length=len(files), label="Importerar", file=sys.stderr,
                                show_pos=True) as bar:
             progress = lambda _name: bar.update(1)  # noqa: E731
             report = (demo_content.load(folder, progress=progress) if demo
                       else transfer.import_folder(folder, area=area, progress=progress))
+            if not demo and not report.refused:
+                documents = word_import.import_folder(folder, page_type=page_type, area=area, progress=progress)
     except (transfer.FileError, ServiceError) as exc:
         fail(exc)
     for name, reason in report.errors:
         click.echo(f"FEL i {name}: {reason}", err=True)
     click.echo(report.summary(), err=bool(report.errors))
-    return 1 if report.errors else 0
+    if documents is not None and (documents.lines or documents.errors):
+        for line in documents.lines:
+            click.echo(line)
+        for name, warning in documents.warnings:
+            click.echo(f"Obs! {name}: {warning}", err=True)
+        for name, reason in documents.errors:
+            click.echo(f"FEL i {name}: {reason}", err=True)
+        click.echo(documents.summary(), err=bool(documents.errors))
+    return 1 if report.errors or (documents is not None and documents.errors) else 0
 
 
 def _print_demo_accounts(accounts: list[demo_content.DemoAccount]) -> None:
@@ -90,11 +102,13 @@ def demo_command() -> None:
 @click.argument("path", metavar="MAPP", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--area", default=None, metavar="NYCKEL",
               help="Området för filer som inte anger något (area: i filen gäller före detta).")
+@click.option("--type", "page_type", default=PageType.ARTICLE.value, show_default=True,
+              type=click.Choice([t.value for t in PageType]), help="Sidtypen för Word-dokumenten (.docx) i mappen.")
 @with_appcontext
-def import_command(path: Path, area: str | None) -> None:
-    """Importera sidor (.md med front matter), areas.yaml, glossary.yaml, plans/ och attachments/ från en mapp."""
+def import_command(path: Path, area: str | None, page_type: str) -> None:
+    """Importera sidor (.md, Word-dokument .docx), areas.yaml, glossary.yaml, plans/ och attachments/ från en mapp."""
     instance.init_instance(current_app)
-    sys.exit(_run_import(path, area=area))
+    sys.exit(_run_import(path, area=area, page_type=page_type))
 
 
 @click.command("export", cls=Command)
