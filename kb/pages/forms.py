@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     Form,
     HiddenField,
@@ -59,6 +60,8 @@ class PageForm(KbForm):
     base_revision = HiddenField()
     # On the conflict page: the revision the user first started from (for its list of others' changes).
     merge_base = HiddenField()
+    # A new page from a Word document: the token its images wait under until the page is saved.
+    word_images = HiddenField()
     preview = SubmitField("Förhandsgranska")
     save = SubmitField("Spara")
 
@@ -107,6 +110,17 @@ class PageForm(KbForm):
         self.target_groups.data = list(current.target_groups or [])
         self.source.data = getattr(current, "source", "")
         self.base_revision.data = str(page.revision_number)
+
+
+class WordUploadForm(KbForm):
+    """Ny sida från Word-dokument: the document to convert, and the page type chosen so far."""
+
+    document = FileField("Word-dokument (.docx)", validators=[FileRequired("Välj ett Word-dokument (.docx).")],
+                         description=("Rubriker, stycken, fetstil och kursiv, listor, tabeller, länkar, fotnoter och "
+                                      "bilder tas med. Du ser resultatet i redigeraren och kan rätta det innan du "
+                                      "sparar; bilderna blir bilagor till sidan när du sparar."))
+    type = HiddenField()
+    read = SubmitField("Läs in dokumentet")
 
 
 class CommentForm(KbForm):

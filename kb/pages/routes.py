@@ -4,74 +4,25 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from kb import caching, dates, markup, pagecache, typed
+from kb import caching, dates, markup, pagecache
 from kb.auth.guards import actor_name, editable, load_page, require
 from kb.constants import PageType, RevisionState
 from kb.exceptions import ConflictError, EditConflict, NotFoundError, ValidationError
-from kb.forms import ConfirmForm, flash_all
+from kb.forms import ConfirmForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
-from kb.pages.area_choice import came_from, chosen_area
-from kb.pages.forms import (
-    CommentForm,
-    PageForm,
-    conflict_choices,
-    conflicts_form,
-    facts_form,
-    facts_values,
-)
-from kb.permissions import Permission, can_read_page, hidden_areas, sees_unpublished
-from kb.services import area_pages, areas, attachments, governance, organisations, pages, structure
+from kb.pages import creating
+from kb.pages.area_choice import chosen_area
+from kb.pages.editing import attach_errors, facts_forms, hidden, page_data, readers_only
+from kb.pages.forms import CommentForm, PageForm, conflict_choices, conflicts_form
+from kb.permissions import Permission, can_read_page
+from kb.services import area_pages, areas, attachments, governance, pages, structure
 from kb.services import diff as diffs
 from kb.services import plans as plan_service
 from kb.services.pages import merging
 from kb.slugs import is_valid_slug, slugify
 
 bp = Blueprint("pages", __name__)
-
-
-def readers_only(area_id: int | None = None) -> bool:
-    """Whether the current user sees only what is published (not drafts or pages never approved), in
-    the area when given (an editor of another area reads this one as a reader)."""
-    return not sees_unpublished(current_user, area_id)
-
-
-def hidden() -> frozenset[int]:
-    """The members-only areas the current user is no member of: every list leaves their pages out."""
-    return hidden_areas(current_user)
-
-
-def facts_forms(formdata=None, page=None, values: tuple[str, dict] | None = None) -> dict:
-    """One structured-fields form per page type that has fields (filled from `values`, a type and its
-    fields, else from the newest revision)."""
-    structures = [(p.slug, p.title) for p in structure.live_of_type(PageType.STRUCTURE, hidden=hidden())
-                  if page is None or p.id != page.id]
-    current = page.current if page is not None else None
-    own = values or ((current.type, current.fields) if current is not None else (None, None))
-    approvers = sorted(((u.username, u.name) for u in governance.approver_accounts().values()),
-                       key=lambda pair: pair[0])
-    orgs = [(o.key, o.name, o.retired) for o in organisations.all_organisations()]
-    return {t: facts_form(t, formdata, own[1] if own[0] == t else None, structures, approvers, orgs)
-            for t, specs in typed.TYPE_FIELDS.items() if specs}
-
-
-def page_data(form: PageForm, facts: dict):
-    """The page form plus the chosen type's structured fields, as service input."""
-    data = form.to_data()
-    data.fields = facts_values(facts[data.type]) if data.type in facts else {}
-    return data
-
-
-def _attach_errors(form: PageForm, errors: dict[str, str], facts: dict | None = None) -> None:
-    """Show a service's messages at their fields; those for the page type's fact fields at those too
-    (and flashed, as that part of the form may be folded away)."""
-    rest = {}
-    for name, message in errors.items():
-        fact_form = facts.get(form.type.data) if facts and name.startswith("fields.") else None
-        if fact_form is not None and not fact_form.add_service_errors({name.split(".", 1)[1]: message}):
-            flash(message, "error")
-        else:
-            rest[name] = message
-    flash_all(form.add_service_errors(rest))
+creating.register(bp)
 
 
 @bp.get("/")
@@ -179,47 +130,6 @@ def review():
                            due=structure.review_list(published_only=readers_only(), hidden=hidden()))
 
 
-@bp.route("/ny", methods=["GET", "POST"])
-@require(Permission.EDIT)
-def create():
-    """Create a page, optionally pre-filled from a missing-page link."""
-    form = PageForm()
-    form.set_areas(areas.editable_areas(current_user))
-    if request.method == "GET":
-        start = areas.default_choice(current_user, preferred=came_from())
-        form.area.data = start.key if start else ""
-        form.title.data = request.args.get("title", "")[:200]
-        slug = request.args.get("slug", "")
-        form.slug.data = slug if is_valid_slug(slug) else ""
-        wanted = request.args.get("typ", "")
-        form.type.data = wanted if wanted in {t.value for t in PageType} else PageType.ARTICLE.value
-        form.source.data = typed.TEMPLATES.get(form.type.data, "")
-        return render_template("pages/edit.html", form=form, page=None, facts=facts_forms())
-    facts = facts_forms(request.form)
-    preview = None
-    failed = False
-    if form.validate_on_submit():
-        data = page_data(form, facts)
-        if form.preview.data:
-            preview = pages.render(pages.normalize_source(data.source)).html
-        else:
-            try:
-                data.area_id = chosen_area(form).id
-                page = pages.create_page(data, author=actor_name(), comment=form.comment.data or "")
-            except ValidationError as exc:
-                _attach_errors(form, exc.errors, facts)
-                failed = True
-            else:
-                if page.is_published:
-                    flash(f"Sidan ”{page.title}” skapades.", "success")
-                else:
-                    flash(f"Sidan ”{page.title}” skapades som utkast. "
-                          "Läsarna ser den när den har fastställts.", "success")
-                return redirect(url_for("pages.view", slug=page.slug))
-    return render_template("pages/edit.html", form=form, page=None, preview=preview, facts=facts), (
-        422 if failed or form.errors else 200)
-
-
 @bp.route("/sida/<slug>/redigera", methods=["GET", "POST"])
 @require(Permission.EDIT)
 def edit(slug: str):
@@ -256,7 +166,7 @@ def edit(slug: str):
             except ConflictError as exc:
                 return _conflict(page, form, exc, facts)
             except ValidationError as exc:
-                _attach_errors(form, exc.errors, facts)
+                attach_errors(form, exc.errors, facts)
                 failed = True
             else:
                 _flash_saved(rev, merged_with=rev.number - 1 if rev is not None and base != rev.number - 1 else None)
@@ -286,7 +196,7 @@ def _conflict(page, form: PageForm, exc: ConflictError, facts: dict):
         merged = exc.merge.data
         form.fill_from_data(merged)
         facts = facts_forms(page=page, values=(merged.type, merged.fields))
-        _attach_errors(form, {name: _changed_by_others(value, exc.current)
+        attach_errors(form, {name: _changed_by_others(value, exc.current)
                               for name, value in exc.merge.fields.items()}, facts)
     form.base_revision.data = str(page.revision_number)
     form.merge_base.data = str(exc.base)
