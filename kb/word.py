@@ -58,6 +58,8 @@ REASONS = {
     "error": "Ett oväntat fel inträffade när dokumentet lästes. Öppna och spara det i Word och försök igen.",
 }
 UNSUPPORTED_IMAGE = "Bilden {alt}kunde inte tas med: bara PNG- och JPEG-bilder kan visas."
+MISSING_IMAGE = "Bilden {alt}kunde inte tas med: den finns inte i dokumentet (den kan vara länkad från en annan fil)."
+# A document's images as mammoth names their types is not trusted: the first bytes decide.
 
 
 class WordError(Exception):
@@ -168,15 +170,20 @@ def convert_here(content: bytes, image_max: int) -> Converted:
 
     def take_image(image) -> list:
         nonlocal total
-        with image.open() as fh:
-            data = fh.read(image_max + 1)
+        try:
+            with image.open() as fh:
+                data = fh.read(image_max + 1)
+        except (MemoryError, RecursionError):
+            raise
+        except Exception:  # noqa: BLE001 - a linked (external) or missing image: a note, not a failure
+            data = b""
         total += len(data)
         if total > image_max:
             raise extract.Failure("images")
         kind = next((v for magic, v in _IMAGE_TYPES.items() if data.startswith(magic)), None)
         alt = " ".join((image.alt_text or "").split())
         if kind is None:
-            note = UNSUPPORTED_IMAGE.format(alt=f"”{alt}” " if alt else "")
+            note = (UNSUPPORTED_IMAGE if data else MISSING_IMAGE).format(alt=f"”{alt}” " if alt else "")
             warnings.append(note)
             return [mammoth.html.element("em", {}, [mammoth.html.text(f"({note})")])]
         name = IMAGE_NAME.format(number=len(images) + 1, extension=kind[1])

@@ -106,6 +106,19 @@ def test_an_image_kb_cannot_show_leaves_a_note_and_a_warning():
     assert converted.warnings == ("Bilden ”Gammal logga” kunde inte tas med: bara PNG- och JPEG-bilder kan visas.",)
 
 
+def test_an_image_missing_from_the_document_leaves_a_note():
+    """Is an image whose file is missing (linked from elsewhere) a note in the text, not a failure?"""
+    content = docs.Builder("Länkad").paragraph("Före.").image(docs.png(), "Karta").bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if not info.filename.startswith("word/media/"):
+                dst.writestr(info.filename, src.read(info.filename))
+    converted = word.convert(out.getvalue())
+    assert converted.images == ()
+    assert converted.markdown.startswith("Före.\n\n*(Bilden ”Karta” kunde inte tas med: den finns inte i dokumentet")
+
+
 def _zip_bomb() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
