@@ -221,6 +221,7 @@ def test_the_new_page_form_offers_a_word_document(client):
     """Does "Ny sida" offer "Ny sida från Word-dokument" as a multipart upload?"""
     html = client.get("/ny").get_data(as_text=True)
     assert "Ny sida från Word-dokument" in html
+    assert len(re.findall(r'id="csrf_token"', html)) == 1 and len(re.findall(r'id="type"', html)) == 1
     assert re.search(r'<form method="post" action="/ny/word" enctype="multipart/form-data">', html)
 
 
@@ -230,7 +231,7 @@ def test_a_document_opens_the_editor_and_saving_creates_the_page_with_its_images
     response = upload(client, docs.routine(), page_type="routine")
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
-    assert "Dokumentet ”Rutin SIP.docx” har lästs in" in html and "1 bilder blir bilagor" in html
+    assert "Dokumentet ”Rutin SIP.docx” har lästs in" in html and "Dokumentets bild blir en bilaga till sidan" in html
     fields = editor_fields(html)
     assert fields["title"] == "Rutin för samordnad individuell plan (SIP)"
     assert fields["type"] == "routine"
@@ -304,7 +305,7 @@ def test_kb_import_makes_pages_of_word_documents_with_their_type(app, tmp_path):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["import", str(folder), "--type", "routine"])
     assert result.exit_code == 0, result.output
-    assert "sip-rutin.docx: ny sida ”Rutin för samordnad individuell plan (SIP)” (sip-rutin), 1 bilder" \
+    assert "sip-rutin.docx: ny sida ”Rutin för samordnad individuell plan (SIP)” (sip-rutin), 1 bild som bilaga" \
         in result.output
     assert "Mötesformer.docx: ny sida ”Mötesformer” (motesformer)" in result.output
     assert "Word-dokument: 2 nya sidor, 0 ändrade, 0 oförändrade, 1 nya bilder som bilagor." in result.output

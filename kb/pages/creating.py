@@ -101,7 +101,9 @@ def create_from_word():
             flash_all(upload.add_service_errors(exc, fallback="document"))
         else:
             form.title.data, form.source.data, form.word_images.data = draft.title, draft.source, draft.token
-            images = f" Dess {draft.images} bilder blir bilagor till sidan när du sparar." if draft.images else ""
+            images = "" if not draft.images else (
+                " Dokumentets bild blir en bilaga till sidan när du sparar." if draft.images == 1
+                else f" Dokumentets {draft.images} bilder blir bilagor till sidan när du sparar.")
             flash(f"Dokumentet ”{storage.filename}” har lästs in. Kontrollera texten och spara sidan.{images}",
                   "success")
             for warning in draft.warnings:

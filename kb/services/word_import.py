@@ -231,7 +231,8 @@ def import_folder(folder: Path, *, page_type: str = "article", author: str = "im
             report.images += stored
             what = {"created": "ny sida", "updated": "sidan ändrades", "unchanged": "sidan var redan likadan"}
             report.lines.append(f"{path.name}: {what[outcome]} ”{page.title}” ({page.slug})"
-                                + (f", {stored} bilder som bilagor" if stored else ""))
+                                + (f", {stored} {'bild som bilaga' if stored == 1 else 'bilder som bilagor'}"
+                                   if stored else ""))
             report.warnings += [(path.name, w) for w in converted.warnings]
         if progress:
             progress(path.name)
