@@ -32,6 +32,10 @@ DEFAULTS: dict[str, object] = {
     "EXTRACT_TIMEOUT": 10.0,
     "EXTRACT_MEMORY": 512 * 1024 * 1024,
     "EXTRACT_TEXT_MAX": 1_000_000,
+    # "Ladda ner som PDF/Word": a page's file is made in a child process killed after this many
+    # seconds, its address space capped at this many bytes (kb.printing).
+    "DOCUMENT_TIMEOUT": 30.0,
+    "DOCUMENT_MEMORY": 1024 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
     # Anonymous visitors may read (an intranet). Set KB_PUBLIC_READ=false to require login for reading.
     "PUBLIC_READ": True,
@@ -114,6 +118,7 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_REQUIRE_COMMENT": ("REQUIRE_COMMENT", _BOOL),
     "KB_ATTACHMENT_MAX": ("ATTACHMENT_MAX", int),
     "KB_EXTRACT_TIMEOUT": ("EXTRACT_TIMEOUT", float),
+    "KB_DOCUMENT_TIMEOUT": ("DOCUMENT_TIMEOUT", float),
     "KB_HTTPS": ("HTTPS", _BOOL),
     "KB_APPROVAL_TYPES": ("APPROVAL_TYPES", _LIST),
     "KB_REVIEW_INTERVAL_MONTHS": ("REVIEW_INTERVAL_MONTHS", int),

@@ -15,8 +15,8 @@ MAX_LINES = 500
 # and the pure helpers take what they need as arguments (kb.auth.guards, the views and the CLI pass it).
 BELOW_THE_WEB = ("kb.services", "kb.index", "kb.models", "kb.permissions", "kb.database", "kb.analysis",
                  "kb.config", "kb.constants", "kb.dates", "kb.exceptions", "kb.extensions", "kb.extract",
-                 "kb.fuzzydate", "kb.html_markdown", "kb.markup", "kb.pii", "kb.sanitize", "kb.slugs", "kb.typed",
-                 "kb.urls", "kb.word")
+                 "kb.fuzzydate", "kb.html_markdown", "kb.markup", "kb.pii", "kb.printing", "kb.sanitize", "kb.slugs",
+                 "kb.typed", "kb.urls", "kb.word")
 REQUEST_BOUND = {"flask": {"request", "g", "session", "url_for", "render_template", "render_template_string",
                            "flash", "abort", "redirect", "has_request_context", "make_response"},
                  "flask_login": {"current_user", "login_user", "logout_user", "login_required"}}

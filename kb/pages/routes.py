@@ -10,7 +10,7 @@ from kb.constants import PageType, RevisionState
 from kb.exceptions import ConflictError, EditConflict, NotFoundError, ValidationError
 from kb.forms import ConfirmForm
 from kb.governance.forms import ApproveForm, FlagForm, ResolveFlagForm, ReturnForm, ReviewForm
-from kb.pages import creating
+from kb.pages import creating, documents
 from kb.pages.area_choice import chosen_area
 from kb.pages.editing import attach_errors, facts_forms, hidden, page_data, readers_only
 from kb.pages.forms import CommentForm, PageForm, conflict_choices, conflicts_form
@@ -23,6 +23,7 @@ from kb.slugs import is_valid_slug, slugify
 
 bp = Blueprint("pages", __name__)
 creating.register(bp)
+documents.register(bp)
 
 
 @bp.get("/")
