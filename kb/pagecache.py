@@ -15,7 +15,7 @@ first is kept and sent again for the next ones. Two layers use that:
   validator: everyone else (logged-in users, visitors with a session) gets a page rendered once
   per validator.
 
-Only 200 responses without a cookie of their own are kept, never while a flash message waits.
+Only 200 HTML responses without a cookie of their own are kept, never while a flash message waits.
 The code and the static files are taken to be what the process started with (a deployment
 restarts the server). Each process keeps at most RENDERED_VIEWS views per layer, least recently
 used out.
@@ -157,8 +157,11 @@ class AnonymousPageViews:
         answer = self.wsgi_app(environ, watch)
         headers = seen.get("headers") or []
         names = {name.lower() for name, _ in headers}
-        # Only what kb.caching validated (it has an ETag) and sets no cookie is the same for everyone.
-        if not seen.get("status", "").startswith("200 ") or "etag" not in names or "set-cookie" in names:
+        # Only what kb.caching validated (it has an ETag) and sets no cookie is the same for everyone;
+        # only HTML is kept (a page's PDF or Word file, /sida/<slug>.pdf, can take megabytes).
+        html = any(n.lower() == "content-type" and v.startswith("text/html") for n, v in headers)
+        if not seen.get("status", "").startswith("200 ") or "etag" not in names or "set-cookie" in names \
+                or not html:
             return answer
         try:
             body = b"".join(answer)

@@ -201,3 +201,14 @@ def test_a_file_that_takes_too_long_is_a_swedish_error_page(tmp_path):
     response = app.test_client().get("/sida/om-samverkan.pdf")
     assert response.status_code == 503
     assert "Filen kunde inte skapas: det tog för lång tid." in response.get_data(as_text=True)
+
+
+def test_files_are_made_afresh_and_not_kept_in_the_page_cache(app, routine, anon):
+    """Is a file for a cookieless visitor not kept in memory like a page view (it can take megabytes),
+    while the page view itself still is?"""
+    kept = app.wsgi_app.views.entries
+    assert anon.get(f"/sida/{SLUG}.pdf").status_code == 200
+    assert anon.get(f"/sida/{SLUG}.docx").status_code == 200
+    assert kept == {}
+    app.test_client(use_cookies=False).get(f"/sida/{SLUG}")
+    assert len(kept) == 1
