@@ -14,6 +14,8 @@ import docx
 import pytest
 from factories import PASSWORD, login, make_app, make_page, make_user
 from pypdf import PdfReader
+from test_plan_views import SLUG as PLAN_SLUG
+from test_plan_views import seed_plan
 
 from kb import printing
 from kb.constants import Role
@@ -212,3 +214,23 @@ def test_files_are_made_afresh_and_not_kept_in_the_page_cache(app, routine, anon
     assert kept == {}
     app.test_client(use_cookies=False).get(f"/sida/{SLUG}")
     assert len(kept) == 1
+
+
+def test_an_action_plan_prints_as_a_landscape_pdf_with_its_facts_and_activities(app, anon):
+    """Does the plan (the annual report's table) come as an A4 landscape PDF with its structure, period
+    and adoption, every activity by goal, and the footer, and is the link on the plan?"""
+    with app.app_context():
+        seed_plan()
+    assert f'href="/planer/{PLAN_SLUG}.pdf"' in anon.get(f"/planer/{PLAN_SLUG}").get_data(as_text=True)
+    response = anon.get(f"/planer/{PLAN_SLUG}.pdf")
+    assert response.status_code == 200 and response.content_type == "application/pdf"
+    assert response.headers["Content-Disposition"] == f"attachment; filename={PLAN_SLUG}.pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    box = reader.pages[0].mediabox
+    assert box.width > box.height  # landscape
+    text = pdf_text(response.data)
+    for expected in ("Dokumenttyp Aktivitetsplan", "Struktur Samordningsgruppen", "Period 2024",
+                     "Samverkansplan Samverkansplan 2023–2026", "Mål: Öka tilliten", "Workshop om hemgång",
+                     "Delmål: Trygg hemgång", "Kartlägga utskrivningar", f"{BASE}/planer/{PLAN_SLUG}",
+                     printing.DISCLAIMER, "Sida 1 av"):
+        assert expected in text

@@ -22,13 +22,9 @@ def base_url() -> str:
     return current_app.config.get("BASE_URL") or request.url_root
 
 
-def _send(slug: str, fmt: str):
-    page = load_page(slug)
-    if page.slug != slug:  # an old address: the file of the page under its current one
-        return redirect(url_for(f"pages.{fmt}", slug=page.slug), code=301)
-    if (unchanged := caching.not_modified(page.id, page.revision_number, page.updated_at, fmt)) is not None:
-        return unchanged
-    doc = documents.page_document(page, current_user, base_url())
+def send_document(doc: printing.Document, fmt: str, name: str):
+    """The file of `doc` as a download named `name`.<fmt>, or a Swedish error page (503) when it cannot be
+    made in time (kb.printing runs it in a bounded child process)."""
     try:
         content = documents.render(doc, fmt)
     except printing.PrintError as exc:
@@ -36,9 +32,18 @@ def _send(slug: str, fmt: str):
                                text=f"{exc.message} Försök igen om en stund, eller skriv ut sidan från "
                                     "webbläsaren."), 503
     response = send_file(io.BytesIO(content), mimetype=printing.FORMATS[fmt], as_attachment=True,
-                         download_name=f"{page.slug}.{fmt}", max_age=0)
+                         download_name=f"{name}.{fmt}", max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _send(slug: str, fmt: str):
+    page = load_page(slug)
+    if page.slug != slug:  # an old address: the file of the page under its current one
+        return redirect(url_for(f"pages.{fmt}", slug=page.slug), code=301)
+    if (unchanged := caching.not_modified(page.id, page.revision_number, page.updated_at, fmt)) is not None:
+        return unchanged
+    return send_document(documents.page_document(page, current_user, base_url()), fmt, page.slug)
 
 
 def pdf(slug: str):

@@ -16,6 +16,7 @@ from kb import caching, dates
 from kb.auth.guards import actor_name, editable, require
 from kb.exceptions import ConflictError, ValidationError
 from kb.models import ActionPlan
+from kb.pages import documents as page_files
 from kb.permissions import Permission, can_edit, sees_area
 from kb.plans import activities, chart
 from kb.plans.common import (
@@ -37,7 +38,7 @@ from kb.plans.forms import (
     RestoreForm,
     area_choices,
 )
-from kb.services import areas, plans
+from kb.services import areas, documents, plans
 from kb.services.plans import io as plan_io
 from kb.slugs import is_valid_slug
 from kb.templating import plural
@@ -108,14 +109,28 @@ def view(slug: str):
 @bp.get("/planer/<slug>/utskrift")
 def print_view(slug: str):
     """The whole plan as one table for printing (the annual report)."""
-    plan = load_plan(slug)
+    return render_template("plans/print.html", **_print_context(load_plan(slug)))
+
+
+def _print_context(plan: ActionPlan) -> dict:
+    """What the printable plan and its PDF show: activities by goal, counts per status, overdue ones."""
     activities = plans.plan_activities(plan)
-    counts = {s: sum(1 for a in activities if a.status == s.value) for s in chart.ORDER}
-    overdue = sum(1 for a in activities if a.is_overdue(dates.today()))
-    changed = max([plan.updated_at, *(a.updated_at for a in activities)])
-    return render_template("plans/print.html", plan=plan, groups=plans.group_by_goal(plan, activities),
-                           total=len(activities), counts=counts, overdue=overdue, changed=changed,
-                           today=dates.today())
+    return {"plan": plan, "groups": plans.group_by_goal(plan, activities), "total": len(activities),
+            "counts": {s: sum(1 for a in activities if a.status == s.value) for s in chart.ORDER},
+            "overdue": sum(1 for a in activities if a.is_overdue(dates.today())),
+            "changed": max([plan.updated_at, *(a.updated_at for a in activities)]), "today": dates.today()}
+
+
+@bp.get("/planer/<slug>.pdf")
+def print_pdf(slug: str):
+    """The whole plan as an A4 PDF (landscape), made on the server: for the annual report and filing."""
+    plan = load_plan(slug)
+    if (unchanged := caching.not_modified(*plan_state(plan), "pdf")) is not None:
+        return unchanged
+    context = _print_context(plan)
+    body = render_template("plans/_print_body.html", **context)
+    doc = documents.plan_document(plan, current_user, page_files.base_url(), body, context["changed"])
+    return page_files.send_document(doc, "pdf", plan.slug)
 
 
 @bp.get("/planer/<slug>/historik")

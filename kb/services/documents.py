@@ -18,10 +18,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from flask import current_app
 
-from kb import dates, printing, urls
+from kb import dates, fuzzydate, printing, urls
 from kb.exceptions import NotFoundError
-from kb.models import Attachment, AttachmentVersion, Page
-from kb.permissions import can_read_page, hidden_areas
+from kb.models import ActionPlan, Attachment, AttachmentVersion, Page
+from kb.permissions import area_of, can_read_page, hidden_areas, sees_area
 from kb.printing.office import Node, parse
 from kb.services import attachments, governance, organisations, pages, structure, users
 
@@ -65,6 +65,28 @@ def page_document(page: Page, user, base_url: str) -> printing.Document:
         title=page.title, kind=page.page_type.label, url=url, body=body, fields=fields, summary=page.summary or "",
         meta=meta, warning=" ".join(w for w in warnings if w), images=_images(body, url, user, page),
         printed=printed)
+
+
+def plan_document(plan: ActionPlan, user, base_url: str, body: str, changed) -> printing.Document:
+    """The printout of an action plan (landscape, for its wide table): its facts as the header block and
+    `body`, kb's own rendering of its activities (templates/plans/_print_body.html); `changed` is when
+    the plan or one of its activities last changed."""
+    def seen(obj) -> str:
+        return obj.title if obj is not None and sees_area(user, area_of(obj)) else ""
+
+    try:
+        adopted = fuzzydate.label(plan.adopted) if plan.adopted else ""
+    except ValueError:
+        adopted = plan.adopted
+    fields = (("Dokumenttyp", "Aktivitetsplan"), ("Titel", plan.title), ("Struktur", seen(plan.structure) or "–"),
+              ("Period", plan.period), ("Fastställd", adopted or "Inte fastställd"),
+              ("Senast ändrad", dates.format_datetime(changed)))
+    if seen(plan.collaboration_plan):
+        fields += (("Samverkansplan", seen(plan.collaboration_plan)),)
+    printed = dates.long_date(dates.today())
+    return printing.Document(title=plan.title, kind="Aktivitetsplan", url=urljoin(
+        base_url.rstrip("/") + "/", urls.plan_path(plan.slug).lstrip("/")), body=body, fields=fields,
+        meta=f"Utskriven {printed}.", landscape=True, printed=printed)
 
 
 def routine_fields(page: Page, user) -> tuple[tuple[str, str], ...]:
