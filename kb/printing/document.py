@@ -46,7 +46,8 @@ class Document:
     title: str
     kind: str  # the type of document ("Rutin", "Artikel", "Handlingsplan")
     url: str  # the absolute address of the page it prints
-    body: str  # sanitised HTML (kb.sanitize): the text with its tables, lists, links and images
+    # Trusted HTML: a page's text as kb.sanitize made it, or kb's own template (a plan's table).
+    body: str
     # The header block of a governed document: (label, value) rows, "Dokumenttyp" first. Empty: none.
     fields: tuple[tuple[str, str], ...] = ()
     summary: str = ""
