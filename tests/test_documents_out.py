@@ -8,6 +8,7 @@ back with pypdf, the Word file with python-docx.
 from __future__ import annotations
 
 import io
+import threading
 from datetime import datetime
 
 import docx
@@ -234,3 +235,15 @@ def test_an_action_plan_prints_as_a_landscape_pdf_with_its_facts_and_activities(
                      "Delmål: Trygg hemgång", "Kartlägga utskrivningar", f"{BASE}/planer/{PLAN_SLUG}",
                      printing.DISCLAIMER, "Sida 1 av"):
         assert expected in text
+
+
+def test_a_burst_of_downloads_waits_its_turn_and_then_says_the_server_is_busy(monkeypatch):
+    """With every turn taken, does a request wait within its own time limit, then fail with a Swedish
+    message instead of starting one more WeasyPrint?"""
+    monkeypatch.setattr(printing, "_slots", threading.BoundedSemaphore(1))
+    printing._slots.acquire()
+    doc = printing.Document(title="Om samverkan", kind="Artikel", url=f"{BASE}/sida/om-samverkan", body="<p>x</p>")
+    with pytest.raises(printing.PrintError) as caught:
+        printing.render(doc, "docx", timeout=0.05)
+    assert caught.value.message == "Filen kunde inte skapas: servern gör redan så många filer den hinner. " \
+                                   "Försök igen om en stund."

@@ -7,9 +7,10 @@ page. Both come with a footer: page numbers, the address and `DISCLAIMER`.
 
 Rendering runs in a child process bounded in time and memory (`kb.extract.run_bounded`, answered by
 kb.printing.child), so a huge page cannot hang or exhaust a web worker; the worker thread waits on
-a pipe, and other requests go on. Nothing is fetched from the network: the images come with the
-Document (bytes of kb's own attachments, keyed by their absolute URL) and WeasyPrint's url_fetcher
-refuses every other URL.
+a pipe, and other requests go on. At most RENDERS_AT_ONCE files are made at once per process (the
+wait for a turn counts against the same time limit). Nothing is fetched from the network: the
+images come with the Document (bytes of kb's own attachments, keyed by their absolute URL) and
+WeasyPrint's url_fetcher refuses every other URL.
 
 Pure apart from the child process: no Flask, no database. `render` raises PrintError with a
 Swedish message.
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
+import time
 
 from kb import extract
 from kb.printing.document import (
@@ -35,8 +38,13 @@ from kb.printing.document import (
 )
 from kb.printing.html import print_html
 
+# Files made at once per process; a request waits for a turn within its own time limit, then gets "busy":
+# a burst of downloads queues up instead of starting a WeasyPrint per request.
+RENDERS_AT_ONCE = 2
+_slots = threading.BoundedSemaphore(RENDERS_AT_ONCE)
+
 __all__ = ["DISCLAIMER", "DOCX", "FORMATS", "IMAGE_TYPES", "PDF", "REASONS", "Document", "Image", "PrintError",
-           "from_json", "print_html", "render", "to_json"]
+           "RENDERS_AT_ONCE", "from_json", "print_html", "render", "to_json"]
 
 
 def render(doc: Document, fmt: str, *, timeout: float = 30.0, memory: int = 1024 * 1024 * 1024) -> bytes:
@@ -45,7 +53,16 @@ def render(doc: Document, fmt: str, *, timeout: float = 30.0, memory: int = 1024
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     html = print_html(doc) if fmt == "pdf" else ""
-    result = extract.run_bounded("kb.printing.child", to_json(doc, html), (fmt,), timeout=timeout, memory=memory)
+    started = time.monotonic()
+    if not _slots.acquire(timeout=timeout):
+        raise PrintError("busy")
+    try:
+        left = timeout - (time.monotonic() - started)
+        if left <= 0:
+            raise PrintError("busy")
+        result = extract.run_bounded("kb.printing.child", to_json(doc, html), (fmt,), timeout=left, memory=memory)
+    finally:
+        _slots.release()
     if not result.get("ok"):
         raise PrintError(str(result.get("reason", "error")))
     try:

@@ -18,6 +18,7 @@ IMAGE_TYPES = frozenset({"image/png", "image/jpeg"})
 REASONS = {
     "timeout": "det tog för lång tid. Sidan är kanske för stor för att skrivas ut.",
     "memory": "den krävde för mycket minne. Sidan är kanske för stor för att skrivas ut.",
+    "busy": "servern gör redan så många filer den hinner. Försök igen om en stund.",
     "error": "ett oväntat fel inträffade.",
 }
 

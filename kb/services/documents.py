@@ -51,20 +51,24 @@ def page_document(page: Page, user, base_url: str) -> printing.Document:
     if governance.has_validity(page.type):
         fields = routine_fields(page, user)
         meta = ""
-    warnings = []
-    if not page.is_published:
-        warnings.append(NOT_APPROVED)
-    elif (page.fields or {}).get("status") == "upphävd":
-        warnings.append("Rutinen är upphävd och gäller inte längre.")
-    elif governance.has_validity(page.type) and governance.is_expired(page):
-        until = governance.valid_until(page)
-        warnings.append(f"Giltighetstiden gick ut {dates.long_date(until)}." if until else "")
     printed = dates.long_date(dates.today())
     meta = " ".join(part for part in (meta, f"Utskriven {printed}.") if part)
     return printing.Document(
         title=page.title, kind=page.page_type.label, url=url, body=body, fields=fields, summary=page.summary or "",
-        meta=meta, warning=" ".join(w for w in warnings if w), images=_images(body, url, user, page),
+        meta=meta, warning=_warning(page), images=_images(body, url, user, page),
         printed=printed)
+
+
+def _warning(page: Page) -> str:
+    """What a printout says above everything: not approved, repealed or out of date ("" for none)."""
+    if not page.is_published:
+        return NOT_APPROVED
+    if (page.fields or {}).get("status") == "upphävd":
+        return "Rutinen är upphävd och gäller inte längre."
+    until = governance.valid_until(page)
+    if governance.has_validity(page.type) and governance.is_expired(page) and until is not None:
+        return f"Giltighetstiden gick ut {dates.long_date(until)}. Kontrollera med ansvarig innan du följer rutinen."
+    return ""
 
 
 def plan_document(plan: ActionPlan, user, base_url: str, body: str, changed) -> printing.Document:
