@@ -1,7 +1,7 @@
 """The Word file (.docx) of a document, written with python-docx from the same sanitised HTML as the PDF.
 
-The HTML (kb.sanitize's output: a small, known set of tags) is read into a tree with the standard
-library's html.parser, then written out: headings as Word's headings, paragraphs, bold, italics,
+The HTML (kb.sanitize's output: a small, known set of tags) is read into a tree (kb.html_markdown's,
+which reads Word's HTML for the import), then written out: headings as Word's headings, paragraphs, bold, italics,
 struck and code text, bulleted and numbered lists (numbered by hand, so each list starts at its own
 first number), tables with merged cells, links as real links, and the Document's images. The header
 block is a two-column table like the PDF's; the footer holds the disclaimer, the address of the page
@@ -12,66 +12,17 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin
 
+from kb.html_markdown import Node, parse
 from kb.printing.document import DISCLAIMER, Document
 
-VOID = frozenset({"br", "img", "hr", "wbr", "col", "input", "meta", "link", "source"})
 INLINE = frozenset({"a", "abbr", "b", "br", "code", "del", "em", "i", "img", "kbd", "mark", "s", "small", "span",
                     "strong", "sub", "sup", "u", "ins", "q", "cite", "time", "wbr"})
 SKIPPED = frozenset({"nav", "script", "style", "template"})  # nav: the page's table of contents
 LIST_DEPTH = 3  # Word's default template has list styles for three levels
 _SPACE = re.compile(r"\s+")
-
-
-@dataclass
-class Node:
-    """An element of the HTML: its tag, attributes and children (nodes and text)."""
-
-    tag: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    children: list[Node | str] = field(default_factory=list)
-
-    def text(self) -> str:
-        """The text inside the element."""
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-
-class _TreeBuilder(HTMLParser):
-    """html.parser into Nodes; an end tag closes the nearest open element of its name."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("root")
-        self.stack = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        self.stack[-1].children.append(data)
-
-
-def parse(html: str) -> Node:
-    """The HTML as a tree under a "root" node."""
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    return builder.root
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from flask import current_app
 
 from kb import dates, fuzzydate, printing, urls
 from kb.exceptions import NotFoundError
+from kb.html_markdown import Node, parse
 from kb.models import ActionPlan, Attachment, AttachmentVersion, Page
 from kb.permissions import area_of, can_read_page, hidden_areas, sees_area
-from kb.printing.office import Node, parse
 from kb.services import attachments, governance, organisations, pages, structure, users
 
 # Images a printout embeds: at most this many, and this many bytes together (the rest stay out).
