@@ -163,6 +163,11 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
 }
 
 
+def oidc_configured(config) -> bool:
+    """Whether sign-in with OpenID Connect is on: an issuer and a client id are set."""
+    return bool(config.get("OIDC_ISSUER") and config.get("OIDC_CLIENT_ID"))
+
+
 def instance_path_from_env(environ: dict[str, str]) -> str | None:
     """Return the instance folder chosen by KB_INSTANCE_PATH, if any."""
     value = environ.get("KB_INSTANCE_PATH")

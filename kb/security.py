@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from kb import config as kbconfig
+
 
 def content_security_policy(image_hosts: Iterable[str] = (), form_targets: Iterable[str] = ()) -> str:
     """The CSP: everything from kb itself only, images also over https from the hosts in KB_IMAGE_HOSTS
@@ -22,7 +24,7 @@ def provider_origin(config) -> str | None:
     """The OpenID Connect provider's origin ("https://login.example.se"), when sign-in through it is on."""
     issuer = str(config.get("OIDC_ISSUER") or "")
     parts = urlsplit(issuer)
-    if not (config.get("OIDC_CLIENT_ID") and parts.scheme in ("http", "https") and parts.netloc):
+    if not (kbconfig.oidc_configured(config) and parts.scheme in ("http", "https") and parts.netloc):
         return None
     return f"{parts.scheme}://{parts.netloc}"
 

@@ -42,8 +42,8 @@ def group_remove(mapping_id: int):
     """Remove one mapping: the group's members lose the role at once."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    found = next((m for m in groups.mappings() if m.id == mapping_id), None)
-    if found is None or not groups.remove(mapping_id, actor=current_user.username):
+    found = groups.remove(mapping_id, actor=current_user.username)
+    if found is None:
         flash("Kopplingen fanns inte längre.", "error")
     else:
         flash(f"Gruppen ”{found.group}” ger inte längre rollen {found.role} {groups.where_label(found.area_key)}.",

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, current_app, flash, redirect, request, sessi
 from flask_login import login_user
 from joserfc.errors import JoseError
 
+from kb import config as kbconfig
 from kb.auth.forms import LoginForm
 from kb.auth.pages import render_login
 from kb.constants import AuthSource
@@ -47,7 +48,7 @@ def init_app(app: Flask) -> None:
     """Register the provider's client on this app when KB_OIDC_ISSUER and a client id are set (the
     provider's metadata is fetched at the first sign-in, not at start)."""
     config = app.config
-    if not (config.get("OIDC_ISSUER") and config.get("OIDC_CLIENT_ID")):
+    if not kbconfig.oidc_configured(config):
         return
     issuer = str(config["OIDC_ISSUER"]).rstrip("/")
     oauth = OAuth(app)

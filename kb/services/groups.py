@@ -148,13 +148,23 @@ def unmap(group: str, *, area_key: str | None = None, actor: str | None = None) 
     return len(rows)
 
 
-def remove(mapping_id: int, *, actor: str | None = None) -> bool:
-    """Remove one mapping by id (the admin page's button); False if it was already gone."""
+@dataclass(frozen=True)
+class Removed:
+    """What a removed mapping gave, for the confirmation."""
+
+    group: str
+    role: str
+    area_key: str | None
+
+
+def remove(mapping_id: int, *, actor: str | None = None) -> Removed | None:
+    """Remove one mapping by id (the admin page's button); None if it was already gone."""
     row = db.session.get(GroupRole, mapping_id)
     if row is None:
-        return False
+        return None
     area = areas.by_id().get(row.area_id) if row.area_id is not None else None
-    return unmap(row.group_name, area_key=area.key if area is not None else None, actor=actor) > 0
+    removed = Removed(row.group_name, row.role, area.key if area is not None else None)
+    return removed if unmap(row.group_name, area_key=removed.area_key, actor=actor) else None
 
 
 def _same_area(area_id: int | None):
@@ -267,14 +277,3 @@ def where_label(area_key: str | None) -> str:
 def area_choices() -> list[tuple[str, str]]:
     """(key, name) of every area that can be chosen for a mapping (not retired)."""
     return [(a.key, a.name) for a in areas.all_areas() if not a.retired]
-
-
-def site_role_choices() -> list[str]:
-    """The site roles a group can give."""
-    return [r.value for r in Role]
-
-
-def area_role_choices() -> list[str]:
-    """The area roles a group can give."""
-    return [r.value for r in AreaRole]
-

@@ -15,6 +15,7 @@ import unicodedata
 from flask import current_app
 from sqlalchemy import select
 
+from kb import config as kbconfig
 from kb import pii
 from kb.constants import AuditAction, AuthSource, Role
 from kb.exceptions import ValidationError
@@ -141,8 +142,7 @@ def ldap_enabled() -> bool:
 
 def oidc_enabled() -> bool:
     """Whether "Logga in med …" is offered (KB_OIDC_ISSUER and a client id)."""
-    config = current_app.config
-    return bool(config.get("OIDC_ISSUER") and config.get("OIDC_CLIENT_ID"))
+    return kbconfig.oidc_configured(current_app.config)
 
 
 def password_login(username: str, password: str, remote_addr: str) -> User:
