@@ -219,6 +219,9 @@ class AuditAction(str, enum.Enum):
     ORGANISATION_SAVED = "organisation.saved"
     ORGANISATION_RETIRED = "organisation.retired"
     ORGANISATION_RESTORED = "organisation.restored"
+    TEMPLATE_SAVED = "template.saved"
+    TEMPLATE_RETIRED = "template.retired"
+    TEMPLATE_RESTORED = "template.restored"
     USER_CREATED = "user.created"
     USER_ROLE = "user.role_changed"
     USER_DISABLED = "user.disabled"
@@ -273,6 +276,9 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.ORGANISATION_SAVED: "Organisation sparad",
     AuditAction.ORGANISATION_RETIRED: "Organisation avvecklad",
     AuditAction.ORGANISATION_RESTORED: "Organisation återinförd",
+    AuditAction.TEMPLATE_SAVED: "Sidmall sparad",
+    AuditAction.TEMPLATE_RETIRED: "Sidmall borttagen",
+    AuditAction.TEMPLATE_RESTORED: "Sidmall återinförd",
     AuditAction.USER_CREATED: "Användare skapad",
     AuditAction.USER_ROLE: "Roll ändrad",
     AuditAction.USER_DISABLED: "Användare inaktiverad",

@@ -14,11 +14,12 @@ from kb.models.notifications import Digest, Notification, NotifiedChange, Watch
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
 from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPlan, PlanRevision
 from kb.models.reading import ReadMark
+from kb.models.templates import PageTemplate
 from kb.models.users import AuditEvent, GroupRole, LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ActionPlan", "Activity", "Area", "AreaGrant", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
     "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm",
     "GroupRole", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
-    "PasswordReset", "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch",
+    "PageTemplate", "PasswordReset", "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch",
 ]
