@@ -1,5 +1,5 @@
 """Administration views: users and roles, organisations, the audit log (areas: kb.admin.areas; roles
-from groups: kb.admin.groups)."""
+from groups: kb.admin.groups; page templates: kb.admin.page_templates)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from kb.admin import areas as areas_views
 from kb.admin import groups as groups_views
+from kb.admin import page_templates as templates_views
 from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RoleForm, TemporaryPasswordForm
 from kb.auth.guards import require
 from kb.constants import AuditAction, Role
@@ -21,6 +22,7 @@ from kb.services import areas, audit, organisations, passwords, users
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 areas_views.register(bp)
 groups_views.register(bp)
+templates_views.register(bp)
 
 
 @bp.route("/anvandare", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from kb import permissions, pii, typed
-from kb.constants import AuditAction, PageType
+from kb.constants import AuditAction, PageType, type_label
 from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Area, PageTemplate
@@ -49,14 +49,6 @@ class TemplateData:
 def get(template_id: int) -> PageTemplate | None:
     """The template with this id (retired too), or None."""
     return db.session.get(PageTemplate, template_id)
-
-
-def type_label(page_type: str) -> str:
-    """The page type's Swedish name ("Rutin"), or the stored value for an unknown one."""
-    try:
-        return PageType(page_type).label
-    except ValueError:
-        return page_type
 
 
 def area_label(area_id: int | None) -> str:
@@ -113,6 +105,16 @@ def source_for(choice: str, page_type: str, area_id: int | None) -> str:
         if found is not None:
             return found.source
     return default_source(page_type, area_id)
+
+
+def is_template_text(text: str, area_ids: Iterable[int]) -> bool:
+    """Whether `text` is empty or exactly a template (built-in, or offered in one of the areas): text
+    the user has not written themselves, which filling in another template may replace."""
+    text = normalize_source(text or "")
+    if not text:
+        return True
+    known = [*typed.TEMPLATES.values(), *(t.source for t in offered(area_ids))]
+    return any(text == normalize_source(k) for k in known)
 
 
 def choices(page_type: str, area_id: int | None) -> list[tuple[str, str]]:
@@ -173,7 +175,8 @@ def clean(data: TemplateData, *, by=None, current: PageTemplate | None = None) -
         errors["name"] = f"Namnet får vara högst {NAME_MAX} tecken (nu {len(name)})."
     if data.type not in {t.value for t in PageType}:
         errors["type"] = "Välj en sidtyp: " + ", ".join(t.label.lower() for t in PageType) + "."
-    source = normalize_source(data.source or "")
+    # Line endings as a page's; trailing spaces stay ("1. " waits for the first step).
+    source = (data.source or "").replace("\r\n", "\n").replace("\r", "\n")
     limit = current_app.config["BODY_MAX"]
     if len(source.encode("utf-8")) > limit:
         errors["source"] = f"Texten är för lång: högst {limit // 1000} kB, nu {len(source.encode('utf-8')) // 1000} kB."
