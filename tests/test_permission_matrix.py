@@ -118,6 +118,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("admin.break_glass", "POST"), ("admin.temporary_password", "GET"), ("admin.temporary_password", "POST"),
         ("admin.group_list", "GET"), ("admin.group_list", "POST"), ("admin.group_remove", "POST"))},
     ("admin.area_list", "GET"): MANAGE_HERE,  # the areas one manages (an area administrator: theirs)
+    # Page templates: the list and a new one for those who manage some area; the template here is this area's.
+    **{(e, m): MANAGE_HERE for e, m in (
+        ("admin.template_list", "GET"), ("admin.template_new", "GET"), ("admin.template_new", "POST"),
+        ("admin.template_edit", "GET"), ("admin.template_edit", "POST"), ("admin.template_retire", "POST"),
+        ("admin.template_restore", "POST"))},
     **{(e, m): MANAGE_HERE for e, m in (
         ("admin.area_members", "GET"), ("admin.area_members", "POST"), ("admin.member_role", "POST"),
         ("admin.member_remove", "POST"))},
@@ -141,7 +146,7 @@ def _build(app) -> dict[str, str]:
     """Areas, users and the objects of this area; the URL of every endpoint that needs values."""
     from flask import url_for
 
-    from kb.services import areas, attachments, governance, groups, organisations, plans
+    from kb.services import areas, attachments, governance, groups, organisations, page_templates, plans
     from kb.services.glossary import writes as glossary
 
     areas.create(THIS, "NOSAM GBG Sydväst")
@@ -165,6 +170,7 @@ def _build(app) -> dict[str, str]:
     org = organisations.all_organisations()[0]
     mapping = groups.map_group("kb-redaktorer", "redaktör", area_key=THIS)
     term = glossary.create(glossary.TermData(term="TG", expansion="Temagrupp"), author="forfattare")
+    template = page_templates.create(page_templates.TemplateData(name="Mötesanteckningar", area=THIS))
     assert {article.area_id, plan.area_id, collaboration.area_id} == {this.id}
     page, plan_slug, user = "artikel-gbg", plan.slug, "red-har"
     values = {
@@ -183,6 +189,8 @@ def _build(app) -> dict[str, str]:
         "admin.organisation_rename": {"key": org.key}, "admin.organisation_retire": {"key": org.key},
         "admin.member_role": {"key": THIS, "username": user}, "admin.member_remove": {"key": THIS, "username": user},
         "admin.group_remove": {"mapping_id": mapping.id},
+        **{e: {"template_id": template.id} for e in ("admin.template_edit", "admin.template_retire",
+                                                     "admin.template_restore")},
     }
     urls = {}
     for rule in app.url_map.iter_rules():
