@@ -297,3 +297,58 @@ def test_a_template_of_another_area_is_not_offered_or_filled(app):
     body = client.get(f"/ny?typ=article&mall={samla}").get_data(as_text=True)
     assert "SAMLA-mall" not in body and "## SAMLA" not in body
     assert textarea(body) == ""
+
+
+# --- export, import and the demo --------------------------------------------------------------------
+
+def test_export_and_import_carry_the_active_templates(app, tmp_path):
+    """Does `kb export` write the active templates to templates/ (not retired ones), and does `kb import`
+    of that folder into a new instance bring them back with their area and default?"""
+    from factories import make_app
+
+    from kb.services import transfer
+
+    with app.app_context():
+        create(TemplateData(name="Mötesanteckningar", type="article", source=MEETING))
+        create(TemplateData(name="Rutin GBG", type="routine", source=SHORT_ROUTINE, area=GBG, is_default=True))
+        page_templates.retire(create(TemplateData(name="Gammal", type="article", source="x\n")))
+        report = transfer.export_folder(tmp_path / "ut")
+    assert report.templates == 2 and "2 sidmallar" in report.summary()
+    files = sorted(p.name for p in (tmp_path / "ut" / "templates").iterdir())
+    assert files == ["alla-motesanteckningar.md", "gbg-sydvast-rutin-gbg.md"]
+    other = make_app(tmp_path / "annan")
+    with other.app_context():
+        imported = transfer.import_folder(tmp_path / "ut")
+        assert not imported.errors and imported.templates_changed == 2
+        rows = {t.name: t for t in db.session.scalars(select(PageTemplate))}
+        assert rows["Mötesanteckningar"].source == MEETING and rows["Mötesanteckningar"].area_id is None
+        assert rows["Rutin GBG"].area_id == areas.get(GBG).id and rows["Rutin GBG"].is_default_for_type
+        again = transfer.import_folder(tmp_path / "ut")
+        assert again.templates_changed == 0 and len(db.session.scalars(select(PageTemplate)).all()) == 2
+
+
+def test_a_bad_template_file_is_reported_and_the_rest_imported(app, tmp_path):
+    """Is a template file with a personnummer or without a name reported by name, and the others imported?"""
+    from kb.services import template_folder
+
+    folder = tmp_path / "in" / "templates"
+    folder.mkdir(parents=True)
+    (folder / "bra.md").write_text("---\nname: Bra\ntype: article\n---\n## Text\n", encoding="utf-8")
+    (folder / "pnr.md").write_text("---\nname: Pnr\ntype: article\n---\nRing 19121212-1212\n", encoding="utf-8")
+    (folder / "utan.md").write_text("---\ntype: article\n---\nx\n", encoding="utf-8")
+    with app.app_context():
+        report = template_folder.import_folder(tmp_path / "in")
+        assert report.changed == 1
+        assert [(where, "patientuppgifter" in why or "saknar name" in why) for where, why in report.errors] == [
+            ("templates/pnr.md", True), ("templates/utan.md", True)]
+        assert [t.name for t in db.session.scalars(select(PageTemplate))] == ["Bra"]
+
+
+def test_the_demo_offers_meeting_notes_and_a_short_routine(demo_app):
+    """After `kb demo`, does an editor on Ny sida find "Mötesanteckningar" for articles and "Rutin – kort"
+    for routines?"""
+    client = login(demo_app, "demo-redaktor")
+    article = options(client.get("/ny?typ=article").get_data(as_text=True))
+    routine = options(client.get("/ny?typ=routine").get_data(as_text=True))
+    assert "Mötesanteckningar" in [label for _, label in article]
+    assert "Rutin – kort" in [label for _, label in routine]

@@ -213,10 +213,11 @@ def _one_default(template: PageTemplate, actor: str | None) -> None:
                      f"för {type_label(other.type).lower()} (ersatt av ”{template.name}”)", actor=actor)
 
 
-def create(data: TemplateData, *, by=None) -> PageTemplate:
-    """Add an own template (see `clean` for the checks); committed and audited."""
+def create(data: TemplateData, *, by=None, actor: str | None = None) -> PageTemplate:
+    """Add an own template (see `clean` for the checks); committed and audited. `by`: the user who
+    adds it (checked); without one, `actor` names who acts (an import)."""
     data, area = clean(data, by=by)
-    actor = _actor(by)
+    actor = _actor(by) or actor
     template = PageTemplate(name=data.name, type=data.type, source=data.source,
                             area_id=area.id if area is not None else None, is_default_for_type=data.is_default,
                             created_by=actor or "", updated_by=actor or "")
@@ -231,7 +232,7 @@ def create(data: TemplateData, *, by=None) -> PageTemplate:
     return template
 
 
-def update(template: PageTemplate, data: TemplateData, *, by=None) -> PageTemplate:
+def update(template: PageTemplate, data: TemplateData, *, by=None, actor: str | None = None) -> PageTemplate:
     """Change a template's name, type, area, text or default (see `clean`); committed and audited.
     `by` must also be allowed to change the template where it is now."""
     if by is not None and not permissions.can_edit_templates(by, template.area_id):
@@ -251,7 +252,7 @@ def update(template: PageTemplate, data: TemplateData, *, by=None) -> PageTempla
         done.append("standardmall" if data.is_default else "inte längre standardmall")
     if not done:
         return template
-    actor = _actor(by)
+    actor = _actor(by) or actor
     template.name, template.type, template.source, template.area_id = data.name, data.type, data.source, area_id
     template.is_default_for_type = data.is_default
     template.updated_at, template.updated_by = utcnow(), actor or ""
