@@ -197,6 +197,28 @@ def test_administrator_adds_a_template_in_the_browser_form(app, admin):
         assert (template.name, template.area_id, template.created_by) == ("Mötesanteckningar", None, "admin")
 
 
+def test_area_administrator_edits_retires_and_restores_in_the_browser_form(app):
+    """Can GBG's area administrator make their template the default, retire it (Ny sida stops offering it)
+    and bring it back, all through the pages?"""
+    with app.app_context():
+        template = create(TemplateData(name="Protokoll", type="article", source="## P\n", area=GBG)).id
+    client = login(app, "omr-gbg")
+    form = html.unescape(client.get(f"/admin/mallar/{template}").get_data(as_text=True))
+    assert 'value="Protokoll"' in form and textarea(form) == "## P\n"
+    resp = client.post(f"/admin/mallar/{template}", data={"name": "Protokoll", "type": "article", "area": GBG,
+                                                          "is_default": "y", "source": "## Protokoll\n"})
+    assert resp.status_code == 302
+    editor = login(app, "red-gbg")
+    assert textarea(editor.get("/ny?typ=article").get_data(as_text=True)) == "## Protokoll\n"
+    assert client.post(f"/admin/mallar/{template}/ta-bort", data={}).status_code == 302
+    body = editor.get("/ny?typ=article").get_data(as_text=True)
+    assert textarea(body) == "" and "Protokoll" not in [label for _, label in options(body)]
+    listing = html.unescape(client.get("/admin/mallar").get_data(as_text=True))
+    assert "Borttagen" in listing and "Återinför" in listing
+    assert client.post(f"/admin/mallar/{template}/aterinfor", data={}).status_code == 302
+    assert textarea(editor.get("/ny?typ=article").get_data(as_text=True)) == "## Protokoll\n"
+
+
 def test_errors_are_shown_at_the_fields_and_nothing_is_saved(app, admin):
     """Does a template without a name and with a personnummer come back with both errors, the text kept?"""
     resp = admin.post("/admin/mallar/ny", data={"name": "", "type": "article", "area": "",
@@ -241,9 +263,10 @@ def test_editors_and_readers_do_not_reach_the_template_pages(app):
 
 # --- Ny sida --------------------------------------------------------------------------------------
 
-def test_ny_with_typ_still_fills_the_built_in_routine_template(app, admin):
-    """Does /ny?typ=routine still start with the built-in routine skeleton?"""
-    body = admin.get("/ny?typ=routine").get_data(as_text=True)
+@pytest.mark.parametrize("typ", ["routine", "rutin", "Rutin"])
+def test_ny_with_typ_still_fills_the_built_in_routine_template(app, admin, typ):
+    """Does /ny?typ=routine (or the Swedish name) still start with the built-in routine skeleton?"""
+    body = admin.get(f"/ny?typ={typ}").get_data(as_text=True)
     assert textarea(body) == typed.TEMPLATES["routine"]
     assert options(body)[0] == ("standard", "Standard för rutin")
 

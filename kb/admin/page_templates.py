@@ -57,7 +57,6 @@ def template_list():
     groups += [(a, a.name, [t for t in rows if t.area_id == a.id]) for a in areas.all_areas()
                if can_edit_templates(current_user, a.id)]
     return render_template("admin/templates.html", groups=groups, admin=admin, builtin=typed.TEMPLATES,
-                           page_types=list(PageType), type_label=page_templates.type_label,
                            editable=lambda t: can_edit_templates(current_user, t.area_id), confirm=ConfirmForm())
 
 
@@ -73,15 +72,7 @@ def template_new():
         form.type.data = wanted_type if wanted_type in {t.value for t in PageType} else PageType.ARTICLE.value
         form.source.data = typed.TEMPLATES.get(form.type.data, "")
         return render_template("admin/template_edit.html", form=form, template=None)
-    if form.validate_on_submit():
-        try:
-            template = page_templates.create(_data(form), by=current_user)
-        except ValidationError as exc:
-            form.add_service_errors(exc, "name")
-        else:
-            flash(f"Mallen ”{template.name}” sparades.", "success")
-            return redirect(url_for("admin.template_list"))
-    return render_template("admin/template_edit.html", form=form, template=None), 422
+    return _save(form, None)
 
 
 @require_area_manager
@@ -94,13 +85,22 @@ def template_edit(template_id: int):
         form.area.data = areas.key_of(template.area_id)
         form.is_default.data = template.is_default_for_type
         return render_template("admin/template_edit.html", form=form, template=template)
+    return _save(form, template)
+
+
+def _save(form: PageTemplateForm, template: PageTemplate | None):
+    """Create (`template` None) or change the template from the sent form; the form again with the
+    errors at their fields (422) when refused."""
     if form.validate_on_submit():
         try:
-            page_templates.update(template, _data(form), by=current_user)
+            if template is None:
+                saved = page_templates.create(_data(form), by=current_user)
+            else:
+                saved = page_templates.update(template, _data(form), by=current_user)
         except ValidationError as exc:
             form.add_service_errors(exc, "name")
         else:
-            flash(f"Mallen ”{template.name}” sparades.", "success")
+            flash(f"Mallen ”{saved.name}” sparades.", "success")
             return redirect(url_for("admin.template_list"))
     return render_template("admin/template_edit.html", form=form, template=template), 422
 

@@ -13,7 +13,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from kb.auth.guards import actor_name, require
-from kb.constants import PageType
+from kb.constants import PageType, fold_name
 from kb.exceptions import ValidationError
 from kb.forms import flash_all
 from kb.pages.area_choice import came_from, chosen_area
@@ -42,6 +42,13 @@ def _area_id(form: PageForm) -> int | None:
     """The id of the area chosen in the form (the user's default area when none is)."""
     area = areas.get(form.area.data or "") or areas.default_choice(current_user)
     return area.id if area is not None else None
+
+
+def _page_type(wanted: str) -> str:
+    """The page type a link asks for, by its value or its Swedish name ("routine", "rutin"); else article."""
+    folded = fold_name(wanted)
+    found = next((t for t in PageType if folded in (t.value, fold_name(t.label))), PageType.ARTICLE)
+    return found.value
 
 
 def _offer_templates(form: NewPageForm, choice: str | None = None) -> None:
@@ -88,8 +95,7 @@ def create():
         form.title.data = request.args.get("title", "")[:200]
         slug = request.args.get("slug", "")
         form.slug.data = slug if is_valid_slug(slug) else ""
-        wanted = request.args.get("typ", "")
-        form.type.data = wanted if wanted in {t.value for t in PageType} else PageType.ARTICLE.value
+        form.type.data = _page_type(request.args.get("typ", ""))
         _offer_templates(form, request.args.get("mall", page_templates.STANDARD))
         form.source.data = page_templates.source_for(form.template.data, form.type.data, _area_id(form))
         return _editor(form)
