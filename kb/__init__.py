@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.auth import guards, oidc
     from kb.auth import routes as auth
     from kb.extensions import csrf, db, login_manager, migrate
+    from kb.feeds import routes as feeds
     from kb.glossary import routes as glossary_routes
     from kb.governance import routes as governance_routes
     from kb.info import routes as info
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(me_routes.bp)
     app.register_blueprint(areas.bp)
+    feeds.init_app(app)
     csrf.exempt(api.bp)
     security.trust_proxies(app)  # outermost, so every layer sees the visitor's own address
     return app

@@ -101,6 +101,11 @@ DEFAULTS: dict[str, object] = {
     # ask for per hour.
     "RESET_LINK_MINUTES": 30,
     "RESET_LIMIT_PER_HOUR": 5,
+    # What kb keeps about people (/personuppgifter, kb.services.retention, cleaned by `kb notify`):
+    # login attempts and reset requests are deleted after LOGIN_LOG_DAYS, the audit log's network
+    # addresses blanked after ADDRESS_DAYS.
+    "LOGIN_LOG_DAYS": 30,
+    "ADDRESS_DAYS": 90,
 }
 
 # KB_* variables that are read, with a converter each.
@@ -160,6 +165,8 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_LDAP_START_TLS": ("LDAP_START_TLS", _BOOL),
     "KB_LDAP_CA_FILE": ("LDAP_CA_FILE", str.strip),
     "KB_LDAP_TIMEOUT": ("LDAP_TIMEOUT", float),
+    "KB_LOGIN_LOG_DAYS": ("LOGIN_LOG_DAYS", int),
+    "KB_ADDRESS_DAYS": ("ADDRESS_DAYS", int),
 }
 
 

@@ -67,7 +67,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         "pages.revision", "pages.compare", "pages.links_here", "attachments.index", "attachments.versions",
         "attachments.download", "attachments.download_version", "attachments.by_id", "plans.view", "plans.print_view",
         "plans.print_pdf", "plans.plan_history", "plans.export_csv", "plans.export_xlsx", "plans.activity",
-        "plans.collaboration", "plans.collaboration_history", "areas.view")},
+        "plans.collaboration", "plans.collaboration_history", "areas.view", "info.privacy", "feeds.site",
+        "feeds.area", "feeds.structure")},
     # Without an OpenID Connect provider configured (as here) both lead back to the login page.
     **{("oidc.start", "GET"): row(*["login"] * 8), ("oidc.callback", "GET"): row(*["login"] * 8)},
     ("auth.login", "POST"): PUBLIC,
@@ -169,7 +170,8 @@ def _build(app) -> dict[str, str]:
     page, plan_slug, user = "artikel-gbg", plan.slug, "red-har"
     values = {
         "static": {"filename": "css/kb.css"}, "api.get_page": {"slug": page}, "api.plan": {"key": plan_slug},
-        "areas.view": {"key": THIS}, "me.unsubscribe": {"token": "ogiltig"},
+        "areas.view": {"key": THIS}, "feeds.area": {"key": THIS}, "feeds.structure": {"slug": "tg-aldre-gbg"},
+        "me.unsubscribe": {"token": "ogiltig"},
         "me.mark_read": {"notification_id": 999999},
         "me.remove_watch": {"watch_id": 999999}, "glossary.history": {"term_id": term.id},
         "glossary.edit": {"term_id": term.id}, "glossary.delete": {"term_id": term.id},
