@@ -106,6 +106,11 @@ DEFAULTS: dict[str, object] = {
     # addresses blanked after ADDRESS_DAYS.
     "LOGIN_LOG_DAYS": 30,
     "ADDRESS_DAYS": 90,
+    # `kb links check` (weekly from `kb notify`): seconds per request, hosts asked at once, and
+    # whether private, loopback and link-local addresses may be asked (an intranet; the tests).
+    "LINKS_TIMEOUT": 10.0,
+    "LINKS_CONCURRENCY": 4,
+    "LINKS_ALLOW_PRIVATE": False,
 }
 
 # KB_* variables that are read, with a converter each.
@@ -167,6 +172,9 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_LDAP_TIMEOUT": ("LDAP_TIMEOUT", float),
     "KB_LOGIN_LOG_DAYS": ("LOGIN_LOG_DAYS", int),
     "KB_ADDRESS_DAYS": ("ADDRESS_DAYS", int),
+    "KB_LINKS_TIMEOUT": ("LINKS_TIMEOUT", float),
+    "KB_LINKS_CONCURRENCY": ("LINKS_CONCURRENCY", int),
+    "KB_LINKS_ALLOW_PRIVATE": ("LINKS_ALLOW_PRIVATE", _BOOL),
 }
 
 

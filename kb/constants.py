@@ -239,6 +239,7 @@ class AuditAction(str, enum.Enum):
     USER_BREAK_GLASS = "user.break_glass"
     PASSWORD_RESET_SENT = "auth.reset_sent"  # noqa: S105 - an audit action name
     PASSWORD_RESET = "auth.reset_used"  # noqa: S105 - an audit action name
+    LINKS_CHECKED = "links.checked"
 
     @property
     def label(self) -> str:
@@ -293,6 +294,7 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.USER_BREAK_GLASS: "Nödadministratör ändrad",
     AuditAction.PASSWORD_RESET_SENT: "Länk för nytt lösenord skickad",
     AuditAction.PASSWORD_RESET: "Lösenord återställt med länk",
+    AuditAction.LINKS_CHECKED: "Externa länkar kontrollerade",
 }
 
 

@@ -10,6 +10,7 @@ from kb.models.attachments import Attachment, AttachmentVersion
 from kb.models.changes import Change
 from kb.models.glossary import GlossaryRevision, GlossaryTerm
 from kb.models.governance import Flag, Organisation, Review
+from kb.models.links import LinkCheck
 from kb.models.notifications import Digest, Notification, NotifiedChange, Watch
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
 from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPlan, PlanRevision
@@ -19,6 +20,6 @@ from kb.models.users import AuditEvent, GroupRole, LoginAttempt, PasswordReset, 
 __all__ = [
     "ActionPlan", "Activity", "Area", "AreaGrant", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
     "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm",
-    "GroupRole", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
+    "GroupRole", "LinkCheck", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
     "PasswordReset", "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch",
 ]
