@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.models.users import AnonymousUser
     from kb.pages import routes as pages
     from kb.plans import routes as plans
+    from kb.reading import routes as reading
     from kb.search import routes as search
 
     db.init_app(app)
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(me_routes.bp)
     app.register_blueprint(areas.bp)
     feeds.init_app(app)
+    app.register_blueprint(reading.bp)
     csrf.exempt(api.bp)
     security.trust_proxies(app)  # outermost, so every layer sees the visitor's own address
     return app

@@ -84,7 +84,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("me.email", "POST"), ("me.end_sessions", "POST"), ("me.mark_all_read", "POST"),
         ("me.watch_page", "POST"), ("me.unwatch_page", "POST"), ("pages.mark_read", "POST"),
         ("governance.flag", "GET"), ("governance.flag", "POST"), ("me.change_password", "GET"),
-        ("me.change_password", "POST"), ("auth.choose_password", "GET"), ("auth.choose_password", "POST"))},
+        ("me.change_password", "POST"), ("auth.choose_password", "GET"), ("auth.choose_password", "POST"),
+        ("reading.confirm", "POST"), ("reading.mine", "GET"))},
     ("me.mark_read", "POST"): OWN,
     # The images of a Word document waiting for its new page: only for the editor who uploaded it
     # (an unknown token here, so 404 for every editor).
@@ -96,7 +97,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("pages.create", "GET"), ("pages.create", "POST"), ("pages.create_from_word", "POST"),
         ("plans.create_plan", "GET"), ("plans.create_plan", "POST"),
         ("plans.create_collaboration", "GET"), ("plans.create_collaboration", "POST"), ("plans.import_plan", "GET"),
-        ("plans.import_plan", "POST"))},
+        ("plans.import_plan", "POST"), ("reading.user_report", "GET"))},
     **{(e, m): EDIT_HERE for e, m in (
         ("pages.edit", "GET"), ("pages.edit", "POST"), ("pages.delete", "GET"), ("pages.delete", "POST"),
         ("pages.revert", "POST"), ("attachments.upload", "POST"), ("attachments.new_version", "POST"),
@@ -106,7 +107,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("plans.import_activities", "POST"), ("plans.create_activity", "GET"), ("plans.create_activity", "POST"),
         ("plans.edit_activity", "GET"), ("plans.edit_activity", "POST"), ("plans.change_status", "POST"),
         ("plans.delete_activity", "GET"), ("plans.delete_activity", "POST"), ("plans.restore_activity", "POST"),
-        ("plans.edit_collaboration", "GET"), ("plans.edit_collaboration", "POST"))},
+        ("plans.edit_collaboration", "GET"), ("plans.edit_collaboration", "POST"), ("reading.page_report", "GET"),
+        ("reading.page_report", "POST"), ("reading.page_report_file", "GET"), ("reading.area_report", "GET"))},
     ("governance.approve", "POST"): APPROVE_HERE,
     ("governance.send_back", "POST"): APPROVE_HERE,
     ("governance.review", "POST"): REVIEW,
@@ -117,7 +119,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("admin.organisation_list", "POST"), ("admin.organisation_rename", "POST"),
         ("admin.organisation_retire", "POST"), ("admin.area_list", "POST"), ("admin.area_edit", "POST"),
         ("admin.break_glass", "POST"), ("admin.temporary_password", "GET"), ("admin.temporary_password", "POST"),
-        ("admin.group_list", "GET"), ("admin.group_list", "POST"), ("admin.group_remove", "POST"))},
+        ("admin.group_list", "GET"), ("admin.group_list", "POST"), ("admin.group_remove", "POST"),
+        ("admin.set_organisation", "POST"))},
     ("admin.area_list", "GET"): MANAGE_HERE,  # the areas one manages (an area administrator: theirs)
     **{(e, m): MANAGE_HERE for e, m in (
         ("admin.area_members", "GET"), ("admin.area_members", "POST"), ("admin.member_role", "POST"),
@@ -184,7 +187,8 @@ def _build(app) -> dict[str, str]:
         "pages.word_image": {"token": "ogiltig-men-tillrackligt-lang", "name": "bild-1.png"},
         "admin.organisation_rename": {"key": org.key}, "admin.organisation_retire": {"key": org.key},
         "admin.member_role": {"key": THIS, "username": user}, "admin.member_remove": {"key": THIS, "username": user},
-        "admin.group_remove": {"mapping_id": mapping.id},
+        "admin.group_remove": {"mapping_id": mapping.id}, "admin.set_organisation": {"username": user},
+        "reading.user_report": {"username": user}, "reading.page_report_file": {"slug": page, "kind": "csv"},
     }
     urls = {}
     for rule in app.url_map.iter_rules():

@@ -14,12 +14,13 @@ from kb.models.links import LinkCheck
 from kb.models.notifications import Digest, Notification, NotifiedChange, Watch
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
 from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPlan, PlanRevision
-from kb.models.reading import ReadMark
+from kb.models.reading import ReadConfirmation, ReadMark, RequiredReading
 from kb.models.users import AuditEvent, GroupRole, LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ActionPlan", "Activity", "Area", "AreaGrant", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
     "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm",
     "GroupRole", "LinkCheck", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
-    "PasswordReset", "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch",
+    "PasswordReset", "PlanRevision", "ReadConfirmation", "ReadMark", "RequiredReading", "Review", "Revision",
+    "SlugAlias", "User", "Watch",
 ]

@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("error", sa.String(length=300), nullable=False),
         sa.Column("broken_since", sa.DateTime(), nullable=True),
         sa.Column("checked_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_link_check")),
         sa.UniqueConstraint("url", name=op.f("uq_link_check_url")),
     )
     with op.batch_alter_table("link_check", schema=None) as batch_op:
