@@ -242,6 +242,9 @@ class AuditAction(str, enum.Enum):
     USER_BREAK_GLASS = "user.break_glass"
     PASSWORD_RESET_SENT = "auth.reset_sent"  # noqa: S105 - an audit action name
     PASSWORD_RESET = "auth.reset_used"  # noqa: S105 - an audit action name
+    LINKS_CHECKED = "links.checked"
+    READING_REQUIRED = "page.reading_required"
+    USER_ORGANISATION = "user.organisation"
 
     @property
     def label(self) -> str:
@@ -299,6 +302,9 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.USER_BREAK_GLASS: "Nödadministratör ändrad",
     AuditAction.PASSWORD_RESET_SENT: "Länk för nytt lösenord skickad",
     AuditAction.PASSWORD_RESET: "Lösenord återställt med länk",
+    AuditAction.LINKS_CHECKED: "Externa länkar kontrollerade",
+    AuditAction.READING_REQUIRED: "Obligatorisk läsning ändrad",
+    AuditAction.USER_ORGANISATION: "Organisation ändrad",
 }
 
 
@@ -426,6 +432,7 @@ class ReminderKind(str, enum.Enum):
     ROUTINE_PASSED = "routine_passed"
     ACTIVITY_DUE = "activity_due"
     ACTIVITY_FOLLOW_UP = "activity_follow_up"
+    READ_REQUIRED = "read_required"
 
 
 # What search finds besides pages, with its Swedish names (singular, plural).

@@ -153,6 +153,12 @@ def is_approver(user, area_id: int | None = None) -> bool:
     return area_rank(user, area_id) >= Role.APPROVER.rank
 
 
+def can_report_reading(user, page) -> bool:
+    """Whether `user` sees who has confirmed reading `page` and marks it as required reading: its
+    editors and approvers (editing in its area) and administrators. Everyone else sees only their own."""
+    return can_edit(user, page)
+
+
 def can_flag(user) -> bool:
     """Whether `user` may report a page as outdated or wrong (any logged-in user)."""
     return _active(user)

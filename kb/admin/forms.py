@@ -32,6 +32,13 @@ class CreateUserForm(KbForm):
     submit = SubmitField("Skapa användare")
 
 
+class UserOrganisationForm(KbForm):
+    """The organisation a user works for (decides their required reading); choices set by the view."""
+
+    organisation = SelectField("Organisation", validate_choice=False)
+    submit = SubmitField("Spara organisation")
+
+
 class TemporaryPasswordForm(KbForm):
     """A temporary password for a local account, typed or (left empty) generated."""
 
