@@ -15,7 +15,8 @@ from collections.abc import Mapping
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import Form
+from wtforms import Form, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.exceptions import ValidationError
 
@@ -64,3 +65,10 @@ def flash_all(messages: list[str]) -> None:
     """Flash a service's messages that no field of the form could show."""
     for message in messages:
         flash(message, "error")
+
+
+class CheckboxList(SelectMultipleField):
+    """Several choices as a list of checkboxes (the field macro renders it as a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -9,25 +9,16 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb import typed
 from kb.constants import TARGET_GROUPS, PageType, RevisionState
-from kb.forms import KbBaseForm, KbForm
+from kb.forms import CheckboxList, KbBaseForm, KbForm
 from kb.services.pages import PageData, merging
-
-
-class CheckboxList(SelectMultipleField):
-    """Several choices as a list of checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def split_tags(value: str) -> list[str]:

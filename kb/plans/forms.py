@@ -21,9 +21,8 @@ from wtforms import (
 from wtforms.validators import Optional
 
 from kb.constants import TARGET_GROUPS, ActivityStatus
-from kb.forms import KbForm
+from kb.forms import CheckboxList, KbForm
 from kb.models import ActionPlan, Activity, CollaborationPlan, Page
-from kb.pages.forms import CheckboxList
 from kb.services import plans
 
 DATE_HINT = "Skriv 2024, nov 2024 eller 2024-12-31."

@@ -1,17 +1,9 @@
 """Forms for read confirmations and required reading."""
 from __future__ import annotations
 
-from wtforms import HiddenField, SelectField, SelectMultipleField, SubmitField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import HiddenField, SelectField, SubmitField
 
-from kb.forms import KbForm
-
-
-class Checkboxes(SelectMultipleField):
-    """Several choices as a list of checkboxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from kb.forms import CheckboxList, KbForm
 
 
 class ConfirmReadForm(KbForm):
@@ -24,9 +16,9 @@ class ConfirmReadForm(KbForm):
 class RequirementForm(KbForm):
     """Who must read and confirm a page (choices set by the view)."""
 
-    organisations = Checkboxes("Organisationer", validate_choice=False,
+    organisations = CheckboxList("Organisationer", validate_choice=False,
                                description="Alla användare i organisationen ska läsa och bekräfta.")
-    areas = Checkboxes("Områden", validate_choice=False,
+    areas = CheckboxList("Områden", validate_choice=False,
                        description="Alla med en roll i området ska läsa och bekräfta.")
     submit = SubmitField("Spara obligatorisk läsning")
 
