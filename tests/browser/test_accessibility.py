@@ -93,6 +93,11 @@ EDITOR_PAGES = [
     ("redigera samverkansplan", "/samverkansplaner/samverkansplan-2023-2026/redigera"),
     ("ny samverkansplan", "/samverkansplaner/ny"),
     ("byt lösenord", "/min-sida/losenord"),
+    ("rutin med läsbekräftelse", "/sida/avvikelser-i-samverkan"),
+    ("läsbekräftelser", "/sida/avvikelser-i-samverkan/lasning"),
+    ("min läsning", "/min-sida/lasning"),
+    ("granskning", "/granskning"),
+    ("obligatorisk läsning i området", "/omrade/samla/lasning"),
 ]
 
 
