@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.auth import guards, oidc
     from kb.auth import routes as auth
     from kb.extensions import csrf, db, login_manager, migrate
+    from kb.feeds import routes as feeds
     from kb.glossary import routes as glossary_routes
     from kb.governance import routes as governance_routes
     from kb.info import routes as info
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.models.users import AnonymousUser
     from kb.pages import routes as pages
     from kb.plans import routes as plans
+    from kb.reading import routes as reading
     from kb.search import routes as search
 
     db.init_app(app)
@@ -82,6 +84,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(me_routes.bp)
     app.register_blueprint(areas.bp)
+    feeds.init_app(app)
+    app.register_blueprint(reading.bp)
     csrf.exempt(api.bp)
     security.trust_proxies(app)  # outermost, so every layer sees the visitor's own address
     return app

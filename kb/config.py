@@ -79,6 +79,8 @@ DEFAULTS: dict[str, object] = {
     "OIDC_GROUPS_CLAIM": "groups",
     "OIDC_USERNAME_CLAIM": "preferred_username",
     "OIDC_TIMEOUT": 10.0,
+    # The claim naming the person's organisation (its key or name in kb), e.g. "organisation"; "" none.
+    "OIDC_ORGANISATION_CLAIM": "",
     # LDAP: on when a URL is set. Bind as the user with USER_DN ("uid={username},ou=people,dc=…" or
     # "{username}@region.se"), or search BASE_DN with USER_FILTER as BIND_DN and bind as the entry found.
     "LDAP_URL": "",
@@ -97,10 +99,22 @@ DEFAULTS: dict[str, object] = {
     "LDAP_START_TLS": False,
     "LDAP_CA_FILE": "",
     "LDAP_TIMEOUT": 10.0,
+    # The attribute naming the person's organisation (its key or name in kb), e.g. "o" or "company".
+    "LDAP_ORGANISATION_ATTRIBUTE": "",
     # "Glömt lösenordet?": how long a reset link works, and how many links an address or account may
     # ask for per hour.
     "RESET_LINK_MINUTES": 30,
     "RESET_LIMIT_PER_HOUR": 5,
+    # What kb keeps about people (/personuppgifter, kb.services.retention, cleaned by `kb notify`):
+    # login attempts and reset requests are deleted after LOGIN_LOG_DAYS, the audit log's network
+    # addresses blanked after ADDRESS_DAYS.
+    "LOGIN_LOG_DAYS": 30,
+    "ADDRESS_DAYS": 90,
+    # `kb links check` (weekly from `kb notify`): seconds per request, hosts asked at once, and
+    # whether private, loopback and link-local addresses may be asked (an intranet; the tests).
+    "LINKS_TIMEOUT": 10.0,
+    "LINKS_CONCURRENCY": 4,
+    "LINKS_ALLOW_PRIVATE": False,
 }
 
 # KB_* variables that are read, with a converter each.
@@ -144,6 +158,7 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_OIDC_GROUPS_CLAIM": ("OIDC_GROUPS_CLAIM", str.strip),
     "KB_OIDC_USERNAME_CLAIM": ("OIDC_USERNAME_CLAIM", str.strip),
     "KB_OIDC_TIMEOUT": ("OIDC_TIMEOUT", float),
+    "KB_OIDC_ORGANISATION_CLAIM": ("OIDC_ORGANISATION_CLAIM", str.strip),
     "KB_LDAP_URL": ("LDAP_URL", str.strip),
     "KB_LDAP_NAME": ("LDAP_NAME", str.strip),
     "KB_LDAP_USER_DN": ("LDAP_USER_DN", str.strip),
@@ -160,6 +175,12 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_LDAP_START_TLS": ("LDAP_START_TLS", _BOOL),
     "KB_LDAP_CA_FILE": ("LDAP_CA_FILE", str.strip),
     "KB_LDAP_TIMEOUT": ("LDAP_TIMEOUT", float),
+    "KB_LDAP_ORGANISATION_ATTRIBUTE": ("LDAP_ORGANISATION_ATTRIBUTE", str.strip),
+    "KB_LOGIN_LOG_DAYS": ("LOGIN_LOG_DAYS", int),
+    "KB_ADDRESS_DAYS": ("ADDRESS_DAYS", int),
+    "KB_LINKS_TIMEOUT": ("LINKS_TIMEOUT", float),
+    "KB_LINKS_CONCURRENCY": ("LINKS_CONCURRENCY", int),
+    "KB_LINKS_ALLOW_PRIVATE": ("LINKS_ALLOW_PRIVATE", _BOOL),
 }
 
 

@@ -219,6 +219,9 @@ class AuditAction(str, enum.Enum):
     ORGANISATION_SAVED = "organisation.saved"
     ORGANISATION_RETIRED = "organisation.retired"
     ORGANISATION_RESTORED = "organisation.restored"
+    TEMPLATE_SAVED = "template.saved"
+    TEMPLATE_RETIRED = "template.retired"
+    TEMPLATE_RESTORED = "template.restored"
     USER_CREATED = "user.created"
     USER_ROLE = "user.role_changed"
     USER_DISABLED = "user.disabled"
@@ -239,6 +242,9 @@ class AuditAction(str, enum.Enum):
     USER_BREAK_GLASS = "user.break_glass"
     PASSWORD_RESET_SENT = "auth.reset_sent"  # noqa: S105 - an audit action name
     PASSWORD_RESET = "auth.reset_used"  # noqa: S105 - an audit action name
+    LINKS_CHECKED = "links.checked"
+    READING_REQUIRED = "page.reading_required"
+    USER_ORGANISATION = "user.organisation"
 
     @property
     def label(self) -> str:
@@ -273,6 +279,9 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.ORGANISATION_SAVED: "Organisation sparad",
     AuditAction.ORGANISATION_RETIRED: "Organisation avvecklad",
     AuditAction.ORGANISATION_RESTORED: "Organisation återinförd",
+    AuditAction.TEMPLATE_SAVED: "Sidmall sparad",
+    AuditAction.TEMPLATE_RETIRED: "Sidmall borttagen",
+    AuditAction.TEMPLATE_RESTORED: "Sidmall återinförd",
     AuditAction.USER_CREATED: "Användare skapad",
     AuditAction.USER_ROLE: "Roll ändrad",
     AuditAction.USER_DISABLED: "Användare inaktiverad",
@@ -293,6 +302,9 @@ AUDIT_LABELS: dict[AuditAction, str] = {
     AuditAction.USER_BREAK_GLASS: "Nödadministratör ändrad",
     AuditAction.PASSWORD_RESET_SENT: "Länk för nytt lösenord skickad",
     AuditAction.PASSWORD_RESET: "Lösenord återställt med länk",
+    AuditAction.LINKS_CHECKED: "Externa länkar kontrollerade",
+    AuditAction.READING_REQUIRED: "Obligatorisk läsning ändrad",
+    AuditAction.USER_ORGANISATION: "Organisation ändrad",
 }
 
 
@@ -420,6 +432,7 @@ class ReminderKind(str, enum.Enum):
     ROUTINE_PASSED = "routine_passed"
     ACTIVITY_DUE = "activity_due"
     ACTIVITY_FOLLOW_UP = "activity_follow_up"
+    READ_REQUIRED = "read_required"
 
 
 # What search finds besides pages, with its Swedish names (singular, plural).

@@ -88,6 +88,14 @@ def can_manage_area(user, area_id: int | None = None) -> bool:
     return roles.get(area_id) is AreaRole.AREA_ADMIN
 
 
+def can_edit_templates(user, area_id: int | None) -> bool:
+    """Whether `user` may add, change and retire the page templates of the area (`area_id` None: the
+    templates for every area): administrators everywhere, an area administrator in their own area."""
+    if area_id is None:
+        return _site_rank(user) >= Role.ADMIN.rank
+    return can_manage_area(user, area_id)
+
+
 def sees_unpublished(user, area_id: int | None = None) -> bool:
     """Whether `user` sees drafts and pages never approved (editors, fastställare, administrators)
     of the area (without an area: of some area)."""
@@ -143,6 +151,12 @@ def is_approver(user, area_id: int | None = None) -> bool:
     """Whether `user` holds the fastställare role or higher (in the area, when given; whether they may
     approve a given page is kb.services.governance.can_approve)."""
     return area_rank(user, area_id) >= Role.APPROVER.rank
+
+
+def can_report_reading(user, page) -> bool:
+    """Whether `user` sees who has confirmed reading `page` and marks it as required reading: its
+    editors and approvers (editing in its area) and administrators. Everyone else sees only their own."""
+    return can_edit(user, page)
 
 
 def can_flag(user) -> bool:

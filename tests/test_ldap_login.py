@@ -195,3 +195,23 @@ def test_a_local_account_keeps_its_password_and_a_disabled_directory_account_is_
     _, resp = sign_in(ldap_app, uid, "Katalog-lösenord-42")
     assert resp.status_code == 401
     assert "inaktiverat" in resp.get_data(as_text=True)
+
+
+def test_the_organisation_attribute_sets_the_users_organisation(tmp_path, slapd):
+    """With KB_LDAP_ORGANISATION_ATTRIBUTE, does sign-in give the account the organisation the directory
+    names (by name), so the required reading of Lerums kommun reaches them?"""
+    from kb.services import organisations
+
+    app = make_app(tmp_path / "instance", **ldap_settings(slapd, LDAP_ORGANISATION_ATTRIBUTE="o"))
+    with app.app_context():
+        organisations.ensure_defaults()
+    uid = unique("org")
+    slapd.add_user(uid, "Rätt-lösenord-42", "Olle Org")
+    with slapd.connect() as conn:
+        conn.modify(slapd.user_dn(uid), {"o": [("MODIFY_ADD", ["Lerums kommun"])]})
+    _, resp = sign_in(app, uid, "Rätt-lösenord-42")
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    with app.app_context():
+        assert users.get(uid).organisation_key == "lerums-kommun"
+    assert audit_details(app, AuditAction.USER_ORGANISATION, uid) == [
+        "ingen → lerums-kommun (källa: LDAP (Testkatalogen))"]

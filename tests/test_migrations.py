@@ -156,3 +156,22 @@ def test_the_migrations_downgrade_to_nothing_and_up_again(tmp_path):
     assert table_names(app) == {"alembic_version"}
     database.upgrade(app)
     assert schema_differences(app) == []
+
+
+def test_the_templates_migration_adds_the_table_and_takes_it_away_again(tmp_path):
+    """From the revision before page templates and back: does `kb upgrade` add page_template (its
+    defaults filled in for a plain insert), and the downgrade remove only it?"""
+    app = make_app(tmp_path / "inst")
+    with app.app_context():
+        make_page("Mini-Maria", "Mottagning för unga.\n")
+        command.downgrade(database.alembic_config(app), "d4f7b1a9e2c6")
+    assert "page_template" not in table_names(app)
+    result = app.test_cli_runner().invoke(args=["upgrade"])
+    assert result.exit_code == 0, result.output
+    assert schema_differences(app) == []
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO page_template (name, type) VALUES ('Mötesanteckningar', 'article')"))
+        row = connection.execute(text("SELECT source, retired, is_default_for_type, area_id FROM page_template")).one()
+        assert tuple(row) == ("", False, False, None)
+    with app.app_context():
+        assert pages.get("mini-maria").title == "Mini-Maria"

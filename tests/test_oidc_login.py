@@ -241,3 +241,24 @@ def test_every_way_of_signing_in_is_audited_with_its_source(oidc_app, oidc_provi
     assert ("lokal", "via lokalt lösenord") in audit(oidc_app, AuditAction.LOGIN)
     assert ("lokal", "roll: redaktör, källa: lokalt konto") in audit(oidc_app, AuditAction.USER_CREATED)
     assert (person_login, "via OpenID Connect (Testregionen)") in audit(oidc_app, AuditAction.LOGIN)
+
+
+def test_an_organisation_claim_sets_the_users_organisation(tmp_path, oidc_provider):
+    """With KB_OIDC_ORGANISATION_CLAIM, does sign-in take the organisation from the claim (by key or name),
+    and leave it as it was when the claim names an organisation kb does not know?"""
+    from kb.services import organisations
+
+    app = make_app(tmp_path / "instance", **oidc_settings(oidc_provider, OIDC_ORGANISATION_CLAIM="organisation"))
+    with app.app_context():
+        organisations.ensure_defaults()
+    login, sub = person(oidc_provider, organisation="Alingsås kommun")
+    _, resp = sign_in(app, login)
+    assert resp.status_code == 302
+    with app.app_context():
+        assert users.get(login).organisation_key == "alingsas-kommun"
+    oidc_provider.set_account(login, PASSWORD, sub, preferred_username=login, name="Anna Svensson",
+                              organisation="Okänd enhet", groups=[])
+    _, resp = sign_in(app, login)
+    assert resp.status_code == 302
+    with app.app_context():
+        assert users.get(login).organisation_key == "alingsas-kommun"

@@ -67,7 +67,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         "pages.revision", "pages.compare", "pages.links_here", "attachments.index", "attachments.versions",
         "attachments.download", "attachments.download_version", "attachments.by_id", "plans.view", "plans.print_view",
         "plans.print_pdf", "plans.plan_history", "plans.export_csv", "plans.export_xlsx", "plans.activity",
-        "plans.collaboration", "plans.collaboration_history", "areas.view")},
+        "plans.collaboration", "plans.collaboration_history", "areas.view", "info.privacy", "feeds.site",
+        "feeds.area", "feeds.structure")},
     # Without an OpenID Connect provider configured (as here) both lead back to the login page.
     **{("oidc.start", "GET"): row(*["login"] * 8), ("oidc.callback", "GET"): row(*["login"] * 8)},
     ("auth.login", "POST"): PUBLIC,
@@ -83,7 +84,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("me.email", "POST"), ("me.end_sessions", "POST"), ("me.mark_all_read", "POST"),
         ("me.watch_page", "POST"), ("me.unwatch_page", "POST"), ("pages.mark_read", "POST"),
         ("governance.flag", "GET"), ("governance.flag", "POST"), ("me.change_password", "GET"),
-        ("me.change_password", "POST"), ("auth.choose_password", "GET"), ("auth.choose_password", "POST"))},
+        ("me.change_password", "POST"), ("auth.choose_password", "GET"), ("auth.choose_password", "POST"),
+        ("reading.confirm", "POST"), ("reading.mine", "GET"))},
     ("me.mark_read", "POST"): OWN,
     # The images of a Word document waiting for its new page: only for the editor who uploaded it
     # (an unknown token here, so 404 for every editor).
@@ -95,7 +97,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("pages.create", "GET"), ("pages.create", "POST"), ("pages.create_from_word", "POST"),
         ("plans.create_plan", "GET"), ("plans.create_plan", "POST"),
         ("plans.create_collaboration", "GET"), ("plans.create_collaboration", "POST"), ("plans.import_plan", "GET"),
-        ("plans.import_plan", "POST"))},
+        ("plans.import_plan", "POST"), ("reading.user_report", "GET"))},
     **{(e, m): EDIT_HERE for e, m in (
         ("pages.edit", "GET"), ("pages.edit", "POST"), ("pages.delete", "GET"), ("pages.delete", "POST"),
         ("pages.revert", "POST"), ("attachments.upload", "POST"), ("attachments.new_version", "POST"),
@@ -106,7 +108,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("plans.import_activities", "POST"), ("plans.create_activity", "GET"), ("plans.create_activity", "POST"),
         ("plans.edit_activity", "GET"), ("plans.edit_activity", "POST"), ("plans.change_status", "POST"),
         ("plans.delete_activity", "GET"), ("plans.delete_activity", "POST"), ("plans.restore_activity", "POST"),
-        ("plans.edit_collaboration", "GET"), ("plans.edit_collaboration", "POST"))},
+        ("plans.edit_collaboration", "GET"), ("plans.edit_collaboration", "POST"), ("reading.page_report", "GET"),
+        ("reading.page_report", "POST"), ("reading.page_report_file", "GET"), ("reading.area_report", "GET"))},
     ("governance.approve", "POST"): APPROVE_HERE,
     ("governance.send_back", "POST"): APPROVE_HERE,
     ("governance.review", "POST"): REVIEW,
@@ -117,8 +120,14 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("admin.organisation_list", "POST"), ("admin.organisation_rename", "POST"),
         ("admin.organisation_retire", "POST"), ("admin.area_list", "POST"), ("admin.area_edit", "POST"),
         ("admin.break_glass", "POST"), ("admin.temporary_password", "GET"), ("admin.temporary_password", "POST"),
-        ("admin.group_list", "GET"), ("admin.group_list", "POST"), ("admin.group_remove", "POST"))},
+        ("admin.group_list", "GET"), ("admin.group_list", "POST"), ("admin.group_remove", "POST"),
+        ("admin.set_organisation", "POST"))},
     ("admin.area_list", "GET"): MANAGE_HERE,  # the areas one manages (an area administrator: theirs)
+    # Page templates: the list and a new one for those who manage some area; the template here is this area's.
+    **{(e, m): MANAGE_HERE for e, m in (
+        ("admin.template_list", "GET"), ("admin.template_new", "GET"), ("admin.template_new", "POST"),
+        ("admin.template_edit", "GET"), ("admin.template_edit", "POST"), ("admin.template_retire", "POST"),
+        ("admin.template_restore", "POST"))},
     **{(e, m): MANAGE_HERE for e, m in (
         ("admin.area_members", "GET"), ("admin.area_members", "POST"), ("admin.member_role", "POST"),
         ("admin.member_remove", "POST"))},
@@ -142,7 +151,7 @@ def _build(app) -> dict[str, str]:
     """Areas, users and the objects of this area; the URL of every endpoint that needs values."""
     from flask import url_for
 
-    from kb.services import areas, attachments, governance, groups, organisations, plans
+    from kb.services import areas, attachments, governance, groups, organisations, page_templates, plans
     from kb.services.glossary import writes as glossary
 
     areas.create(THIS, "NOSAM GBG Sydväst")
@@ -166,11 +175,13 @@ def _build(app) -> dict[str, str]:
     org = organisations.all_organisations()[0]
     mapping = groups.map_group("kb-redaktorer", "redaktör", area_key=THIS)
     term = glossary.create(glossary.TermData(term="TG", expansion="Temagrupp"), author="forfattare")
+    template = page_templates.create(page_templates.TemplateData(name="Mötesanteckningar", area=THIS))
     assert {article.area_id, plan.area_id, collaboration.area_id} == {this.id}
     page, plan_slug, user = "artikel-gbg", plan.slug, "red-har"
     values = {
         "static": {"filename": "css/kb.css"}, "api.get_page": {"slug": page}, "api.plan": {"key": plan_slug},
-        "areas.view": {"key": THIS}, "me.unsubscribe": {"token": "ogiltig"},
+        "areas.view": {"key": THIS}, "feeds.area": {"key": THIS}, "feeds.structure": {"slug": "tg-aldre-gbg"},
+        "me.unsubscribe": {"token": "ogiltig"},
         "me.mark_read": {"notification_id": 999999},
         "me.remove_watch": {"watch_id": 999999}, "glossary.history": {"term_id": term.id},
         "glossary.edit": {"term_id": term.id}, "glossary.delete": {"term_id": term.id},
@@ -184,6 +195,10 @@ def _build(app) -> dict[str, str]:
         "admin.organisation_rename": {"key": org.key}, "admin.organisation_retire": {"key": org.key},
         "admin.member_role": {"key": THIS, "username": user}, "admin.member_remove": {"key": THIS, "username": user},
         "admin.group_remove": {"mapping_id": mapping.id},
+        **{e: {"template_id": template.id} for e in ("admin.template_edit", "admin.template_retire",
+                                                     "admin.template_restore")},
+        "admin.set_organisation": {"username": user},
+        "reading.user_report": {"username": user}, "reading.page_report_file": {"slug": page, "kind": "csv"},
     }
     urls = {}
     for rule in app.url_map.iter_rules():

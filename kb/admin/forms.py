@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from kb.constants import AreaRole, AuditAction, Role
+from kb.constants import AreaRole, AuditAction, PageType, Role
 from kb.forms import KbForm
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
@@ -30,6 +30,13 @@ class CreateUserForm(KbForm):
                                          "att gissa.",
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Skapa användare")
+
+
+class UserOrganisationForm(KbForm):
+    """The organisation a user works for (decides their required reading); choices set by the view."""
+
+    organisation = SelectField("Organisation", validate_choice=False)
+    submit = SubmitField("Spara organisation")
 
 
 class TemporaryPasswordForm(KbForm):
@@ -151,3 +158,23 @@ class GroupRoleForm(KbForm):
     def role_name(self) -> str:
         """The chosen role without its group (what kb.services.groups takes)."""
         return (self.role.data or "").removeprefix(SITE).removeprefix(AREA)
+
+
+class PageTemplateForm(KbForm):
+    """An own page template: its name, page type, area, whether it is the type's default, and its text.
+    Length, uniqueness and who may choose which area: kb.services.page_templates."""
+
+    name = StringField("Namn", description="Visas i listan Mall på Ny sida, t.ex. ”Mötesanteckningar”.",
+                       render_kw={"maxlength": 100})
+    type = SelectField("Sidtyp", choices=[SelectChoice(t.value, t.label) for t in PageType],
+                       description="Mallen erbjuds när den här sidtypen väljs.")
+    # Choices: "Alla områden" (administrators) and the areas the user administers (set by the view).
+    area = SelectField("Område", validate_choice=False,
+                       description="Området där mallen erbjuds. ”Alla områden”: i varje område.")
+    is_default = BooleanField(
+        "Standardmall för sidtypen",
+        description="Fylls i när någon väljer sidtypen på Ny sida. Ersätter en tidigare standardmall på samma "
+                    "ställe; utan standardmall används den inbyggda.")
+    source = TextAreaField("Text", description="Markdown, som i sidornas text. Rubriker med ## och tomma rader "
+                                               "att fylla i fungerar bra.")
+    submit = SubmitField("Spara mallen")

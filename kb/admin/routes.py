@@ -1,5 +1,5 @@
 """Administration views: users and roles, organisations, the audit log (areas: kb.admin.areas; roles
-from groups: kb.admin.groups)."""
+from groups: kb.admin.groups; page templates: kb.admin.page_templates)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -9,7 +9,15 @@ from flask_login import current_user
 
 from kb.admin import areas as areas_views
 from kb.admin import groups as groups_views
-from kb.admin.forms import AuditFilterForm, CreateUserForm, OrganisationForm, RoleForm, TemporaryPasswordForm
+from kb.admin import page_templates as templates_views
+from kb.admin.forms import (
+    AuditFilterForm,
+    CreateUserForm,
+    OrganisationForm,
+    RoleForm,
+    TemporaryPasswordForm,
+    UserOrganisationForm,
+)
 from kb.auth.guards import require
 from kb.constants import AuditAction, Role
 from kb.exceptions import ValidationError
@@ -21,6 +29,7 @@ from kb.services import areas, audit, organisations, passwords, users
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 areas_views.register(bp)
 groups_views.register(bp)
+templates_views.register(bp)
 
 
 @bp.route("/anvandare", methods=["GET", "POST"])
@@ -43,7 +52,30 @@ def user_list():
     elif request.method == "POST":
         status = 422
     return render_template("admin/users.html", form=form, users=users.all_users(), role_form=RoleForm,
-                           toggle_form=ConfirmForm(), area_roles=areas.roles_by_user()), status
+                           toggle_form=ConfirmForm(), area_roles=areas.roles_by_user(),
+                           organisation_form=ConfirmForm(), organisations=organisations.active(),
+                           organisation_names={o.key: o.name for o in organisations.all_organisations()}), status
+
+
+@bp.post("/anvandare/<username>/organisation")
+@require(Permission.ADMIN)
+def set_organisation(username: str):
+    """Set the organisation a user works for (their required reading follows it)."""
+    user = users.get(username)
+    if user is None:
+        abort(404)
+    form = UserOrganisationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        users.set_organisation(user, form.organisation.data or "", actor=current_user.username, commit=True)
+    except ValidationError as exc:
+        for message in exc.errors.values():
+            flash(message, "error")
+    else:
+        name = organisations.names([user.organisation_key])[0] if user.organisation_key else "ingen organisation"
+        flash(f"{user.username} hör nu till {name}.", "success")
+    return redirect(url_for("admin.user_list"))
 
 
 @bp.post("/anvandare/<username>/roll")

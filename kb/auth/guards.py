@@ -17,9 +17,9 @@ from kb.slugs import is_valid_slug
 
 # Endpoints anyone may reach even when reading requires login.
 # The e-mail unsubscribe link works without a login: its token names the user; so do "Glömt lösenordet?"
-# and its link.
-OPEN_ENDPOINTS = frozenset({"auth.login", "static", "info.accessibility", "info.favicon", "me.unsubscribe",
-                            "auth.forgot_password", "auth.reset_password"})
+# and its link. The statements on accessibility and personal data are for everyone.
+OPEN_ENDPOINTS = frozenset({"auth.login", "static", "info.accessibility", "info.privacy", "info.favicon",
+                            "me.unsubscribe", "auth.forgot_password", "auth.reset_password"})
 
 
 def require(permission: Permission) -> Callable:

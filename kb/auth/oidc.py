@@ -171,7 +171,14 @@ def _identity(claims: dict) -> Identity:
     return Identity(source=AuthSource.OIDC, external_id=f"{issuer} {claims['sub']}", username_hint=str(hint),
                     name=str(name or ""), email=str(claims.get("email") or ""),
                     groups=_groups(claims.get(config.get("OIDC_GROUPS_CLAIM") or "groups")),
-                    provider=str(config.get("OIDC_NAME") or ""))
+                    provider=str(config.get("OIDC_NAME") or ""),
+                    organisation=_text_claim(claims, config.get("OIDC_ORGANISATION_CLAIM")))
+
+
+def _text_claim(claims: dict, name) -> str:
+    """A claim that should be one text ("" when not configured, missing or not text)."""
+    value = claims.get(name) if name else None
+    return value.strip() if isinstance(value, str) else ""
 
 
 def logout_url() -> str | None:

@@ -11,6 +11,7 @@ Modules:
 - groups: the `groups` group (map, unmap, list): roles from the identity provider's groups.
 - backup: backup, restore.
 - notify: notify.
+- links: the `links` group (check): broken external links in page text.
 - plans: the `plans` group (import, export).
 - search: search, reindex.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kb.cli import areas, backup, groups, instance, notify, plans, search, users
+from kb.cli import areas, backup, groups, instance, links, notify, plans, search, users
 
 
 def init_app(app: Flask) -> None:
@@ -29,5 +30,5 @@ def init_app(app: Flask) -> None:
                     instance.import_command, instance.export_command, instance.serve_command,
                     users.user_group, search.search_command, search.reindex_command, plans.plans_group,
                     backup.backup_command, backup.restore_command, notify.notify_command,
-                    areas.area_group, groups.groups_group):
+                    areas.area_group, groups.groups_group, links.links_group):
         app.cli.add_command(command)

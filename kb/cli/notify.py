@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from kb.cli.help import Command
 from kb.dates import today
-from kb.services import digests, instance, notifications, reminders
+from kb.services import digests, instance, link_check, notifications, reminders, retention
 from kb.services.mail import MailError
 
 
@@ -22,6 +22,13 @@ def notify_command(no_mail: bool) -> None:
     changed = notifications.notify_changes()
     reminded = reminders.create_reminders(today())
     click.echo(f"Aviseringar om ändringar: {changed}. Påminnelser: {reminded}.")
+    if link_check.due():
+        checked = link_check.run()
+        click.echo(f"Veckans länkkontroll: {checked.checked} länkar, {checked.broken} trasiga (se Granskning).")
+    pruned = retention.prune()
+    if pruned.login_attempts or pruned.reset_requests or pruned.audit_addresses:
+        click.echo(f"Rensat enligt /personuppgifter: {pruned.login_attempts} inloggningsförsök, "
+                   f"{pruned.reset_requests} lösenordsbegäranden, {pruned.audit_addresses} nätverksadresser i loggen.")
     if no_mail:
         return
     try:

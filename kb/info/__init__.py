@@ -1,1 +1,1 @@
-"""Static information pages: the accessibility statement."""
+"""Information pages: the accessibility statement and what kb stores about people."""

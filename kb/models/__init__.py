@@ -10,15 +10,18 @@ from kb.models.attachments import Attachment, AttachmentVersion
 from kb.models.changes import Change
 from kb.models.glossary import GlossaryRevision, GlossaryTerm
 from kb.models.governance import Flag, Organisation, Review
+from kb.models.links import LinkCheck
 from kb.models.notifications import Digest, Notification, NotifiedChange, Watch
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
 from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPlan, PlanRevision
-from kb.models.reading import ReadMark
+from kb.models.reading import ReadConfirmation, ReadMark, RequiredReading
+from kb.models.templates import PageTemplate
 from kb.models.users import AuditEvent, GroupRole, LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ActionPlan", "Activity", "Area", "AreaGrant", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
     "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm",
-    "GroupRole", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
-    "PasswordReset", "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch",
+    "GroupRole", "LinkCheck", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
+    "PageTemplate", "PasswordReset", "PlanRevision", "ReadConfirmation", "ReadMark", "RequiredReading", "Review",
+    "Revision", "SlugAlias", "User", "Watch",
 ]

@@ -53,6 +53,9 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     # Optional; where `kb notify` sends the daily digest of notifications ('' = no e-mail).
     email: Mapped[str] = mapped_column(String(254), default="")
+    # The organisation the person works for (Organisation.key, "" unknown): set by an administrator or
+    # from the identity provider at sign-in; decides which required reading is theirs.
+    organisation_key: Mapped[str] = mapped_column(String(80), default="", index=True)
     # Off after the user unsubscribes (the link in every digest) or chooses so under Min sida.
     email_notifications: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -10,27 +10,64 @@ import io
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
-from kb import typed
 from kb.auth.guards import actor_name, require
-from kb.constants import PageType
+from kb.constants import PageType, fold_name
 from kb.exceptions import ValidationError
 from kb.forms import flash_all
 from kb.pages.area_choice import came_from, chosen_area
 from kb.pages.editing import attach_errors, facts_forms, page_data
-from kb.pages.forms import PageForm, WordUploadForm
+from kb.pages.forms import NewPageForm, PageForm, WordUploadForm
 from kb.permissions import Permission
-from kb.services import areas, attachments, pages, word_import
+from kb.services import areas, attachments, page_templates, pages, word_import
 from kb.slugs import is_valid_slug
 
 # The images of a document waiting for its page: shown only as images, never stored by a browser.
 IMAGE_CSP = "default-src 'none'; sandbox"
 
 
-def _new_page_form() -> PageForm:
-    form = PageForm()
+# Without JavaScript, "Använd mallen" never replaces text the user wrote (Enter in a field may press it).
+KEEPS_OWN_TEXT = ("Textrutan innehåller redan din egen text, så mallen fylldes inte i. Töm textrutan och välj "
+                  "”Använd mallen” igen om du vill ersätta texten med mallen.")
+
+
+def _new_page_form() -> NewPageForm:
+    form = NewPageForm()
     form.set_areas(areas.editable_areas(current_user))
     return form
+
+
+def _area_id(form: PageForm) -> int | None:
+    """The id of the area chosen in the form (the user's default area when none is)."""
+    area = areas.get(form.area.data or "") or areas.default_choice(current_user)
+    return area.id if area is not None else None
+
+
+def _page_type(wanted: str) -> str:
+    """The page type a link asks for, by its value or its Swedish name ("routine", "rutin"); else article."""
+    folded = fold_name(wanted)
+    found = next((t for t in PageType if folded in (t.value, fold_name(t.label))), PageType.ARTICLE)
+    return found.value
+
+
+def _offer_templates(form: NewPageForm, choice: str | None = None) -> None:
+    """Offer the templates for the form's type and area, keeping `choice` when it is still offered."""
+    offered = page_templates.choices(form.type.data or "", _area_id(form))
+    form.template.choices = [SelectChoice(value, label) for value, label in offered]
+    wanted = form.template.data if choice is None else choice
+    form.template.data = wanted if wanted in {value for value, _ in offered} else page_templates.STANDARD
+
+
+def _fill_template(form: NewPageForm) -> bool:
+    """Put the chosen template's text in the text box ("Använd mallen" without JavaScript), unless the
+    box holds text of the user's own; False (and a message at the template field) then."""
+    editable = [a.id for a in areas.editable_areas(current_user)]
+    if not page_templates.is_template_text(form.source.data or "", editable):
+        form.template.errors = [KEEPS_OWN_TEXT]
+        return False
+    form.source.data = page_templates.source_for(form.template.data or "", form.type.data or "", _area_id(form))
+    return True
 
 
 def _owner() -> str:
@@ -42,8 +79,11 @@ def _editor(form: PageForm, upload: WordUploadForm | None = None, facts: dict | 
             status: int = 200):
     upload = upload or WordUploadForm(formdata=None)
     upload.type.data = form.type.data
+    if isinstance(form, NewPageForm):
+        _offer_templates(form)
+    templates = page_templates.for_script([a.id for a in areas.editable_areas(current_user)])
     return render_template("pages/edit.html", form=form, page=None, facts=facts or facts_forms(), preview=preview,
-                           upload=upload), status
+                           upload=upload, templates=templates), status
 
 
 def create():
@@ -55,13 +95,16 @@ def create():
         form.title.data = request.args.get("title", "")[:200]
         slug = request.args.get("slug", "")
         form.slug.data = slug if is_valid_slug(slug) else ""
-        wanted = request.args.get("typ", "")
-        form.type.data = wanted if wanted in {t.value for t in PageType} else PageType.ARTICLE.value
-        form.source.data = typed.TEMPLATES.get(form.type.data, "")
+        form.type.data = _page_type(request.args.get("typ", ""))
+        _offer_templates(form, request.args.get("mall", page_templates.STANDARD))
+        form.source.data = page_templates.source_for(form.template.data, form.type.data, _area_id(form))
         return _editor(form)
     facts = facts_forms(request.form)
     preview = None
     failed = False
+    if form.use_template.data and form.validate_on_submit():
+        filled = _fill_template(form)
+        return _editor(form, facts=facts, status=200 if filled else 422)
     if form.validate_on_submit():
         data = page_data(form, facts)
         if form.preview.data:
@@ -109,7 +152,7 @@ def create_from_word():
             for warning in draft.warnings:
                 flash(warning, "info")
             return _editor(form, upload)
-    form.source.data = typed.TEMPLATES.get(form.type.data, "")
+    form.source.data = page_templates.default_source(form.type.data, _area_id(form))
     return _editor(form, upload, status=422)
 
 

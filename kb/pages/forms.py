@@ -112,6 +112,16 @@ class PageForm(KbForm):
         self.base_revision.data = str(page.revision_number)
 
 
+class NewPageForm(PageForm):
+    """Ny sida: a page form with a template to start from (kb.services.page_templates)."""
+
+    # Choices: the templates for the chosen type and area (set by the view; the service checks the choice).
+    template = SelectField("Mall", validate_choice=False,
+                           description="Texten som sidan börjar med. Standardmallen fylls i när du väljer sidtyp.")
+    # Without JavaScript: fills in the chosen template (and keeps the rest of the form).
+    use_template = SubmitField("Använd mallen")
+
+
 class WordUploadForm(KbForm):
     """Ny sida från Word-dokument: the document to convert, and the page type chosen so far."""
 

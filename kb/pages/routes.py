@@ -14,8 +14,9 @@ from kb.pages import creating, documents
 from kb.pages.area_choice import chosen_area
 from kb.pages.editing import attach_errors, facts_forms, hidden, page_data, readers_only
 from kb.pages.forms import CommentForm, PageForm, conflict_choices, conflicts_form
-from kb.permissions import Permission, can_read_page
-from kb.services import area_pages, areas, attachments, governance, pages, structure
+from kb.permissions import Permission, can_read_page, can_report_reading
+from kb.reading.forms import ConfirmReadForm
+from kb.services import area_pages, areas, attachments, confirmations, governance, pages, structure
 from kb.services import diff as diffs
 from kb.services import plans as plan_service
 from kb.services.pages import merging
@@ -72,6 +73,8 @@ def view(slug: str):
     if current_user.is_authenticated:  # a form starts a session (its CSRF token): not for every visitor
         context.update(approve_form=ApproveForm(), return_form=ReturnForm(), review_form=ReviewForm(),
                        flag_form=FlagForm(), resolve_form=ResolveFlagForm())
+        context.update(reading=confirmations.my_state(current_user, page), confirm_form=ConfirmReadForm(),
+                       may_report_reading=can_report_reading(current_user, page))
         if not page.is_published:  # a first approval has no earlier version to describe changes from
             context["approve_form"].comment.description = ("Valfritt för en ny rutin: det finns ingen tidigare "
                                                            "version. Visas för läsarna.")
@@ -89,10 +92,14 @@ def view(slug: str):
 
 
 def view_state(page) -> tuple:
-    """What a page view shows besides logged changes (kb.caching): the page and the user's read marks."""
+    """What a page view shows besides logged changes (kb.caching): the page, the user's read marks and
+    the version of it they confirmed."""
+    signed_in = current_user.is_authenticated
     read = sorted(structure.read_page_ids(current_user.id)) \
-        if page.type == PageType.ORIENTATION.value and current_user.is_authenticated else []
-    return page.id, page.revision_number, page.updated_at, read
+        if page.type == PageType.ORIENTATION.value and signed_in else []
+    confirmed = confirmations.confirmed_number(current_user.id, page.id) \
+        if page.type in confirmations.CONFIRMABLE and signed_in else None
+    return page.id, page.revision_number, page.updated_at, read, confirmed
 
 
 @bp.post("/sida/<slug>/last")

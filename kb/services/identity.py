@@ -21,6 +21,8 @@ class Identity:
     groups: tuple[str, ...] = field(default_factory=tuple)
     # The provider as people know it ("Västra Götalandsregionen"), for the audit log.
     provider: str = ""
+    # The organisation the person works for, by key or name (a claim or directory attribute); "" unknown.
+    organisation: str = ""
 
 
 def provider_label(identity: Identity) -> str:

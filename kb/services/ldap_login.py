@@ -114,7 +114,7 @@ def authenticate(username: str, password: str, config: Mapping[str, object]) -> 
     template = str(config.get("LDAP_USER_DN") or "")
     attributes = [a for a in (str(config.get("LDAP_NAME_ATTRIBUTE") or ""), str(config.get("LDAP_EMAIL_ATTRIBUTE")
                   or ""), str(config.get("LDAP_GROUP_ATTRIBUTE") or ""), str(config.get("LDAP_ID_ATTRIBUTE") or ""),
-                  "cn") if a]
+                  str(config.get("LDAP_ORGANISATION_ATTRIBUTE") or ""), "cn") if a]
     if template:
         dn = template.replace("{username}", escape_rdn(name) if "=" in template else name)
         conn = _connect(server, config, dn, password)
@@ -134,7 +134,8 @@ def authenticate(username: str, password: str, config: Mapping[str, object]) -> 
     return Identity(source=AuthSource.LDAP, external_id=_external_id(entry, dn, str(config.get("LDAP_ID_ATTRIBUTE")
                     or "")), username_hint=name, name=_first(entry.get(str(config.get("LDAP_NAME_ATTRIBUTE") or "")))
                     or _first(entry.get("cn")), email=_first(entry.get(str(config.get("LDAP_EMAIL_ATTRIBUTE") or ""))),
-                    groups=tuple(dict.fromkeys(groups)), provider=str(config.get("LDAP_NAME") or ""))
+                    groups=tuple(dict.fromkeys(groups)), provider=str(config.get("LDAP_NAME") or ""),
+                    organisation=_first(entry.get(str(config.get("LDAP_ORGANISATION_ATTRIBUTE") or ""))) or "")
 
 
 def _list(values) -> list:

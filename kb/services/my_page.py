@@ -1,7 +1,8 @@
 """What Min sida shows a user: everything that waits for them, gathered from the services that know.
 
 Drafts to approve, drafts sent back, routines to review and open reader flags come from
-`kb.services.governance`; activities and notifications from reminders and notifications.
+`kb.services.governance`; activities and notifications from reminders and notifications; required
+reading from confirmations.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import date
 
 from kb.models import Activity, Notification, Page, User
 from kb.permissions import sees_area
-from kb.services import governance, notifications, reminders
+from kb.services import confirmations, governance, notifications, reminders
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class MyPage:
     activities: list[Activity] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     unread: int = 0
+    to_read: list = field(default_factory=list)  # confirmations.ToRead, newest first
 
 
 def for_user(user: User, today: date) -> MyPage:
@@ -50,4 +52,5 @@ def for_user(user: User, today: date) -> MyPage:
         on = found[1] if found else None
         page.reviews.append(ReviewItem(routine, on, on is not None and on < today))
     page.flags = [f for f in governance.open_flags(user) if sees_area(user, f.page.area_id)]
+    page.to_read = confirmations.to_read(user)
     return page

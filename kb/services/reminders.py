@@ -31,7 +31,7 @@ from kb.constants import ActivityStatus, Entity, PageType, ReminderKind, WatchKi
 from kb.dates import long_date
 from kb.extensions import db
 from kb.models import ActionPlan, Activity, Notification, Page, User, Watch
-from kb.services import structure
+from kb.services import confirmations, structure
 from kb.services.notifications import watchers
 
 SOON_DAYS = 30
@@ -194,9 +194,20 @@ def activity_reminders(today: date) -> int:
     return created
 
 
+def reading_reminders() -> int:
+    """Remind everyone who must read a page of each version in force they have not confirmed (once per
+    person, page and version day; kb.services.confirmations)."""
+    created = 0
+    for user, page, version in confirmations.reminder_targets():
+        text = f"Att läsa och bekräfta: ”{page.title}” (version {version.number})."
+        created += remind(user, ReminderKind.READ_REQUIRED, Entity.PAGE, page.id, confirmations.version_day(version),
+                          text, urls.page_path(page.slug) + "#bekrafta")
+    return created
+
+
 def create_reminders(today: date) -> int:
     """All reminders due on `today` that do not exist yet; return how many were created."""
-    return routine_reminders(today) + activity_reminders(today)
+    return routine_reminders(today) + activity_reminders(today) + reading_reminders()
 
 
 def responsible_activities(user: User, today: date, *, within_days: int = SOON_DAYS) -> list[Activity]:

@@ -127,6 +127,8 @@ def sign_in(identity: Identity, remote_addr: str) -> User:
             user.display_name = name
         if email and user.email != email:
             user.email = email
+    if identity.organisation:
+        users.set_organisation(user, identity.organisation, actor=user.username, source=label)
     groups.apply(user, identity.groups, actor=user.username)
     user.last_login_at = utcnow()
     db.session.add(LoginAttempt(username=user.username, remote_addr=remote_addr, success=True))

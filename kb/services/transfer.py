@@ -5,8 +5,9 @@ target_groups, the type's structured fields, and for types that need approval ap
 approved_at, approval_comment or `state: draft`) and the Markdown body, plus `areas.yaml` (see
 kb.services.area_folder), `glossary.yaml` (see kb.services.glossary.folder), `organisations.yaml`
 ({key, name, retired}), `plans/` with the collaboration and action plans (see
-kb.services.plans.folder) and `attachments/` with every version of the pages' attachments (see
-kb.services.attachments.folder).
+kb.services.plans.folder), `attachments/` with every version of the pages' attachments (see
+kb.services.attachments.folder) and `templates/` with the own page templates (see
+kb.services.template_folder).
 
 Areas: `kb export --area KEY` writes one area's pages, plans and attachments, the region-wide
 glossary terms and that area's, and nothing of any other area (an activity's responsible structure
@@ -23,7 +24,6 @@ with `state: draft`, which become drafts.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -37,13 +37,21 @@ from kb.constants import PageType, RevisionState
 from kb.exceptions import ValidationError
 from kb.extensions import db
 from kb.models import Area, Page
-from kb.services import area_folder, areas, changes, import_safety, organisations, pages
+from kb.services import (
+    area_folder,
+    areas,
+    changes,
+    front_matter,
+    import_safety,
+    organisations,
+    pages,
+    template_folder,
+)
 from kb.services.attachments import folder as attachment_folder
 from kb.services.glossary import folder as glossary_folder
 from kb.services.plans import folder as plan_folder
 from kb.slugs import is_valid_slug
 
-FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 GLOSSARY_FILE = glossary_folder.GLOSSARY_FILE
 AREAS_FILE = area_folder.AREAS_FILE
 ORGANISATIONS_FILE = "organisations.yaml"
@@ -57,8 +65,7 @@ FIELD_LABELS = {"title": "titel", "type": "typ", "slug": "slug", "summary": "sam
                 "area_id": "område"}
 
 
-class FileError(Exception):
-    """A file that cannot be imported, with the Swedish reason."""
+FileError = front_matter.FileError
 
 
 @dataclass
@@ -73,6 +80,7 @@ class ImportReport:
     areas_changed: int = 0
     glossary_changed: int = 0
     organisations_changed: int = 0
+    templates_changed: int = 0
     plans: plan_folder.FolderResult = field(default_factory=plan_folder.FolderResult)
     attachments: attachment_folder.FolderReport = field(default_factory=attachment_folder.FolderReport)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
@@ -93,6 +101,8 @@ class ImportReport:
             parts.insert(2, f"{len(self.moved)} flyttade till ett annat område")
         if self.areas_changed:
             parts.insert(0, f"{self.areas_changed} områden nya eller ändrade")
+        if self.templates_changed:
+            parts.append(f"{self.templates_changed} sidmallar nya eller ändrade")
         if self.errors:
             parts.append(f"{len(self.errors)} filer med fel (inget av dem importerades)")
         return "Import klar: " + ", ".join(parts) + "."
@@ -149,27 +159,7 @@ def _approval_keys(meta: dict) -> FileApproval:
 def read_page_file(path: Path) -> tuple[pages.PageData, FileApproval]:
     """Read one .md file into PageData (area_id: the area its `area:` names, else None) and its
     approval keys, or raise FileError saying why not (an unknown area too)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise FileError("filen är inte kodad i UTF-8") from exc
-    text = text.lstrip("\ufeff")
-    match = FRONT_MATTER.match(text.replace("\r\n", "\n"))
-    if not match:
-        raise FileError("saknar front matter (ett block mellan två rader med ---) överst i filen")
-    try:
-        meta = import_safety.load_yaml(match.group(1) or "", what="front matter", line_offset=1) or {}
-    except import_safety.Refused as exc:
-        raise FileError(str(exc)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" på rad {mark.line + 2}" if mark is not None else ""
-        raise FileError(f"front matter är inte giltig YAML{where}: {getattr(exc, 'problem', exc)}") from exc
-    except ValueError as exc:  # e.g. an unquoted date that does not exist: 2026-99-01
-        raise FileError(f"front matter har ett ogiltigt värde: {exc}") from exc
-    if not isinstance(meta, dict):
-        raise FileError("front matter måste vara nyckel: värde-par")
-    body = text.replace("\r\n", "\n")[match.end():]
+    meta, body = front_matter.read(path)
     for key in ("title", "type"):
         if key not in meta or meta[key] in (None, ""):
             raise FileError(f"front matter saknar {key}")
@@ -328,6 +318,8 @@ def import_folder(folder: Path, *, author: str = "import", area: str | None = No
     # Attachments belong to pages, so they come last; versions already present are skipped.
     report.attachments = attachment_folder.import_folder(folder / ATTACHMENTS_DIR, author=author)
     report.errors += [(f"{ATTACHMENTS_DIR}/{name}", reason) for name, reason in report.attachments.skipped]
+    templates = template_folder.import_folder(folder, actor=author)
+    report.templates_changed, report.errors = templates.changed, report.errors + templates.errors
     return report
 
 
@@ -444,6 +436,7 @@ class ExportReport:
     pages: int = 0
     plans: int = 0
     attachment_files: int = 0
+    templates: int = 0
     # Pages whose draft waiting for approval was left out (their approved version was written).
     drafts_left_out: int = 0
 
@@ -451,6 +444,8 @@ class ExportReport:
         """One line in Swedish."""
         text = (f"Exporterade {self.pages} sidor, ordlistan, {self.plans} aktivitetsplaner och "
                 f"{self.attachment_files} bilagefiler")
+        if self.templates:
+            text += f", {self.templates} sidmallar"
         if self.drafts_left_out:
             text += (f" ({self.drafts_left_out} utkast som väntar på fastställelse exporterades inte; "
                      "den fastställda versionen skrevs)")
@@ -490,4 +485,5 @@ def export_folder(folder: Path, *, area: str | None = None,
     report.plans = plan_folder.export_plans(folder, area_id=only.id if only else None)
     report.attachment_files = attachment_folder.export_folder(folder / ATTACHMENTS_DIR,
                                                               area_id=only.id if only else None)
+    report.templates = template_folder.export_folder(folder, area_id=only.id if only else None)
     return report

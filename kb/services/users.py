@@ -17,7 +17,7 @@ from kb.exceptions import ServiceError, ValidationError
 from kb.extensions import db
 from kb.models import LoginAttempt, PasswordReset, User
 from kb.models.base import utcnow
-from kb.services import audit
+from kb.services import audit, organisations
 
 PASSWORD_MIN = 12
 LOCK_WINDOW = timedelta(minutes=15)
@@ -362,6 +362,30 @@ def set_email(username: str, email: str, *, notifications: bool | None = None,
         audit.record(AuditAction.USER_EMAIL, user.username,
                      f"e-post {'på' if user.email_notifications else 'av'}", actor=actor)
         db.session.commit()
+    return user
+
+
+def set_organisation(user: User | str, value: str, *, actor: str | None = None, source: str = "för hand",
+                     commit: bool = False) -> User:
+    """Set the organisation a user works for, by key or name ("" clears it); ValidationError if unknown.
+
+    From sign-in (`source` names the provider) an unknown organisation is ignored: the claim or
+    attribute may name units kb does not list, and the administrator's choice stays."""
+    user = _require(user) if isinstance(user, str) else user
+    key = ""
+    if (value or "").strip():
+        keys, _unknown = organisations.resolve([value.strip()])
+        if not keys:
+            if source != "för hand":
+                return user
+            raise ValidationError({"organisation": f"Det finns ingen organisation ”{value.strip()}”."})
+        key = keys[0]
+    if key != user.organisation_key:
+        audit.record(AuditAction.USER_ORGANISATION, user.username,
+                     f"{user.organisation_key or 'ingen'} → {key or 'ingen'} (källa: {source})", actor=actor)
+        user.organisation_key = key
+        if commit:
+            db.session.commit()
     return user
 
 

@@ -73,6 +73,7 @@ ANONYMOUS_PAGES = [
     ("samverkansplan", "/samverkansplaner/samverkansplan-2023-2026"),
     ("samverkansplanens historik", "/samverkansplaner/samverkansplan-2023-2026/historik"),
     ("tillgänglighet", "/tillganglighet"),
+    ("personuppgifter", "/personuppgifter"),
     ("aktivitetsplan", "/planer/nosam-aktivitetsplan-2024-2026"),
 ]
 

@@ -16,7 +16,8 @@
 //   oidc-provider 9 knows); clients authenticate with client_secret_basic at the token endpoint, the
 //   only method enabled (with client_secret_post enabled too, oidc-provider would take the secret in
 //   the body even from a client registered for basic);
-// - scopes openid profile email groups; profile -> name, given_name, family_name, preferred_username; email -> email,
+// - scopes openid profile email groups; profile -> name, given_name, family_name, preferred_username (and a
+//   non-standard organisation, as a region's provider may add); email -> email,
 //   email_verified; groups -> groups (an array). conformIdTokenClaims is off, so the claims of the
 //   granted scopes are in the ID token itself (as Microsoft Entra puts its groups claim there);
 // - accounts come from the ACCOUNTS file, read again on every lookup so a test can change someone's
@@ -125,7 +126,7 @@ const provider = new Provider(config.issuer, {
   scopes: ['openid'],
   claims: {
     openid: ['sub'],
-    profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+    profile: ['name', 'given_name', 'family_name', 'preferred_username', 'organisation'],
     email: ['email', 'email_verified'],
     groups: ['groups'],
   },

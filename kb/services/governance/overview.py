@@ -8,7 +8,7 @@ from kb import dates
 from kb.constants import RevisionState
 from kb.models import Flag, Page, Review, Revision, User
 from kb.permissions import can_flag, hidden_areas, sees_unpublished
-from kb.services import attachments, organisations, pages, structure
+from kb.services import attachments, link_check, organisations, pages, structure
 from kb.services import diff as diffs
 from kb.services.governance.approval import pages_with_drafts
 from kb.services.governance.approvers import approver_accounts, can_approve, named_approver, pending_authors
@@ -108,10 +108,13 @@ class Overview:
     routines: list[RoutineRow]
     drafts: list[tuple[Page, Revision]]
     flags: list[Flag]
+    broken_links: list = field(default_factory=list)  # link_check.BrokenLink
+    missing_pages: list[tuple[str, list[Page]]] = field(default_factory=list)
 
 
 def overview(user=None, *, hidden: frozenset[int] | None = None) -> Overview:
-    """Every live routine by valid-until (expired first), every draft waiting, every open report;
+    """Every live routine by valid-until (expired first), every draft waiting, every open report,
+    broken external links and links to pages that do not exist;
     none of the `hidden` areas (default: those hidden from `user`, kb.permissions.hidden_areas), and
     with `user`, only those of the areas where the user sees drafts (edits)."""
     hidden = hidden_areas(user) if hidden is None else hidden
@@ -136,8 +139,14 @@ def overview(user=None, *, hidden: frozenset[int] | None = None) -> Overview:
                                approver=named_approver(p, people), pending=pending.get(p.id),
                                open_flags=counts.get(p.id, 0)))
     rows.sort(key=lambda r: (not r.expired, r.valid_until is None, r.valid_until or date.max, r.page.title))
+    broken = link_check.broken_links(hidden)
+    missing = link_check.missing_pages(hidden)
     if user is not None:
         rows = [r for r in rows if sees_unpublished(user, r.page.area_id)]
         drafts = [(page, draft) for page, draft in drafts if sees_unpublished(user, page.area_id)]
         flags = [f for f in flags if sees_unpublished(user, f.page.area_id)]
-    return Overview(routines=rows, drafts=drafts, flags=flags)
+        broken = [b for b in ((b, [p for p in b.pages if sees_unpublished(user, p.area_id)]) for b in broken) if b[1]]
+        broken = [link_check.BrokenLink(b.check, pages) for b, pages in broken]
+        missing = [(slug, [p for p in linking if sees_unpublished(user, p.area_id)]) for slug, linking in missing]
+        missing = [(slug, linking) for slug, linking in missing if linking]
+    return Overview(routines=rows, drafts=drafts, flags=flags, broken_links=broken, missing_pages=missing)

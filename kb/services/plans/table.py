@@ -21,6 +21,7 @@ from kb.constants import ActivityStatus, fold_name
 from kb.exceptions import ServiceError
 from kb.extract import zip_entries
 from kb.services.plans import PLAN_LABELS
+from kb.spreadsheet import FORMULA_START, guard_formula
 
 if TYPE_CHECKING:
     from openpyxl.styles import Alignment
@@ -57,7 +58,6 @@ PLAN_ROWS: dict[str, str] = {label: key for key, label in PLAN_LABELS.items()}
 NOT_XLSX = "Filen är ingen giltig Excel-fil (.xlsx). Spara om den i Excel och försök igen."
 # Characters that make a spreadsheet read a CSV cell as a formula; such cells are written with
 # a leading apostrophe, which the import removes again.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 WIDTHS: dict[str, int] = {"Mål": 28, "Delmål": 24, "Vad": 48, "Hur": 40, "Beslut": 24, "Ansvarig": 24,
                           "Start": 11, "Slutdatum": 11, "Uppföljning": 40, "Status": 14, "Målgrupper": 24,
                           "Sidor": 28, ID_COLUMN: 8}
@@ -325,16 +325,12 @@ def _header(cells: list[object]) -> list[str | None]:
 
 # --- writing -----------------------------------------------------------------------------------
 
-def _guard(value: object) -> object:
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-
 def write_csv(rows: Iterable[Iterable[object]]) -> bytes:
     """A table as CSV under the header: UTF-8 with BOM (Excel reads å/ä/ö), ";" and CRLF."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow((*COLUMNS, ID_COLUMN))
-    writer.writerows([_guard(v) for v in cells] for cells in rows)
+    writer.writerows([guard_formula(v) for v in cells] for cells in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
