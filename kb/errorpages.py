@@ -22,11 +22,14 @@ REFUSED_TITLE = "Uppgifterna kunde inte sparas"
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and the editor's requests from JavaScript (which ask for JSON): errors as JSON."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def handle_http(exc: HTTPException):
-    """Render an HTTP error as a Swedish page, or as JSON under /api/."""
+    """Render an HTTP error as a Swedish page, or as JSON (under /api/, or asked for)."""
     code = exc.code or 500
     title, text = MESSAGES.get(code, (exc.name, exc.description or ""))
     if code == 400 and "CSRF" in (exc.description or ""):

@@ -101,6 +101,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     **{(e, m): EDIT_HERE for e, m in (
         ("pages.edit", "GET"), ("pages.edit", "POST"), ("pages.delete", "GET"), ("pages.delete", "POST"),
         ("pages.revert", "POST"), ("attachments.upload", "POST"), ("attachments.new_version", "POST"),
+        ("attachments.editor_list", "GET"), ("attachments.editor_upload", "POST"),
         ("attachments.delete", "POST"), ("attachments.restore", "POST"), ("governance.withdraw", "POST"),
         ("governance.resolve", "POST"), ("plans.edit_plan", "GET"), ("plans.edit_plan", "POST"),
         ("plans.delete_plan", "GET"), ("plans.delete_plan", "POST"), ("plans.import_activities", "GET"),

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from kb import urls
 from kb.attachments.forms import UploadForm
 from kb.auth.guards import actor_name, editable, require
 from kb.constants import MediaType
@@ -69,16 +70,22 @@ def _read(form: UploadForm) -> tuple[str, bytes]:
     return storage.filename or "", storage.stream.read(attachments.max_size() + 1)
 
 
-def _flash_saved(version: AttachmentVersion, name: str) -> None:
+def _saved_messages(version: AttachmentVersion, name: str) -> list[tuple[str, str]]:
+    """What to tell the uploader, as (message, flash category): saved, and whether its text is searchable."""
     if version.number == 1:
-        flash(f"”{name}” laddades upp.", "success")
+        messages = [(f"”{name}” laddades upp.", "success")]
     else:
-        flash(f"En ny version av ”{name}” sparades (version {version.number}). "
-              "De tidigare versionerna finns kvar.", "success")
+        messages = [(f"En ny version av ”{name}” sparades (version {version.number}). "
+                     "De tidigare versionerna finns kvar.", "success")]
     if version.extraction_message:
-        flash(f"{version.extraction_message} Filen är sparad, men dess text går inte att hitta "
-              "via sökningen.",
-              "error" if version.extraction == "failed" else "info")
+        messages.append((f"{version.extraction_message} Filen är sparad, men dess text går inte att hitta "
+                         "via sökningen.", "error" if version.extraction == "failed" else "info"))
+    return messages
+
+
+def _flash_saved(version: AttachmentVersion, name: str) -> None:
+    for message, category in _saved_messages(version, name):
+        flash(message, category)
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -119,6 +126,55 @@ def upload(slug: str):
             return redirect(url_for("attachments.index", slug=page.slug,
                                     _anchor=f"bilaga-{version.attachment_id}"))
     return _render_list(page, form, 422)
+
+
+# --- the page editor's "Bild eller fil" dialog (JSON) --------------------------------------------
+
+def _editor_item(page: Page, name: str, media_type: str) -> dict:
+    """An attachment as the editor inserts it: the path the page text links to (as a Word import writes
+    it: by name, relative to the app's root, so an old slug still leads to it) and whether it is an image."""
+    try:
+        image = MediaType(media_type).inline
+    except ValueError:
+        image = False
+    return {"name": name, "url": urls.attachment_file_path(page.slug, name),
+            "is_image": image}
+
+
+@bp.get("/sida/<slug>/redigera/bilagor")
+@require(Permission.EDIT)
+def editor_list(slug: str):
+    """The page's attachments for the editor to insert (the newest version of each live one), as JSON."""
+    page = editable(load_page(slug))
+    return jsonify(attachments=[_editor_item(page, a.name, a.current.media_type)
+                                for a in attachments.for_page(page, editor=True)],
+                   help=_upload_form().file.description)
+
+
+@bp.post("/sida/<slug>/redigera/bilagor")
+@require(Permission.EDIT)
+def editor_upload(slug: str):
+    """Upload a file from the editor: the same checks as the upload form, answered as JSON (201 with the
+    attachment to insert; 200 when the file is identical to the current version; 422 with the reasons)."""
+    page = editable(load_page(slug))
+    form = _upload_form()
+    if form.validate_on_submit():
+        filename, content = _read(form)
+        try:
+            version = attachments.upload(page, filename, content, author=actor_name(),
+                                         comment=form.comment.data or "")
+        except ValidationError as exc:
+            form.add_service_errors(exc, fallback="file")
+        else:
+            if version is None:
+                name, media_type = attachments.check_file(filename, content)
+                return jsonify(attachment=_editor_item(page, name, media_type.value),
+                               message=f"Filen är identisk med den nuvarande versionen av ”{name}”.")
+            name = version.attachment.name
+            message = " ".join(text for text, _ in _saved_messages(version, name))
+            return jsonify(attachment=_editor_item(page, name, version.media_type), message=message), 201
+    errors = [message for messages in form.errors.values() for message in messages]
+    return jsonify(error="Filen kunde inte laddas upp.", errors=errors), 422
 
 
 def _render_versions(page: Page, attachment: Attachment, form: UploadForm, status: int = 200):
@@ -262,6 +318,8 @@ def by_id(attachment_id: int):
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc: RequestEntityTooLarge):
     """An upload over MAX_CONTENT_LENGTH: a Swedish page saying what the limit is."""
-    text = (f"Filen är för stor. Största tillåtna storlek är {size_label(attachments.max_size())}. "
-            "Gå tillbaka och välj en mindre fil.")
+    limit = f"Filen är för stor. Största tillåtna storlek är {size_label(attachments.max_size())}."
+    if request.endpoint == "attachments.editor_upload":
+        return jsonify(error="Filen kunde inte laddas upp.", errors=[limit]), 413
+    text = f"{limit} Gå tillbaka och välj en mindre fil."
     return render_template("errors/error.html", code=413, title="Filen är för stor", text=text), 413

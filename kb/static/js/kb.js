@@ -4,34 +4,7 @@
   // Move focus to the error summary so screen readers announce it.
   var summary = document.getElementById("felsammanfattning");
   if (summary) { summary.focus(); }
-
-  // Live preview of the Markdown source while editing.
-  var editor = document.querySelector(".editor[data-preview-url]");
-  if (editor) {
-    var textarea = editor.querySelector("textarea");
-    var pane = editor.querySelector(".live-preview");
-    var target = pane && pane.querySelector(".prose");
-    var form = editor.closest("form");
-    var token = form && form.querySelector("input[name=csrf_token]");
-    var timer = null;
-    var refresh = function () {
-      var body = new URLSearchParams();
-      body.set("source", textarea.value);
-      if (token) { body.set("csrf_token", token.value); }
-      fetch(editor.getAttribute("data-preview-url"), {
-        method: "POST", body: body, credentials: "same-origin",
-        headers: { "X-CSRFToken": token ? token.value : "" }
-      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
-        if (data && typeof data.html === "string") { target.innerHTML = data.html; pane.hidden = false; }
-      }).catch(function () { /* preview is optional */ });
-    };
-    if (textarea && pane && target) {
-      textarea.addEventListener("input", function () {
-        clearTimeout(timer);
-        timer = setTimeout(refresh, 400);
-      });
-    }
-  }
+  // The page editor (toolbar, paste, live preview, drafts) is js/editor.js, on the edit page only.
 })();
 
 // Show only the structured fields of the chosen page type.
@@ -105,4 +78,18 @@
       }
     });
   });
+})();
+
+// The page editor (js/editor.js) keeps a copy of the text it sent for its tab, to offer it again if
+// the save never arrived (an expired session). A page that says something was saved ends that.
+(function () {
+  "use strict";
+  if (document.querySelector(".editor") || !document.querySelector(".flash-success")) { return; }
+  try {
+    var store = window.sessionStorage;
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key && key.indexOf("kb-utkast:") === 0) { store.removeItem(key); }
+    }
+  } catch (e) { /* storage off: nothing kept */ }
 })();
