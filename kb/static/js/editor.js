@@ -748,6 +748,9 @@
   var submitting = false;
   var draftTimer = null;
 
+  // A page template filled in (templates.js) is the starting text, not an unsaved change.
+  textarea.addEventListener("kb:template-filled", function () { initial = textarea.value; });
+
   function store(kind) { try { return window[kind]; } catch (e) { return null; } }
   var local = store("localStorage"), session = store("sessionStorage");
 

@@ -71,6 +71,9 @@
       }
     }
     source.value = text;
+    // A template is where the page starts, not a change of the user's: editor.js takes it as the text
+    // to compare with (no draft kept, no warning on leaving) and the live preview follows the input.
+    source.dispatchEvent(new Event("kb:template-filled", { bubbles: true }));
     source.dispatchEvent(new Event("input", { bubbles: true }));
     status.textContent = text ? "Mallen ”" + name + "” fylldes i." : "Textrutan tömdes.";
   };
