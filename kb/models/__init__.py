@@ -15,11 +15,13 @@ from kb.models.notifications import Digest, Notification, NotifiedChange, Watch
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
 from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPlan, PlanRevision
 from kb.models.reading import ReadMark
+from kb.models.statistics import PageViewMonth, SearchWeek
 from kb.models.users import AuditEvent, GroupRole, LoginAttempt, PasswordReset, User
 
 __all__ = [
     "ActionPlan", "Activity", "Area", "AreaGrant", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
     "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm",
     "GroupRole", "LinkCheck", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
-    "PasswordReset", "PlanRevision", "ReadMark", "Review", "Revision", "SlugAlias", "User", "Watch",
+    "PageViewMonth", "PasswordReset", "PlanRevision", "ReadMark", "Review", "Revision", "SearchWeek", "SlugAlias",
+    "User", "Watch",
 ]
