@@ -50,7 +50,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.pages import routes as pages
     from kb.plans import routes as plans
     from kb.search import routes as search
-    from kb.statistics import clicks as search_clicks
     from kb.statistics import routes as statistics_routes
 
     db.init_app(app)
@@ -87,7 +86,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(areas.bp)
     app.register_blueprint(statistics_routes.bp)
     feeds.init_app(app)
-    search_clicks.init_app(app)
     csrf.exempt(api.bp)
     security.trust_proxies(app)  # outermost, so every layer sees the visitor's own address
     return app

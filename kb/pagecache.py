@@ -16,7 +16,8 @@ first is kept and sent again for the next ones. Two layers use that:
   per validator.
 
 The page view counts its views (kb.services.statistics) and names the page in the WSGI environ
-(PAGE_ID); the outer layer keeps that id with the answer and counts each view it serves from memory.
+(PAGE_ID); the outer layer keeps that id with the answer and counts each view it serves from memory,
+and the click on a search result that led there.
 
 Only 200 HTML responses without a cookie of their own are kept, never while a flash message waits.
 The code and the static files are taken to be what the process started with (a deployment
@@ -153,7 +154,11 @@ class AnonymousPageViews:
         if kept is not None:
             status, headers, body, page_id = kept
             if page_id is not None:
-                statistics.record_view(page_id, environ.get("HTTP_USER_AGENT"), app=self.app)
+                agent = environ.get("HTTP_USER_AGENT")
+                statistics.record_view(page_id, agent, app=self.app)
+                statistics.record_result_click("GET", environ["PATH_INFO"], environ.get("HTTP_REFERER"),
+                                               environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME", ""), agent,
+                                               app=self.app)
             start_response(status, list(headers))
             return [body]
         seen: dict[str, Any] = {}

@@ -2,9 +2,9 @@
 
 A search from the results page is counted in the statistics (kb.services.statistics) when it is a
 new search: its first page, without a type, target-group or organisation filter (those narrow a
-search already counted). A click on a result is counted by kb.statistics.clicks, from the address
-of the results page the browser sends along. Suggestions as you type and /api/search are not
-counted: they are not searches someone finished.
+search already counted). A click on a result is counted when it is opened, from the address of the
+results page the browser sends along (kb.services.statistics.clicked_query). Suggestions as you
+type and /api/search are not counted: they are not searches someone finished.
 
 `/sok?omrade=<key>` (repeatable) limits a search to areas, Gemensamt always included: the search box on
 an area's pages sends its area this way, and the results page offers "Sök i alla områden" without it.

@@ -7,6 +7,13 @@ been counted since the last write (in a short-lived thread, so no request waits 
 process exit (atexit). A crash loses at most the counts of those last seconds: acceptable for
 aggregate statistics. Tests call `flush()` themselves.
 
+A click on a search result is told from the results page's address the browser sends along: kb
+sends `Referrer-Policy: same-origin` (kb.security), so a browser that opens a result names in its
+Referer the results page (and so the query, `q`) it came from. The result links stay plain links (no
+redirect, no JavaScript, page caches unchanged). A browser that withholds the Referer is not counted,
+so clicks are a lower bound; the glossary link in the header, followed from a results page, counts
+as a click (glossary hits are /ordlista#term, and the part after # never reaches the server).
+
 What is stored: a query only after kb.pii.strip_personal_data, lower-cased, with how many searches
 found nothing and how many led to a click on a result; a page view only as a monthly total. No
 user, network address or cookie. Requests from robots (kb.useragents) are not counted.
@@ -23,12 +30,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Flask, current_app
 from sqlalchemy import and_, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from kb import dates, pii, useragents
+from kb import dates, pii, urls, useragents
 from kb.constants import PageType
 from kb.extensions import db
 from kb.models import Page, PageViewMonth, SearchWeek
@@ -206,6 +214,33 @@ def record_click(query: str, user_agent: str | None, *, app: Flask | None = None
     normal = normalise_query(query)
     if normal and counting(app, user_agent):
         tally(app).add_search(dates.week_start(day or dates.today()), normal, clicked=1)
+
+
+# Addresses search results lead to (each prefix followed by something: "/planer" alone is the overview).
+RESULT_PREFIXES = (urls.PAGE_PREFIX, urls.PLANS_PREFIX, urls.ACTIVITY_PREFIX, urls.COLLABORATION_PREFIX,
+                   urls.ATTACHMENT_PREFIX)
+SEARCH_PATH = "/sok"
+
+
+def clicked_query(method: str, path: str, referer: str | None, host: str | None, script_root: str = "") -> str | None:
+    """The query of the results page a request was opened from, if the request opens a search result:
+    a GET of a result's address (`path`, below `script_root`) whose Referer is a results page of the same host."""
+    if method != "GET" or not referer:
+        return None
+    if path != urls.GLOSSARY_PATH and not any(path.startswith(p) and len(path) > len(p) for p in RESULT_PREFIXES):
+        return None
+    came = urlsplit(referer)
+    if came.netloc != host or came.path != script_root + SEARCH_PATH:
+        return None
+    return (parse_qs(came.query).get("q") or [""])[0] or None
+
+
+def record_result_click(method: str, path: str, referer: str | None, host: str | None, script_root: str,
+                        user_agent: str | None, *, app: Flask | None = None) -> None:
+    """Count a click for its query if this request opens a search result (see `clicked_query`)."""
+    query = clicked_query(method, path, referer, host, script_root)
+    if query is not None:
+        record_click(query, user_agent, app=app)
 
 
 # --- reports -------------------------------------------------------------------------------------------

@@ -18,6 +18,14 @@ from kb.services import statistics
 bp = Blueprint("statistics", __name__)
 
 
+@bp.before_app_request
+def count_result_click() -> None:
+    """Count a search result opened from a results page (kb.services.statistics.clicked_query); the
+    cookieless page cache counts the views it answers itself (kb.pagecache)."""
+    statistics.record_result_click(request.method, request.path, request.referrer, request.host,
+                                   request.script_root, request.user_agent.string)
+
+
 @bp.get("/statistik")
 @require(Permission.EDIT)
 def overview():
