@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kb.plans import routes as plans
     from kb.reading import routes as reading
     from kb.search import routes as search
+    from kb.statistics import routes as statistics_routes
 
     db.init_app(app)
     # Alembic migrations ship inside the package; batch mode lets SQLite alter tables.
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(me_routes.bp)
     app.register_blueprint(areas.bp)
+    app.register_blueprint(statistics_routes.bp)
     feeds.init_app(app)
     app.register_blueprint(reading.bp)
     csrf.exempt(api.bp)

@@ -110,6 +110,13 @@ DEFAULTS: dict[str, object] = {
     # addresses blanked after ADDRESS_DAYS.
     "LOGIN_LOG_DAYS": 30,
     "ADDRESS_DAYS": 90,
+    # Use statistics (/statistik, kb.services.statistics): kept this many days after their week or
+    # month ended; counted in memory and written every STATS_FLUSH_SECONDS or STATS_FLUSH_COUNT events
+    # (a crash loses at most those); STATS_ENABLED=False counts nothing (the benchmark's baseline).
+    "STATS_DAYS": 365,
+    "STATS_FLUSH_SECONDS": 10.0,
+    "STATS_FLUSH_COUNT": 1000,
+    "STATS_ENABLED": True,
     # `kb links check` (weekly from `kb notify`): seconds per request, hosts asked at once, and
     # whether private, loopback and link-local addresses may be asked (an intranet; the tests).
     "LINKS_TIMEOUT": 10.0,
@@ -178,6 +185,7 @@ ENV_SETTINGS: dict[str, tuple[str, object]] = {
     "KB_LDAP_ORGANISATION_ATTRIBUTE": ("LDAP_ORGANISATION_ATTRIBUTE", str.strip),
     "KB_LOGIN_LOG_DAYS": ("LOGIN_LOG_DAYS", int),
     "KB_ADDRESS_DAYS": ("ADDRESS_DAYS", int),
+    "KB_STATS_DAYS": ("STATS_DAYS", int),
     "KB_LINKS_TIMEOUT": ("LINKS_TIMEOUT", float),
     "KB_LINKS_CONCURRENCY": ("LINKS_CONCURRENCY", int),
     "KB_LINKS_ALLOW_PRIVATE": ("LINKS_ALLOW_PRIVATE", _BOOL),

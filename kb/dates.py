@@ -4,7 +4,7 @@ Pure helpers (no Flask, no database). Times are stored as naive UTC; everything 
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -44,3 +44,30 @@ def format_date_long(value: datetime | None) -> str:
     """'23 november 2026' in Swedish local time."""
     local = local_time(value)
     return long_date(local) if local else ""
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week (ISO weeks start on Monday, as Swedish calendars do)."""
+    return day - timedelta(days=day.weekday())
+
+
+def month_start(day: date) -> date:
+    """The first day of `day`'s month."""
+    return day.replace(day=1)
+
+
+def months_before(day: date, months: int) -> date:
+    """The first day of the month `months` months before `day`'s month."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def week_label(monday: date) -> str:
+    """'vecka 49, 2026' for the week starting on `monday` (ISO week numbering)."""
+    year, week, _ = monday.isocalendar()
+    return f"vecka {week}, {year}"
+
+
+def month_label(first: date) -> str:
+    """'december 2026'."""
+    return f"{MONTHS[first.month - 1]} {first.year}"

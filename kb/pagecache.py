@@ -15,6 +15,10 @@ first is kept and sent again for the next ones. Two layers use that:
   validator: everyone else (logged-in users, visitors with a session) gets a page rendered once
   per validator.
 
+The page view counts its views (kb.services.statistics) and names the page in the WSGI environ
+(PAGE_ID); the outer layer keeps that id with the answer and counts each view it serves from memory,
+and the click on a search result that led there.
+
 Only 200 HTML responses without a cookie of their own are kept, never while a flash message waits.
 The code and the static files are taken to be what the process started with (a deployment
 restarts the server). Each process keeps at most RENDERED_VIEWS views per layer, least recently
@@ -30,8 +34,11 @@ from typing import Any
 from flask import Flask, Response, current_app, g, session
 
 from kb import dates
-from kb.services import changes
+from kb.services import changes, statistics
 from kb.urls import PAGE_PREFIX
+
+# The WSGI environ key under which the page view names the page it shows (for counting views).
+PAGE_ID = "kb.page_id"
 
 # Views kept per process and layer (a rendered page is 10–30 KB: a few MB in all).
 MAX_ENTRIES = 256
@@ -145,7 +152,13 @@ class AnonymousPageViews:
             return self.wsgi_app(environ, start_response)
         kept = self.views.get(key)
         if kept is not None:
-            status, headers, body = kept
+            status, headers, body, page_id = kept
+            if page_id is not None:
+                agent = environ.get("HTTP_USER_AGENT")
+                statistics.record_view(page_id, agent, app=self.app)
+                statistics.record_result_click("GET", environ["PATH_INFO"], environ.get("HTTP_REFERER"),
+                                               environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME", ""), agent,
+                                               app=self.app)
             start_response(status, list(headers))
             return [body]
         seen: dict[str, Any] = {}
@@ -169,7 +182,7 @@ class AnonymousPageViews:
             close = getattr(answer, "close", None)
             if close is not None:
                 close()
-        self.views.put(key, (seen["status"], tuple(headers), body))
+        self.views.put(key, (seen["status"], tuple(headers), body, environ.get(PAGE_ID)))
         return [body]
 
 

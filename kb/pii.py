@@ -7,6 +7,9 @@ valid Luhn check digit. Requiring all three keeps phone numbers, dates, organisa
 and other digit runs from being reported; a number that passes all three is treated as
 personal data even if it happens to be something else (e.g. an unseparated mobile number
 such as 0701234569 is also a valid personnummer, and nothing in the digits tells them apart).
+
+`strip_personal_data` goes further, for text kept only as statistics (what people search for): it
+also replaces e-mail addresses and Swedish phone numbers, which are not refused elsewhere.
 """
 from __future__ import annotations
 
@@ -143,6 +146,41 @@ def mask(text: str) -> str:
             if out[i].isdigit():
                 out[i] = MASK
     return "".join(out)
+
+
+# What `strip_personal_data` puts in place of what it removes: a statistic still says what kind of
+# thing was searched for (people searching for a personnummer is itself worth knowing).
+STRIPPED_NUMBER = "[personnummer]"
+STRIPPED_EMAIL = "[e-post]"
+STRIPPED_PHONE = "[telefonnummer]"
+
+# An e-mail address: something@domain.tld, loosely (statistics lose nothing if a look-alike goes too).
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[^\s@<>()\[\],;:\"']+")
+
+# A Swedish phone number: a trunk 0 or the country code (+46, 0046, optionally "(0)" after it), then
+# 7-9 digits, grouped by spaces or one hyphen as people write them: 070-123 45 67, +46 70 123 45 67,
+# 031-123456, 08-123 456 78. Years, dates, postcodes and organisation numbers do not start with 0 or +46.
+_PHONE = re.compile(
+    r"""
+    (?<![0-9+])
+    (?:\+46|0046)[ \u00a0]?(?:\(0\)[ \u00a0]?)?[1-9](?:[ \u00a0]?-?[ \u00a0]?[0-9]){6,8}
+    |
+    (?<![0-9+])
+    0[1-9](?:[ \u00a0]?-?[ \u00a0]?[0-9]){6,8}
+    """,
+    re.VERBOSE,
+)
+
+
+def strip_personal_data(text: str) -> str:
+    """`text` with every personnummer, samordningsnummer, e-mail address and Swedish phone number
+    replaced by a marker ("[personnummer]", "[e-post]", "[telefonnummer]"), for text kept as
+    statistics without knowing who typed it."""
+    findings = find_personal_numbers(text)
+    for finding in reversed(findings):  # from the end, so earlier offsets stay right
+        text = text[:finding.start] + STRIPPED_NUMBER + text[finding.start + len(finding.text):]
+    text = _EMAIL.sub(STRIPPED_EMAIL, text)
+    return _PHONE.sub(STRIPPED_PHONE, text)
 
 
 def _classify(match: re.Match[str]) -> str | None:

@@ -8,7 +8,7 @@ from markupsafe import Markup, escape
 
 from kb import fuzzydate, markup, urls
 from kb.constants import TARGET_GROUPS, ActivityStatus, PageType, RevisionOp, type_label
-from kb.dates import format_date_long, format_datetime, long_date
+from kb.dates import format_date_long, format_datetime, long_date, month_label
 from kb.permissions import Permission, area_of, can, can_manage_area, readable_pages, sees_area
 from kb.permissions import can_edit as _can_edit
 from kb.services import areas, users
@@ -164,7 +164,7 @@ def init_app(app: Flask) -> None:
                                  type_label=type_label, op_label=op_label,
                                  reject_key=reject_key, iso_date_long=iso_date_long, nl2br=nl2br,
                                  fact_item=fact_item, fuzzy_date=fuzzy_date, status_label=status_label,
-                                 plural=plural, readable=readable, prose=prose)
+                                 plural=plural, readable=readable, prose=prose, month_label=month_label)
     app.jinja_env.globals.update(PAGE_TYPES=list(PageType), TARGET_GROUPS=TARGET_GROUPS,
                                  Permission=Permission, can=can, can_edit=can_edit, can_in=can_in,
                                  can_manage_area=can_manage_area, facts_specs=fact_specs,

@@ -97,7 +97,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
         ("pages.create", "GET"), ("pages.create", "POST"), ("pages.create_from_word", "POST"),
         ("plans.create_plan", "GET"), ("plans.create_plan", "POST"),
         ("plans.create_collaboration", "GET"), ("plans.create_collaboration", "POST"), ("plans.import_plan", "GET"),
-        ("plans.import_plan", "POST"), ("reading.user_report", "GET"))},
+        ("plans.import_plan", "POST"), ("reading.user_report", "GET"), ("statistics.overview", "GET"))},
     **{(e, m): EDIT_HERE for e, m in (
         ("pages.edit", "GET"), ("pages.edit", "POST"), ("pages.delete", "GET"), ("pages.delete", "POST"),
         ("pages.revert", "POST"), ("attachments.upload", "POST"), ("attachments.new_version", "POST"),

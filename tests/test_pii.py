@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.pii import Finding, describe, find_personal_numbers, mask
+from kb.pii import Finding, describe, find_personal_numbers, mask, strip_personal_data
 
 
 def luhn(nine: str) -> str:
@@ -524,3 +524,30 @@ def test_finding_is_immutable() -> None:
     finding = find_personal_numbers("19121212-1212")[0]
     with pytest.raises(AttributeError):
         finding.line = 2  # type: ignore[misc]
+
+
+# --- stripping for statistics ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "stripped"), [
+    ("SIP 19121212-1212", "SIP [personnummer]"),
+    ("121212-1212 vårdplan", "[personnummer] vårdplan"),
+    ("samordningsnummer 121272-1219", "samordningsnummer [personnummer]"),
+    ("fråga anna.svensson@alingsas.se om SIP", "fråga [e-post] om SIP"),
+    ("ring 070-123 45 67", "ring [telefonnummer]"),
+    ("ring +46 70 123 45 67", "ring [telefonnummer]"),
+    ("+46 (0)70-123 45 67", "[telefonnummer]"),
+    ("0046701234567", "[telefonnummer]"),
+    ("växeln 031-123456", "växeln [telefonnummer]"),
+    ("08-123 456 78 och 0303-12345", "[telefonnummer] och [telefonnummer]"),
+])
+def test_strip_personal_data_replaces_numbers_addresses_and_phone_numbers(text, stripped) -> None:
+    """Are personnummer, e-mail addresses and Swedish phone numbers replaced by what they were?"""
+    assert strip_personal_data(text) == stripped
+
+
+@pytest.mark.parametrize("text", ["rutin 2024", "2024-05-01", "441 81 Alingsås", "212000-1355", "SIP 2 gånger",
+                                  "kl 08.00-16.30", "v. 49", "ICD F10.2", "1177"])
+def test_strip_personal_data_keeps_dates_postcodes_and_other_numbers(text) -> None:
+    """Do years, dates, postcodes, organisation numbers and codes stay as they were?"""
+    assert strip_personal_data(text) == text

@@ -47,9 +47,10 @@ PATHS = [
     "/admin/logg",  # audit log
     "/granskning",  # drafts to approve, routines to review, reader flags (editors and up)
     "/min-sida",  # what waits for the logged-in user
+    "/statistik",  # searches, most read pages and routines, pages nobody opened (editors and up)
 ]
 # Paths for logged-in users only.
-LOGGED_IN_ONLY = ("/admin/", "/granskning", "/min-sida")
+LOGGED_IN_ONLY = ("/admin/", "/granskning", "/min-sida", "/statistik")
 
 
 def seed(n: int) -> None:

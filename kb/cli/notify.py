@@ -1,6 +1,7 @@
 """`kb notify`: notifications from the change log, reminders, the daily e-mail."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 
 import click
@@ -26,9 +27,10 @@ def notify_command(no_mail: bool) -> None:
         checked = link_check.run()
         click.echo(f"Veckans länkkontroll: {checked.checked} länkar, {checked.broken} trasiga (se Granskning).")
     pruned = retention.prune()
-    if pruned.login_attempts or pruned.reset_requests or pruned.audit_addresses:
+    if any(dataclasses.astuple(pruned)):
         click.echo(f"Rensat enligt /personuppgifter: {pruned.login_attempts} inloggningsförsök, "
-                   f"{pruned.reset_requests} lösenordsbegäranden, {pruned.audit_addresses} nätverksadresser i loggen.")
+                   f"{pruned.reset_requests} lösenordsbegäranden, {pruned.audit_addresses} nätverksadresser i loggen, "
+                   f"{pruned.search_weeks + pruned.page_view_months} rader gammal statistik.")
     if no_mail:
         return
     try:

@@ -20,7 +20,8 @@ def privacy():
     """What kb stores about people and for how long, in plain Swedish; the periods are the ones the
     clean-up uses (kb.services.retention), so the page and the behaviour cannot drift apart."""
     return render_template("info/privacy.html", contact=current_app.config["CONTACT_EMAIL"],
-                           login_log_days=retention.login_log_days(), address_days=retention.address_days())
+                           login_log_days=retention.login_log_days(), address_days=retention.address_days(),
+                           stats_days=retention.stats_days())
 
 
 @bp.get("/favicon.ico")

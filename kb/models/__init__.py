@@ -15,6 +15,7 @@ from kb.models.notifications import Digest, Notification, NotifiedChange, Watch
 from kb.models.pages import Page, PageLink, Revision, SlugAlias
 from kb.models.plans import ActionPlan, Activity, ActivityPage, CollaborationPlan, PlanRevision
 from kb.models.reading import ReadConfirmation, ReadMark, RequiredReading
+from kb.models.statistics import PageViewMonth, SearchWeek
 from kb.models.templates import PageTemplate
 from kb.models.users import AuditEvent, GroupRole, LoginAttempt, PasswordReset, User
 
@@ -22,6 +23,6 @@ __all__ = [
     "ActionPlan", "Activity", "Area", "AreaGrant", "ActivityPage", "Attachment", "AttachmentVersion", "AuditEvent",
     "CollaborationPlan", "Change", "Digest", "Flag", "GlossaryRevision", "GlossaryTerm",
     "GroupRole", "LinkCheck", "LoginAttempt", "Notification", "NotifiedChange", "Organisation", "Page", "PageLink",
-    "PageTemplate", "PasswordReset", "PlanRevision", "ReadConfirmation", "ReadMark", "RequiredReading", "Review",
-    "Revision", "SlugAlias", "User", "Watch",
+    "PageTemplate", "PageViewMonth", "PasswordReset", "PlanRevision", "ReadConfirmation", "ReadMark",
+    "RequiredReading", "Review", "Revision", "SearchWeek", "SlugAlias", "User", "Watch",
 ]

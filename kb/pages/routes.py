@@ -16,7 +16,7 @@ from kb.pages.editing import attach_errors, facts_forms, hidden, page_data, read
 from kb.pages.forms import CommentForm, PageForm, conflict_choices, conflicts_form
 from kb.permissions import Permission, can_read_page, can_report_reading
 from kb.reading.forms import ConfirmReadForm
-from kb.services import area_pages, areas, attachments, confirmations, governance, pages, structure
+from kb.services import area_pages, areas, attachments, confirmations, governance, pages, statistics, structure
 from kb.services import diff as diffs
 from kb.services import plans as plan_service
 from kb.services.pages import merging
@@ -55,6 +55,7 @@ def view(slug: str):
         return render_template("pages/deleted.html", page=page, form=CommentForm()), 410
     if not can_read_page(current_user, head):
         abort(404)
+    count_view(head.id)  # a view answered with a 304 or from memory is a view too
     if (unchanged := caching.not_modified(*view_state(head), last_modified=head.updated_at)) is not None:
         return unchanged
     if (kept := pagecache.cached()) is not None:  # rendered before, and nothing it shows changed since
@@ -89,6 +90,14 @@ def view(slug: str):
     return pagecache.keep(render_template("pages/view.html", page=page,
                                           backlinks=pages.backlinks(page, published_only=only, hidden=unseen),
                                           search_area=areas.search_scope(page.area_id), **context))
+
+
+def count_view(page_id: int) -> None:
+    """Count a GET of a page in the statistics (in memory; kb.services.statistics) and tell the
+    cookieless page cache which page it answers, so that it counts the views it serves itself."""
+    request.environ[pagecache.PAGE_ID] = page_id
+    if request.method == "GET":
+        statistics.record_view(page_id, request.user_agent.string)
 
 
 def view_state(page) -> tuple:
@@ -249,10 +258,11 @@ def preview():
 def history(slug: str):
     """All revisions of a page, with a form to compare any two."""
     page = load_page(slug, allow_deleted=True)
-    if (unchanged := caching.not_modified(page.id, page.revision_number, page.updated_at)) is not None:
+    views = statistics.monthly_views(page.id)
+    if (unchanged := caching.not_modified(page.id, page.revision_number, page.updated_at, views)) is not None:
         return unchanged
     reviews = governance.reviews_for(page) if governance.has_validity(page.type) else []
-    return render_template("pages/history.html", page=page, reviews=reviews,
+    return render_template("pages/history.html", page=page, reviews=reviews, views=views,
                            revisions=pages.history(page, published_only=readers_only(page.area_id)))
 
 

@@ -1,5 +1,11 @@
 """Search views: the results page (`/sok`) and title suggestions as you type (`/sok/forslag`).
 
+A search from the results page is counted in the statistics (kb.services.statistics) when it is a
+new search: its first page, without a type, target-group or organisation filter (those narrow a
+search already counted). A click on a result is counted when it is opened, from the address of the
+results page the browser sends along (kb.services.statistics.clicked_query). Suggestions as you
+type and /api/search are not counted: they are not searches someone finished.
+
 `/sok?omrade=<key>` (repeatable) limits a search to areas, Gemensamt always included: the search box on
 an area's pages sends its area this way, and the results page offers "Sök i alla områden" without it.
 """
@@ -17,7 +23,7 @@ from kb.constants import OTHER_KINDS, PageType, type_label
 from kb.exceptions import ValidationError
 from kb.permissions import own_drafts_of, sees_unpublished
 from kb.search.forms import SearchForm
-from kb.services import organisations, search, structure
+from kb.services import organisations, search, statistics, structure
 from kb.typed import review_state
 
 bp = Blueprint("search", __name__)
@@ -93,6 +99,8 @@ def results():
                         author=own_drafts_of(current_user))
     form.q.data = found.query
     form.utkast.data = drafts
+    if found.page == 1 and found.requested_page is None and not (typ or malgrupp or galler_for):
+        statistics.record_search(found.query, found.total, request.user_agent.string)
     routines = [h.slug for h in found.hits if h.kind == "page" and h.type == PageType.ROUTINE.value]
     review = {slug: review_state(p.fields or {}, dates.today())
               for slug, p in structure.pages_by_slug(set(routines)).items()}

@@ -1,0 +1,1 @@
+"""Use statistics for editors (/statistik): search insight and page views."""
