@@ -98,6 +98,7 @@ EDITOR_PAGES = [
     ("min läsning", "/min-sida/lasning"),
     ("granskning", "/granskning"),
     ("obligatorisk läsning i området", "/omrade/samla/lasning"),
+    ("statistik", "/statistik"),
 ]
 
 
