@@ -7,6 +7,7 @@ the SHA-256 as ETag. Reading follows the pages: whoever may read the page may re
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
@@ -110,22 +111,40 @@ def upload(slug: str):
     """Upload a file: a new attachment, or a new version when the name exists already."""
     page = editable(load_page(slug))
     form = _upload_form()
-    if form.validate_on_submit():
-        filename, content = _read(form)
-        try:
-            version = attachments.upload(page, filename, content, author=actor_name(),
-                                         comment=form.comment.data or "")
-        except ValidationError as exc:
-            flash_all(form.add_service_errors(exc))
-        else:
-            if version is None:
-                name, _ = attachments.check_file(filename, content)
-                flash(f"Ingen ändring: filen är identisk med den nuvarande versionen av ”{name}”.", "info")
-                return redirect(url_for("attachments.index", slug=page.slug))
-            _flash_saved(version, version.attachment.name)
-            return redirect(url_for("attachments.index", slug=page.slug,
-                                    _anchor=f"bilaga-{version.attachment_id}"))
-    return _render_list(page, form, 422)
+    stored = _store_upload(page, form)
+    if stored is None:
+        return _render_list(page, form, 422)
+    if stored.version is None:
+        flash(f"Ingen ändring: filen är identisk med den nuvarande versionen av ”{stored.name}”.", "info")
+        return redirect(url_for("attachments.index", slug=page.slug))
+    _flash_saved(stored.version, stored.name)
+    return redirect(url_for("attachments.index", slug=page.slug, _anchor=f"bilaga-{stored.version.attachment_id}"))
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A file from the upload form, stored: its version (None when identical to the current one)."""
+
+    version: AttachmentVersion | None
+    name: str
+    media_type: str
+
+
+def _store_upload(page: Page, form: UploadForm, *, fallback: str | None = None) -> Stored | None:
+    """Validate the upload form and store its file through the service; None when refused (the reasons
+    at the form's fields, or flashed when no field fits and there is no `fallback` field)."""
+    if not form.validate_on_submit():
+        return None
+    filename, content = _read(form)
+    try:
+        version = attachments.upload(page, filename, content, author=actor_name(), comment=form.comment.data or "")
+    except ValidationError as exc:
+        flash_all(form.add_service_errors(exc, fallback=fallback))
+        return None
+    if version is None:
+        name, media_type = attachments.check_file(filename, content)
+        return Stored(None, name, media_type.value)
+    return Stored(version, version.attachment.name, version.media_type)
 
 
 # --- the page editor's "Bild eller fil" dialog (JSON) --------------------------------------------
@@ -158,23 +177,15 @@ def editor_upload(slug: str):
     attachment to insert; 200 when the file is identical to the current version; 422 with the reasons)."""
     page = editable(load_page(slug))
     form = _upload_form()
-    if form.validate_on_submit():
-        filename, content = _read(form)
-        try:
-            version = attachments.upload(page, filename, content, author=actor_name(),
-                                         comment=form.comment.data or "")
-        except ValidationError as exc:
-            form.add_service_errors(exc, fallback="file")
-        else:
-            if version is None:
-                name, media_type = attachments.check_file(filename, content)
-                return jsonify(attachment=_editor_item(page, name, media_type.value),
-                               message=f"Filen är identisk med den nuvarande versionen av ”{name}”.")
-            name = version.attachment.name
-            message = " ".join(text for text, _ in _saved_messages(version, name))
-            return jsonify(attachment=_editor_item(page, name, version.media_type), message=message), 201
-    errors = [message for messages in form.errors.values() for message in messages]
-    return jsonify(error="Filen kunde inte laddas upp.", errors=errors), 422
+    stored = _store_upload(page, form, fallback="file")
+    if stored is None:
+        errors = [message for messages in form.errors.values() for message in messages]
+        return jsonify(error="Filen kunde inte laddas upp.", errors=errors), 422
+    item = _editor_item(page, stored.name, stored.media_type)
+    if stored.version is None:
+        return jsonify(attachment=item, message=f"Filen är identisk med den nuvarande versionen av ”{stored.name}”.")
+    message = " ".join(text for text, _ in _saved_messages(stored.version, stored.name))
+    return jsonify(attachment=item, message=message), 201
 
 
 def _render_versions(page: Page, attachment: Attachment, form: UploadForm, status: int = 200):
