@@ -194,7 +194,7 @@ def test_an_editor_reads_history_compares_and_reverts(editor_page, unique):
     edit_page(page, path, "Mottagningen har öppet tisdagar.", comment="Ny öppetdag")
 
     page.get_by_role("link", name="Historik", exact=True).click()
-    rows = page.locator("table.history tbody tr")
+    rows = page.get_by_role("table", name="Versioner av sidan, nyast först").locator("tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("Ny öppetdag")
     page.get_by_role("button", name="Jämför valda versioner").click()
