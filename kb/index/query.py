@@ -44,17 +44,18 @@ W_SYNONYM = 0.8  # a glossary synonym counts a little less than the words typed
 W_ALL_UNITS = 3.0  # in the broad pass, documents with every unit stay on top
 W_BODY_PART = 0.5  # body words that contain a query word as a compound part
 W_FUZZY = 0.3  # words one or two edits away
-# Compound parts. W_PARTS: a typed word found as a part of a page's compound ("hemsjukvård" in
+# Compound parts. W_TITLE_PARTS, W_PARTS: a typed word found as a part of a page's compound ("hemsjukvård" in
 # "hemsjukvårdsteamet"), below a body word of its own. W_SPLIT: the parts of a typed word the
 # index does not know ("minimaria" → mini maria), which then stand for it. W_PART_BONUS: the parts
 # of a typed compound the index knows, a tie-breaker only ("utskrivningsklar": a page about
 # utskrivning beats a list that names the word).
+W_TITLE_PARTS = 1.5
 W_PARTS = 0.5
 W_SPLIT = 0.8
 W_PART_BONUS = 0.3
 
 # Where a match says the page is *about* the word; these decide the first ranking tier.
-STRONG_FIELDS = frozenset({"title", "title_exact", "title_folded", "tags", "subword", "summary"})
+STRONG_FIELDS = frozenset({"title", "title_exact", "title_folded", "tags", "subword", "title_parts", "summary"})
 
 MAX_UNITS = 12  # words beyond this add cost but hardly change the ranking
 MAX_SYNONYM_WORDS = 6
@@ -99,7 +100,8 @@ def word_query(word: Word, weight: float = 1.0) -> Query:
         subs += [Term("title_folded", stem, boost=W_TITLE_FOLDED * w),
                  Term("folded", stem, boost=W_FOLDED * w)]
     subs += [Term("subword", part, boost=W_SUBWORD * weight) for part in sorted(word.parts)]
-    subs += [Term("parts", stem, boost=W_PARTS * weight) for stem in word.stems[:1]]
+    subs += [Term("title_parts", word.stems[0], boost=W_TITLE_PARTS * weight),
+             Term("parts", word.stems[0], boost=W_PARTS * weight)]
     return Or(subs)
 
 

@@ -64,9 +64,11 @@ SCHEMA = Schema(
     # "Avvikelsehantering". Summary and body compounds go through the vocabulary instead
     # (splitting them here would double the postings the index has to write).
     subword=TEXT(analyzer=analysis.SubwordAnalyzer(), phrase=False),
-    # Dictionary compound parts (kb.analysis.Decompounder) of title, summary and body words, as
-    # stems: "hemsjukvård" and "teamet" find "hemsjukvårdsteamet". Searched in the strict pass
-    # below whole words (kb.index.query.W_PARTS).
+    # Dictionary compound parts (kb.analysis.Decompounder) as stems: "hemsjukvård" and "teamet"
+    # find "hemsjukvårdsteamet". Searched in the strict pass below whole words
+    # (kb.index.query.W_TITLE_PARTS, W_PARTS): those of title, tags and summary words say what
+    # the page is about (a ranking tier of their own), those of the body only that it mentions it.
+    title_parts=TEXT(analyzer=analysis.PartsAnalyzer(), phrase=False),
     parts=TEXT(analyzer=analysis.PartsAnalyzer(), phrase=False),
     # "area<TAB>abbreviation<TAB>name" of a title that gives both ("Socialtjänstlagen (SoL)"):
     # a glossary pair of its own, read from the lexicon (kb.index.searching._synonyms).
@@ -186,7 +188,8 @@ def _page_like_document(key: str, kind: str, slug: str, content: Any, text: str,
         "body": text,
         "folded": f"{summary}\n{text}",
         "subword": f"{content.title}\n{tags_text}",
-        "parts": f"{content.title}\n{summary}\n{text}",
+        "title_parts": f"{content.title}\n{tags_text}\n{summary}",
+        "parts": text,
         "abbreviation": abbreviation_value(content.title, area_id),
         "spell": f"{content.title}\n{tags_text}\n{summary}",
         "tags_display": tags,
@@ -236,7 +239,8 @@ def glossary_document(term: Any) -> dict[str, Any]:
         "body": description,
         "folded": f"{term.expansion}\n{description}",
         "subword": f"{term.term}\n{term.expansion}",
-        "parts": f"{term.expansion}\n{description}",
+        "title_parts": f"{term.term}\n{term.expansion}",
+        "parts": description,
         "abbreviation": "",
         "spell": f"{term.term}\n{term.expansion}",
         "tags_display": [],
@@ -270,7 +274,8 @@ def _secondary_document(key: str, kind: str, slug: str, title: str, summary: str
         "body": text,
         "folded": f"{summary}\n{text}",
         "subword": title,
-        "parts": f"{title}\n{summary}\n{text}",
+        "title_parts": f"{title}\n{summary}",
+        "parts": text,
         "abbreviation": abbreviation_value(title, area_id),
         "spell": f"{title}\n{summary}",
         "tags_display": [],
