@@ -194,6 +194,7 @@ class Decompounder:
                                if len(w) >= MIN_PART and w.isalpha() and w not in STOP_WORDS)
         self.stems = frozenset(s for w in self.words for s in stems(w))
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._terms: dict[str, tuple[str, ...]] = {}
 
     def knows(self, word: str) -> bool:
         """Is the word in the word list (as written, or as an inflected form of a listed word)?"""
@@ -257,9 +258,16 @@ class Decompounder:
             out += [p for p in self.parts(part, extra) if p not in out]
         return out
 
-    def part_terms(self, word: str) -> set[str]:
-        """Index terms of a word's parts: their stems, as the stemmed fields have them."""
-        return {s for part in self.parts(word) for s in stems(part)}
+    def part_terms(self, word: str) -> tuple[str, ...]:
+        """Index terms of a word's parts: their stems, as the stemmed fields have them (kept:
+        indexing asks for every long word of every page)."""
+        found = self._terms.get(word)
+        if found is None:
+            found = tuple(dict.fromkeys(s for part in self.parts(word) for s in stems(part)))
+            if len(self._terms) >= _SPLIT_CACHE_MAX:
+                self._terms.clear()
+            self._terms[word] = found
+        return found
 
 
 _PART_STOP_STEMS = frozenset(stems(w)[0] for w in PART_STOP)
@@ -399,7 +407,7 @@ class PartsAnalyzer(_WordsAnalyzer):
     """Dictionary compound parts of title, summary and body words (kb.analysis.Decompounder):
     "hemsjukvårdsteamet" is found by "hemsjukvård" and by "teamet"."""
 
-    def terms(self, word: str) -> set[str] | tuple[str, ...]:
+    def terms(self, word: str) -> tuple[str, ...]:
         """Stems of the word's parts (none for a word that is no compound of known words)."""
         return decompounder().part_terms(word) if len(word) >= MIN_SPLIT else ()
 

@@ -199,14 +199,13 @@ def url_path(kind: str, slug: str) -> str:
 def _word_test(app: Flask, searcher: Searcher) -> Callable[[str], bool]:
     """Is a word known: in the shipped word list, or in the index (kb.index.query.plan splits
     the words that are not)? Answers are kept for this index generation."""
-    spell = _vocabulary(app, searcher, SURFACE_FIELDS)
-    body = _vocabulary(app, searcher, STEM_FIELDS)
     decompounder = analysis.decompounder()
     answers: dict[str, bool] = _cached(app, "known", dict)
 
     def known(word: str) -> bool:
-        if word not in answers:
-            answers[word] = decompounder.knows(word) or _known(spell, body, word)
+        if word not in answers:  # the vocabularies are read only when a long word is asked about
+            answers[word] = decompounder.knows(word) or _known(
+                _vocabulary(app, searcher, SURFACE_FIELDS), _vocabulary(app, searcher, STEM_FIELDS), word)
         return answers[word]
 
     return known
