@@ -338,6 +338,31 @@ def test_every_category_keeps_its_mean_reciprocal_rank(request, demo_search, cor
     assert {c: round(v, 3) for c, v in mrr.items() if v < MRR_FLOORS[c]} == {}
 
 
+# The examples of issue #24 and questions whose content words point at one page: first place.
+FIRST_PLACE = [
+    ("demo", "minimaria", "mini-maria"),
+    ("demo", "avvikelserapport", "avvikelser-i-samverkan"),
+    ("demo", "utskrivningsklar", "in-och-utskrivningsprocessen"),
+    ("demo", "när har minimaria öppet", "mini-maria"),
+    ("demo", "när har mini-maria öppet", "mini-maria"),
+    ("corpus", "hemsjukvård", "kvallar-och-helger"),
+    ("corpus", "teamet", "kvallar-och-helger"),
+    ("corpus", "SoL", "socialtjanstlagen"),
+    ("corpus", "när har ung-kraft öppet", "ung-kraft"),
+    ("corpus", "när har ungkraft öppet", "ung-kraft"),
+    ("corpus", "vem gör läkemedelsgenomgången", "lakemedelsgenomgangar"),
+    ("corpus", "var anmäler jag tappade nycklar", "larm-och-nycklar"),
+    ("corpus", "hur når jag hemsjukvårdsteamet på helgen", "kvallar-och-helger"),
+]
+
+
+@pytest.mark.parametrize(("corpus", "query", "slug"), [pytest.param(*c, id=f"{c[0]}: {c[1]}") for c in FIRST_PLACE])
+def test_the_page_a_question_or_compound_points_at_comes_first(request, corpus, query, slug):
+    """Do question words and words written together leave the page the content words point at first?"""
+    ranked = _search(request, corpus)(query)
+    assert ranked[:1] == (slug,), ranked[:3]
+
+
 def test_a_routine_about_a_compound_ranks_above_a_list_that_names_it(demo_search, corpus_search):
     """Does "utskrivningsklar" put the routine about utskrivning above the list of terms, and
     "hemgångsplanering" the page about planning a homecoming above the word list?"""
@@ -352,6 +377,14 @@ def test_a_title_abbreviation_finds_pages_that_only_write_the_name(corpus_search
     and "socialtjänstlagen" the law's own page?"""
     assert "bistand-till-aldre" in corpus_search("SoL")
     assert corpus_search("socialtjänstlagen")[0] == "socialtjanstlagen"
+
+
+def test_an_abbreviation_finds_the_same_pages_as_the_name(demo_search, corpus_search):
+    """Does "SoL" find every page that writes "socialtjänstlagen", in the demo (a glossary term) and
+    in the test corpus (only a page title)?"""
+    for search in (demo_search, corpus_search):
+        assert search("socialtjänstlagen")
+        assert set(search("SoL")) >= set(search("socialtjänstlagen"))
 
 
 def test_a_compound_part_alone_does_not_match_everything(corpus_search):
