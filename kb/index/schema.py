@@ -61,8 +61,9 @@ SCHEMA = Schema(
     # but ranks below the exact spelling (its weight is lower).
     folded=TEXT(analyzer=analysis.FoldedAnalyzer(only_changed=True), phrase=False),
     # Compound parts (prefixes/suffixes, 4+ letters) of title and tag words: "avvikelse" finds
-    # "Avvikelsehantering". Summary and body compounds go through the vocabulary instead
-    # (splitting them here would double the postings the index has to write).
+    # "Avvikelsehantering" even when the word list lacks a part. Summary and body words are split
+    # only into dictionary parts (`title_parts`, `parts`): every prefix and suffix of every body
+    # word would double the postings the index has to write.
     subword=TEXT(analyzer=analysis.SubwordAnalyzer(), phrase=False),
     # Dictionary compound parts (kb.analysis.Decompounder) as stems: "hemsjukvård" and "teamet"
     # find "hemsjukvårdsteamet". Searched in the strict pass below whole words
