@@ -31,6 +31,9 @@ SECONDARY_KINDS = ("activity", "plan", "attachment")
 # "Menade du …?": respellings tried at most, and the shortest part of a word written together.
 MAX_SUGGESTION_TRIES = 3
 MIN_PART = 3
+# Answers to "is this a word?" kept per index generation (splitting a query word asks about
+# each of its possible parts).
+MAX_KNOWN_ANSWERS = 50_000
 # Search-as-you-type offers page titles and glossary terms.
 SUGGESTED_KINDS = ("page", "glossary")
 
@@ -204,6 +207,8 @@ def _word_test(app: Flask, searcher: Searcher) -> Callable[[str], bool]:
 
     def known(word: str) -> bool:
         if word not in answers:  # the vocabularies are read only when a long word is asked about
+            if len(answers) >= MAX_KNOWN_ANSWERS:
+                answers.clear()
             answers[word] = decompounder.knows(word) or _known(
                 _vocabulary(app, searcher, SURFACE_FIELDS), _vocabulary(app, searcher, STEM_FIELDS), word)
         return answers[word]
