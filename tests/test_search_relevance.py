@@ -420,3 +420,19 @@ def test_a_title_match_beats_a_body_mention(tmp_path):
         make_page("Hjälpmedelsförskrivning", "Så förskriver du hjälpmedel.\n")
         assert index.search("hjälpmedelsförskrivning").hits[0].title == "Hjälpmedelsförskrivning"
         assert index.search("hjälpmedel").hits[0].title == "Hjälpmedelsförskrivning"
+
+
+def test_linking_letters_are_dropped_between_compound_parts(tmp_path):
+    """Do "kvinna" and "jour" find a page that only writes "kvinnojouren" (kvinna + o), and
+    "samverkan" and "avtal" one that only writes "samverkansavtalet" (samverkan + s)?"""
+    from factories import make_page
+
+    app = make_app(tmp_path / "instance")
+    with app.app_context():
+        make_page("Skyddat boende", "Kvinnojouren tar emot dygnet runt.\n", slug="skyddat-boende")
+        make_page("Avtal med regionen", "Samverkansavtalet gäller från januari.\n", slug="avtal-med-regionen")
+        make_page("Annat", "Här står inget om det.\n", slug="annat")
+        assert [h.slug for h in index.search("kvinna").hits] == ["skyddat-boende"]
+        assert [h.slug for h in index.search("jour").hits] == ["skyddat-boende"]
+        assert [h.slug for h in index.search("samverkan").hits] == ["avtal-med-regionen"]
+        assert [h.slug for h in index.search("avtal").hits][:1] == ["avtal-med-regionen"]
