@@ -175,7 +175,9 @@ def _synonyms(app: Flask, searcher: Searcher, hidden: frozenset[int] = frozenset
         entries = [(d.get("title", ""), d.get("expansion", "")) for d in searcher.documents(kind="glossary")
                    if d.get("area", "") not in hidden_values]
         # Titles that give a name and its abbreviation ("Socialtjänstlagen (SoL)") pair them too.
-        for value in searcher.reader().lexicon("abbreviation"):
+        # (An index of an older schema, still searched while its successor is built, has none.)
+        pairs = searcher.reader().lexicon("abbreviation") if "abbreviation" in searcher.schema else ()
+        for value in pairs:
             found = schema.parse_abbreviation(value.decode("utf-8"))
             if found and found[0] not in hidden_values:
                 entries.append(found[1:])
