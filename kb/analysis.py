@@ -1,15 +1,18 @@
 """Swedish text analysis for search: words, stop words, stems, accent folding, compound parts.
 
-Pure functions (no I/O) shared by indexing and query building, so a word is normalised the
-same way on both sides, plus thin Whoosh analyzers over them. Besides `kb.index`, this is the
+Pure functions shared by indexing and query building, so a word is normalised the same way on
+both sides, plus thin Whoosh analyzers over them. The only I/O is reading the shipped word list
+(kb/data/swedish_words.txt) once, for dictionary decompounding. Besides `kb.index`, this is the
 only module that imports whoosh. The gaps of plain Snowball stemming that the variants
 below close are listed in /work/shared/SEARCH_AND_SPEED.md.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from importlib import resources
 
 from whoosh.analysis import Composable, Token
 from whoosh.lang import stemmer_for_language, stopwords_for_language
@@ -30,8 +33,22 @@ STOP_WORDS: frozenset[str] = frozenset(stopwords_for_language("sv")) | frozenset
     finns fanns gör göra gjorde görs hitta hittar hittas ligger behöver behövs
     sitter ingår heter betyder innebär står
     någon något några ett en den det de dom också även bara eller samt
+    brukar undrar egentligen snälla tack
     """.split()
 )
+
+# Words a question starts with: the other words of a question are partly filler ("hur fungerar
+# utskrivning …"), so a question is ranked by how many of its words a page has, not all or nothing.
+QUESTION_WORDS: frozenset[str] = frozenset(
+    "vad var vart när hur vem vems vilken vilket vilka varför varifrån finns kan får ska måste behöver".split()
+)
+
+
+def is_question(text: str) -> bool:
+    """Does the text start like a question ("när har …", "hur ansöker man …")?"""
+    ws = words(text)
+    return bool(ws) and ws[0] in QUESTION_WORDS and len(ws) > 2
+
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "æ": "a", "ø": "o", "é": "e", "è": "e", "ü": "u"})
 _snowball: Callable[[str], str] = stemmer_for_language("sv")
@@ -133,6 +150,151 @@ def subwords(word: str) -> set[str]:
     stem = stems(word)[0]
     out.update(stem[i:] for i in range(2, len(stem) - MIN_SUBWORD + 1))
     return out
+
+
+# --- Dictionary decompounding (the model is Lucene's DictionaryCompoundWordTokenFilter): a word
+# is split only when *every* part is a known word, so "mottagning" never becomes "mot" + "tagning".
+
+MIN_PART = 3  # the shortest part a compound is split into ("hem" in "hemsjukvård")
+MIN_SPLIT = 7  # the shortest word worth splitting
+MAX_SPLIT = 40  # longer "words" are codes or run-together text, not compounds
+MIN_INDEXED_PART = 4  # parts of three letters ("hem", "tid") would match far too much
+# Parts never indexed or searched on their own: they end so many compounds that a page having
+# one says nothing about what it is about.
+PART_STOP: frozenset[str] = frozenset(
+    "vård arbete sätt form grupp plan område verksamhet del dag år fall".split()
+)
+_SPLIT_CACHE_MAX = 200_000
+
+
+def _head_forms(part: str) -> Iterator[str]:
+    """What a compound's non-final part may stand for, with its linking letters dropped:
+    "samverkans" → samverkan, "arbets" → arbete, "hälso" → hälsa, "skol" → skola, "läkar" → läkare."""
+    yield part
+    bases = [part[:-1]] if part.endswith("s") and len(part) > MIN_PART else []
+    for base in [part, *bases]:
+        if base is not part:
+            yield base
+        yield base + "a"
+        yield base + "e"
+        if base[-1] in "oue" and len(base) > MIN_PART:
+            yield base[:-1] + "a"
+
+
+class Decompounder:
+    """Splits Swedish compounds into parts that are known words: words of a word list, and for
+    queries also any word the index knows (`extra`).
+
+    "hemsjukvårdsteamet" → hemsjukvård, teamet (and "hemsjukvård" → hem, sjukvård): the split
+    with the fewest parts wins, and each non-final part is given in its base form.
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(w for w in (x.strip().lower() for x in words)
+                               if len(w) >= MIN_PART and w.isalpha() and w not in STOP_WORDS)
+        self.stems = frozenset(s for w in self.words for s in stems(w))
+        self._cache: dict[str, tuple[str, ...]] = {}
+        self._terms: dict[str, tuple[str, ...]] = {}
+
+    def knows(self, word: str) -> bool:
+        """Is the word in the word list (as written, or as an inflected form of a listed word)?"""
+        return word in self.words or any(s in self.stems for s in stems(word))
+
+    def _head(self, part: str, extra: Callable[[str], bool] | None) -> str | None:
+        for base in _head_forms(part):
+            if len(base) >= MIN_PART and (base in self.words or self._extra(base, extra)):
+                return base
+        return None
+
+    def _tail(self, part: str, extra: Callable[[str], bool] | None) -> bool:
+        return self.knows(part) or self._extra(part, extra)
+
+    @staticmethod
+    def _extra(part: str, extra: Callable[[str], bool] | None) -> bool:
+        # Short words of the index ("mer", "sin") would split typos into nonsense ("mötesformmer").
+        return extra is not None and len(part) >= MIN_INDEXED_PART and extra(part)
+
+    def split(self, word: str, extra: Callable[[str], bool] | None = None) -> tuple[str, ...]:
+        """The parts of a compound (two or more), or () when it is not one of known words.
+        `extra` says whether a part the word list lacks is a word all the same (cached only
+        without it: the index's words change)."""
+        if not MIN_SPLIT <= len(word) <= MAX_SPLIT or not word.isalpha():
+            return ()
+        if extra is None and word in self._cache:
+            return self._cache[word]
+        n = len(word)
+        best: dict[int, tuple[str, ...] | None] = {}
+
+        def rest(i: int) -> tuple[str, ...] | None:
+            """The fewest parts word[i:] splits into (the whole of it if it is a word)."""
+            if i in best:
+                return best[i]
+            found: tuple[str, ...] | None = (word[i:],) if i and self._tail(word[i:], extra) else None
+            if found is None:
+                for j in range(n - MIN_PART, i + MIN_PART - 1, -1):  # longest first part first
+                    head = self._head(word[i:j], extra)
+                    if head is None:
+                        continue
+                    after = rest(j)
+                    if after is not None and (found is None or len(after) + 1 < len(found)):
+                        found = (head, *after)
+            best[i] = found
+            return found
+
+        parts = rest(0) or ()
+        if extra is None:
+            if len(self._cache) >= _SPLIT_CACHE_MAX:
+                self._cache.clear()
+            self._cache[word] = parts
+        return parts
+
+    def parts(self, word: str, extra: Callable[[str], bool] | None = None) -> list[str]:
+        """Every part worth searching, parts of parts included ("hemsjukvårdsteamet" →
+        hemsjukvård, sjukvård, teamet): MIN_INDEXED_PART+ letters and not in PART_STOP."""
+        out: list[str] = []
+        for part in self.split(word, extra):
+            if len(part) >= MIN_INDEXED_PART and stems(part)[0] not in _PART_STOP_STEMS and part not in out:
+                out.append(part)
+            out += [p for p in self.parts(part, extra) if p not in out]
+        return out
+
+    def part_terms(self, word: str) -> tuple[str, ...]:
+        """Index terms of a word's parts: their stems, as the stemmed fields have them (kept:
+        indexing asks for every long word of every page)."""
+        found = self._terms.get(word)
+        if found is None:
+            found = tuple(dict.fromkeys(s for part in self.parts(word) for s in stems(part)))
+            if len(self._terms) >= _SPLIT_CACHE_MAX:
+                self._terms.clear()
+            self._terms[word] = found
+        return found
+
+
+_PART_STOP_STEMS = frozenset(stems(w)[0] for w in PART_STOP)
+
+
+@functools.cache
+def decompounder() -> Decompounder:
+    """The decompounder over kb's shipped word list (kb/data/swedish_words.txt)."""
+    text = (resources.files("kb") / "data" / "swedish_words.txt").read_text(encoding="utf-8")
+    return Decompounder(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+# "Socialtjänstlagen (SoL)" and "SoL (Socialtjänstlagen)": a name and its abbreviation in a title.
+_ABBREVIATION = r"[^\W_][\w-]{1,9}"
+_NAME_THEN_ABBREVIATION = re.compile(rf"^(?P<name>[^()]*[^\W_][^()]*?)\s*\((?P<abbr>{_ABBREVIATION})\)$")
+_ABBREVIATION_THEN_NAME = re.compile(rf"^(?P<abbr>{_ABBREVIATION})\s*\((?P<name>[^()]*[^\W_][^()]*)\)$")
+
+
+def title_abbreviation(title: str) -> tuple[str, str] | None:
+    """(abbreviation, name) when a title gives both, the abbreviation in brackets after the name
+    or the other way round; an abbreviation has a capital after its first letter ("SoL", "HSL")."""
+    title = " ".join(title.split())
+    for pattern in (_NAME_THEN_ABBREVIATION, _ABBREVIATION_THEN_NAME):
+        m = pattern.match(title)
+        if m and any(c.isupper() for c in m["abbr"][1:]) and words(m["name"]) != words(m["abbr"]):
+            return m["abbr"], m["name"].strip()
+    return None
 
 
 def normalize_title(title: str) -> str:
@@ -239,6 +401,15 @@ class SubwordAnalyzer(_WordsAnalyzer):
     def terms(self, word: str) -> set[str]:
         """The word's parts."""
         return subwords(word)
+
+
+class PartsAnalyzer(_WordsAnalyzer):
+    """Dictionary compound parts of title, summary and body words (kb.analysis.Decompounder):
+    "hemsjukvårdsteamet" is found by "hemsjukvård" and by "teamet"."""
+
+    def terms(self, word: str) -> tuple[str, ...]:
+        """Stems of the word's parts (none for a word that is no compound of known words)."""
+        return decompounder().part_terms(word) if len(word) >= MIN_SPLIT else ()
 
 
 class EdgeAnalyzer(_WordsAnalyzer):

@@ -10,6 +10,7 @@ import os
 import pytest
 from factories import DATABASES, TEST_DATABASE_URL, login, make_app
 from pg import ThrowawayPostgres, find_pg_bin, track_engines
+from relevance_report import write_summary
 
 # Real servers the sign-in tests run against: OpenLDAP's slapd and an OpenID Connect provider.
 pytest_plugins = ["ldap_fixtures", "oidc_fixtures"]
@@ -29,6 +30,11 @@ def _drop_test_databases():
     mark = len(DATABASES.created)
     yield
     DATABASES.drop_since(mark)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Print the search relevance figures (MRR@10 per category) when the relevance tests ran."""
+    write_summary(terminalreporter, config)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -232,3 +232,17 @@ def test_pages_plans_and_area_pages_search_their_own_area(world, olle):
     scoped = text_of(olle.get("/sok?q=avvikelse&omrade=gbg-sydvast"))
     assert "Avvikelser i Göteborg" in scoped and "Regional rutin för avvikelser" in scoped
     assert "Avvikelser i Alingsås" not in scoped and "Sök i alla områden" in scoped
+
+
+def test_a_title_abbreviation_in_a_members_only_area_expands_only_for_members(app):
+    """A members-only page is titled "Zebralagen (ZL)": does "ZL" find an open page that only writes
+    "zebralagen" for a member, but not for anyone else (the pair itself is hidden)?"""
+    from kb import index
+
+    with app.app_context():
+        zebra = areas.create("tg-zebra", "TG Zebra", members_only=True)
+        make_page("Zebralagen (ZL)", "Lagen om zebror.\n", area_id=zebra.id)
+        make_page("Randiga djur", "Enligt zebralagen ska randerna räknas.\n", slug="randiga-djur",
+                  area_id=areas.get("samla").id)
+        assert "randiga-djur" in [h.slug for h in index.search("ZL").hits]
+        assert [h.slug for h in index.search("ZL", hidden_areas=[zebra.id]).hits] == []

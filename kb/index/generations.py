@@ -58,8 +58,9 @@ from kb.models.changes import WINDOW
 
 log = logging.getLogger(__name__)
 
-# Bump when the schema or analysis changes: an index of another version is rebuilt (7: `area`).
-SCHEMA_VERSION = 7
+# Bump when the schema or analysis changes: an index of another version is rebuilt (7: `area`;
+# 8: dictionary compound parts in `parts`, title abbreviations in `abbreviation`).
+SCHEMA_VERSION = 8
 CURRENT_FILE = "CURRENT"
 APPLIED_FILE = "applied.json"
 # Segments are written as separate files, not one compound file: Whoosh reads a file inside a

@@ -6,7 +6,10 @@ the glossary knows) and searched in two passes (SEARCH_AND_SPEED.md: Whoosh's co
 with the number of terms):
 
 1. `strict`: every unit must match; each unit is a handful of exact terms: stems in title,
-   tags, summary and body, folded stems, compound parts of short fields, glossary synonyms.
+   tags, summary and body, folded stems, compound parts of short fields, dictionary compound
+   parts of every field (`parts`, weighted below whole words), glossary synonyms. A word the
+   index does not know is also searched as the known words it is written together from
+   ("minimaria" → mini maria).
    A glossary synonym of several words ("sip" → "samordnad individuell plan") matches only
    where its words stand together, in order (a `PhraseFilter`, checked in the stored text).
 2. `broad` (only when the first pass finds too little): any unit may match, documents
@@ -16,8 +19,8 @@ with the number of terms):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -41,9 +44,18 @@ W_SYNONYM = 0.8  # a glossary synonym counts a little less than the words typed
 W_ALL_UNITS = 3.0  # in the broad pass, documents with every unit stay on top
 W_BODY_PART = 0.5  # body words that contain a query word as a compound part
 W_FUZZY = 0.3  # words one or two edits away
+# Compound parts. W_TITLE_PARTS, W_PARTS: a typed word found as a part of a page's compound ("hemsjukvård" in
+# "hemsjukvårdsteamet"), below a body word of its own. W_SPLIT: the parts of a typed word the
+# index does not know ("minimaria" → mini maria), which then stand for it. W_PART_BONUS: the parts
+# of a typed compound the index knows, a tie-breaker only ("utskrivningsklar": a page about
+# utskrivning beats a list that names the word).
+W_TITLE_PARTS = 1.5
+W_PARTS = 0.5
+W_SPLIT = 0.8
+W_PART_BONUS = 0.3
 
 # Where a match says the page is *about* the word; these decide the first ranking tier.
-STRONG_FIELDS = frozenset({"title", "title_exact", "title_folded", "tags", "subword", "summary"})
+STRONG_FIELDS = frozenset({"title", "title_exact", "title_folded", "tags", "subword", "title_parts", "summary"})
 
 MAX_UNITS = 12  # words beyond this add cost but hardly change the ranking
 MAX_SYNONYM_WORDS = 6
@@ -58,6 +70,10 @@ class Word:
     stems: tuple[str, ...]
     folded: tuple[str, ...]
     parts: frozenset[str]
+    # A word the index does not know, written together: the known words it is made of.
+    split: tuple[Word, ...] = ()
+    # A compound: its parts worth searching, for the tie-breaking bonus.
+    compound_parts: tuple[Word, ...] = ()
 
     @classmethod
     def of(cls, text: str) -> Word:
@@ -84,12 +100,22 @@ def word_query(word: Word, weight: float = 1.0) -> Query:
         subs += [Term("title_folded", stem, boost=W_TITLE_FOLDED * w),
                  Term("folded", stem, boost=W_FOLDED * w)]
     subs += [Term("subword", part, boost=W_SUBWORD * weight) for part in sorted(word.parts)]
+    subs += [Term("title_parts", word.stems[0], boost=W_TITLE_PARTS * weight),
+             Term("parts", word.stems[0], boost=W_PARTS * weight)]
     return Or(subs)
+
+
+def match_query(word: Word, weight: float = 1.0) -> Query:
+    """A typed word, or (when the index does not know it) all the words it is written together from."""
+    q = word_query(word, weight)
+    if not word.split:
+        return q
+    return Or([q, And([word_query(part, weight * W_SPLIT) for part in word.split])])
 
 
 def phrase_query(words: list[Word], weight: float = 1.0) -> Query:
     """All words of a phrase (no positions are indexed, so "all", not "adjacent")."""
-    return word_query(words[0], weight) if len(words) == 1 else And([word_query(w, weight) for w in words])
+    return match_query(words[0], weight) if len(words) == 1 else And([match_query(w, weight) for w in words])
 
 
 @dataclass(frozen=True)
@@ -255,6 +281,21 @@ class Plan:
 
     units: list[Unit]
     title_key: str
+    # The title key with unknown words split into parts ("minimaria" → "mini maria"), if any.
+    split_title_key: str = ""
+
+    # A question ("hur fungerar utskrivning från sjukhuset"): ranked by the broad pass too.
+    question: bool = False
+
+    @property
+    def respelt(self) -> bool:
+        """True when a typed word was unknown and searched as the words it is made of."""
+        return any(w.split for u in self.units for w in u.words)
+
+    def _bonus(self) -> list[Query]:
+        """Tie-breakers: the parts of typed compounds (scored, never deciding what matches)."""
+        return [Or([word_query(part, W_PART_BONUS) for part in w.compound_parts])
+                for u in self.units for w in u.words if w.compound_parts]
 
     @property
     def empty(self) -> bool:
@@ -262,10 +303,13 @@ class Plan:
         return not self.units
 
     def all_words(self) -> list[Word]:
-        """The words to highlight one by one: those typed and one-word synonyms."""
+        """The words to highlight one by one: those typed (and the parts of those written together)
+        and one-word synonyms."""
         out = []
         for unit in self.units:
             out += unit.words
+            for word in unit.words:
+                out += word.split
             for s in unit.synonyms:
                 if s.single:
                     out += s.words
@@ -311,16 +355,19 @@ class Plan:
         return self._build(expanded, require_all=False), used
 
     def _build(self, unit_queries: list[Query], require_all: bool) -> Built:
-        exact = Term("title_exact", self.title_key, boost=W_TITLE_EXACT)
+        exact: Query = Term("title_exact", self.title_key, boost=W_TITLE_EXACT)
+        if self.split_title_key and self.split_title_key != self.title_key:
+            exact = Or([exact, Term("title_exact", self.split_title_key, boost=W_TITLE_EXACT)])
         if not unit_queries:
             return Built(NullQuery, [], exact, require_all)
+        bonus = self._bonus()
         if len(unit_queries) == 1:
-            scoring: Query = Or([unit_queries[0], exact])
+            scoring: Query = Or([unit_queries[0], exact, *bonus])
         elif require_all:
-            scoring = Or([And(unit_queries), exact])
+            scoring = Or([And(unit_queries), exact, *bonus])
         else:
             # Any unit may match; documents with all of them get an extra share on top.
-            scoring = Or([exact, And(unit_queries, boost=W_ALL_UNITS), *unit_queries])
+            scoring = Or([exact, And(unit_queries, boost=W_ALL_UNITS), *unit_queries, *bonus])
         return Built(scoring, unit_queries, exact, require_all)
 
 
@@ -330,7 +377,7 @@ class Built:
 
     scoring: Query
     units: list[Query]
-    exact: Term
+    exact: Query
     require_all: bool
 
 
@@ -349,9 +396,24 @@ def restrict(q: Query, fields: frozenset[str]) -> Query:
     return NullQuery
 
 
-def plan(text: str, synonyms: Synonyms | None = None) -> Plan:
-    """Plan a query from user text (already length-capped)."""
-    words = [Word.of(w) for w in analysis.content_words(text)][:MAX_UNITS]
+def _with_parts(word: Word, known: Callable[[str], bool] | None) -> Word:
+    """The word with its compound parts: `split` when `known` (the index's words and the word
+    list) does not have it, `compound_parts` for the tie-breaking bonus."""
+    if known is None or len(word.text) < analysis.MIN_SPLIT:
+        return word
+    decompounder = analysis.decompounder()
+    whole = known(word.text)
+    split = () if whole else decompounder.split(word.text, known)
+    parts = decompounder.parts(word.text, known)
+    if not split and not parts:
+        return word
+    return replace(word, split=tuple(Word.of(p) for p in split), compound_parts=tuple(Word.of(p) for p in parts))
+
+
+def plan(text: str, synonyms: Synonyms | None = None, known: Callable[[str], bool] | None = None) -> Plan:
+    """Plan a query from user text (already length-capped). With `known` (is this a word of the
+    index or the word list?), words written together are searched by their parts as well."""
+    words = [_with_parts(Word.of(w), known) for w in analysis.content_words(text)][:MAX_UNITS]
     units: list[Unit] = []
     found = synonyms.alternatives(words) if synonyms else []
     # Longest glossary match first, so "barn och ungdomspsykiatri" becomes one unit.
@@ -367,4 +429,6 @@ def plan(text: str, synonyms: Synonyms | None = None) -> Plan:
         else:
             units.append(Unit([words[i]]))
             i += 1
-    return Plan(units, analysis.normalize_title(text))
+    split = {w.text: " ".join(p.text for p in w.split) for w in words if w.split}
+    split_key = analysis.normalize_title(" ".join(split.get(w, w) for w in analysis.words(text))) if split else ""
+    return Plan(units, analysis.normalize_title(text), split_key, analysis.is_question(text))

@@ -61,9 +61,19 @@ SCHEMA = Schema(
     # but ranks below the exact spelling (its weight is lower).
     folded=TEXT(analyzer=analysis.FoldedAnalyzer(only_changed=True), phrase=False),
     # Compound parts (prefixes/suffixes, 4+ letters) of title and tag words: "avvikelse" finds
-    # "Avvikelsehantering". Summary and body compounds go through the vocabulary instead
-    # (splitting them here would double the postings the index has to write).
+    # "Avvikelsehantering" even when the word list lacks a part. Summary and body words are split
+    # only into dictionary parts (`title_parts`, `parts`): every prefix and suffix of every body
+    # word would double the postings the index has to write.
     subword=TEXT(analyzer=analysis.SubwordAnalyzer(), phrase=False),
+    # Dictionary compound parts (kb.analysis.Decompounder) as stems: "hemsjukvård" and "teamet"
+    # find "hemsjukvårdsteamet". Searched in the strict pass below whole words
+    # (kb.index.query.W_TITLE_PARTS, W_PARTS): those of title, tags and summary words say what
+    # the page is about (a ranking tier of their own), those of the body only that it mentions it.
+    title_parts=TEXT(analyzer=analysis.PartsAnalyzer(), phrase=False),
+    parts=TEXT(analyzer=analysis.PartsAnalyzer(), phrase=False),
+    # "area<TAB>abbreviation<TAB>name" of a title that gives both ("Socialtjänstlagen (SoL)"):
+    # a glossary pair of its own, read from the lexicon (kb.index.searching._synonyms).
+    abbreviation=ID(),
     # Surface words of title, summary and tags: the vocabulary for "Menade du …?".
     spell=TEXT(analyzer=analysis.SpellAnalyzer(), phrase=False, spelling=False),
     # Display only: tags as written, start of the body as plain text for snippets (display_text),
@@ -121,6 +131,18 @@ def area_value(area_id: int | None) -> str:
     return str(area_id) if area_id is not None else ""
 
 
+def abbreviation_value(title: str, area_id: int | None) -> str:
+    """The `abbreviation` field of a document titled `title` ("" when the title gives none)."""
+    found = analysis.title_abbreviation(title)
+    return "\t".join([area_value(area_id), *found]) if found else ""
+
+
+def parse_abbreviation(value: str) -> tuple[str, str, str] | None:
+    """(area, abbreviation, name) of an `abbreviation` field value."""
+    fields = value.split("\t")
+    return (fields[0], fields[1], fields[2]) if len(fields) == 3 else None
+
+
 def _field_texts(fields: dict) -> list[str]:
     out: list[str] = []
     for name, value in fields.items():
@@ -167,6 +189,9 @@ def _page_like_document(key: str, kind: str, slug: str, content: Any, text: str,
         "body": text,
         "folded": f"{summary}\n{text}",
         "subword": f"{content.title}\n{tags_text}",
+        "title_parts": f"{content.title}\n{tags_text}\n{summary}",
+        "parts": text,
+        "abbreviation": abbreviation_value(content.title, area_id),
         "spell": f"{content.title}\n{tags_text}\n{summary}",
         "tags_display": tags,
         "text": display_text(text[:STORED_TEXT_MAX]),
@@ -215,6 +240,9 @@ def glossary_document(term: Any) -> dict[str, Any]:
         "body": description,
         "folded": f"{term.expansion}\n{description}",
         "subword": f"{term.term}\n{term.expansion}",
+        "title_parts": f"{term.term}\n{term.expansion}",
+        "parts": description,
+        "abbreviation": "",
         "spell": f"{term.term}\n{term.expansion}",
         "tags_display": [],
         "text": display_text(description[:STORED_TEXT_MAX]),
@@ -247,6 +275,9 @@ def _secondary_document(key: str, kind: str, slug: str, title: str, summary: str
         "body": text,
         "folded": f"{summary}\n{text}",
         "subword": title,
+        "title_parts": f"{title}\n{summary}",
+        "parts": text,
+        "abbreviation": abbreviation_value(title, area_id),
         "spell": f"{title}\n{summary}",
         "tags_display": [],
         "text": display_text(text[:STORED_TEXT_MAX]),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,7 @@ from whoosh.searching import Searcher
 
 from kb import analysis, urls
 from kb.constants import ActivityStatus
-from kb.index import catchup, generations, vocabulary
+from kb.index import catchup, generations, schema, vocabulary
 from kb.index.query import Plan, Synonyms, plan
 from kb.index.ranking import MatchSets, Tiers
 from kb.index.scoring import Scorer
@@ -31,6 +31,9 @@ SECONDARY_KINDS = ("activity", "plan", "attachment")
 # "Menade du …?": respellings tried at most, and the shortest part of a word written together.
 MAX_SUGGESTION_TRIES = 3
 MIN_PART = 3
+# Answers to "is this a word?" kept per index generation (splitting a query word asks about
+# each of its possible parts).
+MAX_KNOWN_ANSWERS = 50_000
 # Search-as-you-type offers page titles and glossary terms.
 SUGGESTED_KINDS = ("page", "glossary")
 
@@ -171,6 +174,13 @@ def _synonyms(app: Flask, searcher: Searcher, hidden: frozenset[int] = frozenset
     def build() -> Synonyms:
         entries = [(d.get("title", ""), d.get("expansion", "")) for d in searcher.documents(kind="glossary")
                    if d.get("area", "") not in hidden_values]
+        # Titles that give a name and its abbreviation ("Socialtjänstlagen (SoL)") pair them too.
+        # (An index of an older schema, still searched while its successor is built, has none.)
+        pairs = searcher.reader().lexicon("abbreviation") if "abbreviation" in searcher.schema else ()
+        for value in pairs:
+            found = schema.parse_abbreviation(value.decode("utf-8"))
+            if found and found[0] not in hidden_values:
+                entries.append(found[1:])
         return Synonyms.from_glossary(entries)
 
     return _cached(app, "synonyms:" + ",".join(sorted(hidden_values)), build)
@@ -189,6 +199,23 @@ def url_path(kind: str, slug: str) -> str:
     if kind in ("page", "draft"):
         return urls.page_path(slug)
     return urls.glossary_entry_path(slug)
+
+
+def _word_test(app: Flask, searcher: Searcher) -> Callable[[str], bool]:
+    """Is a word known: in the shipped word list, or in the index (kb.index.query.plan splits
+    the words that are not)? Answers are kept for this index generation."""
+    decompounder = analysis.decompounder()
+    answers: dict[str, bool] = _cached(app, "known", dict)
+
+    def known(word: str) -> bool:
+        if word not in answers:  # the vocabularies are read only when a long word is asked about
+            if len(answers) >= MAX_KNOWN_ANSWERS:
+                answers.clear()
+            answers[word] = decompounder.knows(word) or _known(
+                _vocabulary(app, searcher, SURFACE_FIELDS), _vocabulary(app, searcher, STEM_FIELDS), word)
+        return answers[word]
+
+    return known
 
 
 def _known(spell: Vocabulary, body: Vocabulary, word: str) -> bool:
@@ -286,7 +313,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
          filters: dict[str, str | None], include_drafts: bool, author: str | None,
          scope: frozenset[int] | None, hidden: frozenset[int]) -> SearchResults:
     synonyms = _synonyms(app, searcher, hidden)
-    p: Plan = plan(results.query, synonyms)
+    p: Plan = plan(results.query, synonyms, _word_test(app, searcher))
     if p.empty:
         results.searchable = False
         return results
@@ -311,7 +338,9 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
     tiers = Tiers.of(built, sets, visible)
     strict_count = len(tiers.matched)
     extra_terms: set[str] = set()
-    if strict_count < FEW_HITS:
+    # A question's words are not all content ("hur fungerar …"): a page with most of them, in its
+    # title, beats one that merely has all of them somewhere.
+    if strict_count < FEW_HITS or p.question:
         built, extra_terms = p.broad(_vocabulary(app, searcher, STEM_FIELDS),
                                      _vocabulary(app, searcher, SURFACE_FIELDS))
         tiers = Tiers.of(built, sets, visible)
@@ -351,9 +380,11 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         for docnum, score in ranked[(results.page - 1) * results.per_page:limit]:
             results.hits.append(_hit(searcher.stored_fields(docnum), score, highlighter))
     # "Menade du …?" when the words as typed matched little (typo tolerance may still have
-    # found pages, but the respelt query is what the user should learn and reuse).
-    if strict_count < FEW_HITS:
-        results.suggestion = _suggestion(app, searcher, results.query, sets, visible, strict_count, synonyms)
+    # found pages, but the respelt query is what the user should learn and reuse), or were
+    # found only as words written together ("minimaria": "Menade du Mini-Maria?").
+    if strict_count < FEW_HITS or p.respelt:
+        results.suggestion = _suggestion(app, searcher, results.query, sets, visible,
+                                         0 if p.respelt else strict_count, synonyms)
     return results
 
 
