@@ -4,7 +4,7 @@ Pure functions shared by indexing and query building, so a word is normalised th
 both sides, plus thin Whoosh analyzers over them. The only I/O is reading the shipped word list
 (kb/data/swedish_words.txt) once, for dictionary decompounding. Besides `kb.index`, this is the
 only module that imports whoosh. The gaps of plain Snowball stemming that the variants
-below close are listed in /work/shared/SEARCH_AND_SPEED.md.
+below close are listed in the project notes on search and speed (SEARCH_AND_SPEED.md).
 """
 from __future__ import annotations
 
