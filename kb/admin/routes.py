@@ -53,8 +53,7 @@ def user_list():
         status = 422
     return render_template("admin/users.html", form=form, users=users.all_users(), role_form=RoleForm,
                            toggle_form=ConfirmForm(), area_roles=areas.roles_by_user(),
-                           organisation_form=ConfirmForm(), organisations=organisations.active(),
-                           organisation_names={o.key: o.name for o in organisations.all_organisations()}), status
+                           organisations=organisations.all_organisations()), status
 
 
 @bp.post("/anvandare/<username>/organisation")

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from kb import caching
 from kb.constants import PageType
 from kb.models.areas import closed_area_ids
+from kb.pages.documents import base_url
 from kb.services import areas, feeds, pages
 from kb.slugs import is_valid_slug
 
@@ -27,10 +28,8 @@ SITE_TITLE = "Kunskapsbanken för vårdsamverkan"
 
 
 def _absolute(path: str) -> str:
-    """An address for outside readers: KB_BASE_URL when set (mail and feeds use the same), else the
-    address the request came to."""
-    base = (current_app.config.get("BASE_URL") or "").rstrip("/") or request.url_root.rstrip("/")
-    return base + path
+    """An address for outside readers: KB_BASE_URL when set, else the address the request came to."""
+    return base_url().rstrip("/") + path
 
 
 def _stamp(moment: datetime) -> str:

@@ -106,9 +106,9 @@ def confirm(user: User, page: Page, *, revision: int | None = None) -> ReadConfi
     if revision is not None and revision != published.number:
         raise ValidationError({"page": f"Sidan har ändrats medan du läste: version {published.number} gäller nu. "
                                        "Läs den och bekräfta igen."})
-    existing = db.session.scalar(select(ReadConfirmation).where(
-        ReadConfirmation.user_id == user.id, ReadConfirmation.page_id == page.id,
-        ReadConfirmation.revision_number == published.number))
+    mine = select(ReadConfirmation).where(ReadConfirmation.user_id == user.id, ReadConfirmation.page_id == page.id,
+                                          ReadConfirmation.revision_number == published.number)
+    existing = db.session.scalar(mine)
     if existing is not None:
         return existing
     row = ReadConfirmation(user_id=user.id, page_id=page.id, revision_number=published.number)
@@ -117,9 +117,7 @@ def confirm(user: User, page: Page, *, revision: int | None = None) -> ReadConfi
         db.session.commit()
     except IntegrityError:  # a double click: the other request recorded it
         db.session.rollback()
-        return db.session.scalar(select(ReadConfirmation).where(
-            ReadConfirmation.user_id == user.id, ReadConfirmation.page_id == page.id,
-            ReadConfirmation.revision_number == published.number))
+        return db.session.scalar(mine)
     return row
 
 
