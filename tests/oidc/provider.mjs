@@ -53,8 +53,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+// Start-up steps with their time, so a provider that is slow to get ready shows where it waited.
+const started = Date.now();
+const step = (what) => console.log(`start: ${what} efter ${Date.now() - started} ms`);
 const require = createRequire(join(config.node_modules, '..', 'package.json'));
 const { default: Provider } = await import(pathToFileURL(require.resolve('oidc-provider')).href);
+step('oidc-provider inläst');
 
 // --- the control file and the clock ---------------------------------------------------------------
 
@@ -97,6 +101,7 @@ async function findAccount(ctx, id) {
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+step('nycklar skapade');
 
 const page = (title, body) => `<!DOCTYPE html>
 <html lang="sv">
