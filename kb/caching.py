@@ -28,7 +28,8 @@ from werkzeug.http import is_resource_modified
 from werkzeug.security import safe_join
 
 from kb.dates import STOCKHOLM, today
-from kb.models.areas import closed_area_ids
+from kb.extensions import db
+from kb.models.areas import closed_area_ids, note_closed_area_ids
 from kb.permissions import hidden_areas
 from kb.services import changes
 
@@ -83,13 +84,21 @@ def serve_static(filename: str) -> Response:
 
 
 def static_signature(app: Flask) -> str:
-    """A hash of every static file's fingerprint (pages embed them in their URLs)."""
+    """A hash of every static file's fingerprint (pages embed them in their URLs). Each file is
+    stat'ed per call (a changed file changes the pages' validators at once); the signature is hashed
+    again only when one of them changed."""
     names = app.extensions.get("kb_static_names")
-    if names is None:  # listed once per process; each file is stat'ed per call
+    if names is None:  # listed once per process
         root = Path(str(app.static_folder))
         names = app.extensions["kb_static_names"] = sorted(
             p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-    return hashlib.sha256("|".join(f"{n}={fingerprint(n, app)}" for n in names).encode()).hexdigest()
+    prints = tuple(fingerprint(n, app) for n in names)
+    kept = app.extensions.get("kb_static_signature")
+    if kept is not None and kept[0] == prints:
+        return kept[1]
+    signature = hashlib.sha256("|".join(f"{n}={f}" for n, f in zip(names, prints, strict=True)).encode()).hexdigest()
+    app.extensions["kb_static_signature"] = (prints, signature)
+    return signature
 
 
 # --- conditional GETs --------------------------------------------------------------------------
@@ -117,17 +126,18 @@ def build(app: Flask) -> tuple[str, datetime]:
 
 def _viewer() -> tuple[object, ...]:
     """Who is looking: the user's id, role, name and roles in areas (edit links), the session's CSRF
-    token (forms embed it), their unread notifications and watches (the header and the watch buttons),
-    and which areas are members-only and which of those they may not see (an area opened or closed, a
-    membership given or taken away, changes what a page lists without a `Change`)."""
-    from kb.services import notifications
+    token (forms embed it), their viewer stamp (their notifications, watches, read marks and read
+    confirmations: the header, the watch buttons and a page's reading state; read with the user, no
+    query) and which areas are members-only and which of those they may not see (an area opened or
+    closed, a membership given or taken away, changes what a page lists without a `Change`)."""
+    from kb.services import users
 
     csrf = str(session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
     areas = (tuple(sorted(closed_area_ids())), tuple(sorted(hidden_areas(current_user))))
     if current_user.is_authenticated:
         return (current_user.id, current_user.role, current_user.name, csrf,
                 sorted((a, r.value) for a, r in current_user.area_roles.items()),
-                notifications.viewer_state(current_user), areas)
+                users.viewer_stamp(current_user), areas)
     return ("anonym", csrf, areas)
 
 
@@ -188,8 +198,26 @@ def add_validators(response: Response) -> Response:
     return _with_validators(response, *validators)
 
 
+def reuse_area_facts() -> None:
+    """before_request (first of all): a reading request takes the members-only areas from what this
+    process read under the change log's current state (an area's switch records a `Change`), so the
+    request's first look at them costs the log's state, which its validator needs anyway."""
+    if request.method not in ("GET", "HEAD"):
+        return
+    session = db.session()
+    note_closed_area_ids(session, changes.while_unchanged("closed-areas", None, closed_area_ids))
+
+
+def end_request(_exc: BaseException | None) -> None:
+    """teardown_request: the next request reads the change log's state afresh."""
+    changes.forget_log_state()
+
+
 def init_app(app: Flask) -> None:
     """Fingerprint static URLs, serve them with long lifetimes and add validators to cached views."""
+    # First of all before_request functions: the reading rule (kb.auth.guards) looks at the areas.
+    app.before_request_funcs.setdefault(None, []).insert(0, reuse_area_facts)
+    app.teardown_request(end_request)
     app.url_defaults(add_static_version)
     app.view_functions["static"] = serve_static
     app.after_request(add_validators)

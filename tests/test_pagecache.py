@@ -116,3 +116,75 @@ def test_other_pages_and_methods_pass_through(app, anon, sip):
     assert len(kept.entries) == 0
     app.test_client().get("/sida/sip")  # a visitor without the session the history page gave
     assert len(kept.entries) == 1
+
+
+# --- signed-in views answered from memory -----------------------------------------------------------
+
+def warm(client, path: str = "/sida/sip") -> None:
+    """Views until the page cache keeps the page for this cookie: the welcome message, whose cookie it
+    is, and the rendering under the state read before it."""
+    for _ in range(3):
+        assert client.get(path).status_code == 200
+
+
+def test_a_signed_in_view_is_answered_without_running_the_view(app, sip, monkeypatch):
+    """Is the same user's same page sent from memory once nothing changed, byte for byte?"""
+    editor = login(app, "redaktor", "redaktör")
+    warm(editor)
+    first = editor.get("/sida/sip")
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the page view ran")
+
+    monkeypatch.setattr(pages, "current_head", fail)
+    again = editor.get("/sida/sip")
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"] and "Set-Cookie" not in again.headers
+
+
+def test_a_browser_revalidating_a_signed_in_view_gets_304_until_the_page_changes(app, sip):
+    """Does If-None-Match get a 304 from memory, and the new page after an edit elsewhere?"""
+    editor = login(app, "redaktor", "redaktör")
+    warm(editor)
+    tag = editor.get("/sida/sip").headers["ETag"]
+    for _ in range(2):
+        same = editor.get("/sida/sip", headers={"If-None-Match": tag})
+        assert same.status_code == 304 and same.get_data() == b"" and same.headers["ETag"] == tag
+    with app.app_context():
+        edit_page(pages.get("sip"), "Ändrad på en annan server.\n")
+    changed = editor.get("/sida/sip", headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and "Ändrad på en annan server." in changed.get_data(as_text=True)
+    assert changed.headers["ETag"] != tag
+    assert editor.get("/sida/sip", headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
+
+
+def test_a_replayed_cookie_after_logout_or_disabling_gets_no_signed_in_page(app, sip):
+    """Once a user logged out (elsewhere) or was disabled, does their old cookie stop getting their kept page?"""
+    from kb.services import users
+
+    for name, end in (("anna", users.end_sessions), ("bertil", lambda u: users.set_disabled(u.username, True))):
+        client = login(app, name, "redaktör")
+        warm(client)
+        assert "Logga ut" in client.get("/sida/sip").get_data(as_text=True)
+        with app.app_context():
+            end(users.get(name))
+        shown = client.get("/sida/sip").get_data(as_text=True)
+        assert "Logga ut" not in shown and name not in shown
+
+
+def test_signed_in_views_from_memory_are_counted(app, sip):
+    """Are views the page cache answers for a signed-in user counted like any other?"""
+    from kb.services import statistics
+
+    editor = login(app, "redaktor", "redaktör")
+    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}
+    for _ in range(3):
+        editor.get("/sida/sip", headers=browser)
+    with app.app_context():
+        statistics.flush()
+        before = sum(n for _, n in statistics.monthly_views(pages.get("sip").id))
+    for _ in range(4):
+        editor.get("/sida/sip", headers=browser)
+    with app.app_context():
+        statistics.flush()
+        assert sum(n for _, n in statistics.monthly_views(pages.get("sip").id)) == before + 4

@@ -21,7 +21,7 @@ def header_helpers() -> dict:
     """Template helpers: the unread count for the header and a page's watch state (both lazy)."""
 
     def unread_notifications() -> int:
-        return notifications.unread_count(current_user) if current_user.is_authenticated else 0
+        return notifications.header_count(current_user) if current_user.is_authenticated else 0
 
     def watch_state(page) -> notifications.WatchState:
         return notifications.watch_state(current_user, page)

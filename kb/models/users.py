@@ -2,6 +2,7 @@
 links and the append-only audit log."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask_login import AnonymousUserMixin, UserMixin
@@ -88,14 +89,19 @@ class User(UserMixin, db.Model):
         per user object, so checking a list of pages costs no query per page."""
         roles = self.__dict__.get(_ROLES)
         if roles is None:
-            roles = {}
-            for area_id, value in db.session.execute(
-                    select(AreaGrant.area_id, AreaGrant.role).where(AreaGrant.user_id == self.id)):
-                role = AreaRole(value)
-                if area_id not in roles or (role.rank, role is AreaRole.AREA_ADMIN) > (
-                        roles[area_id].rank, roles[area_id] is AreaRole.AREA_ADMIN):
-                    roles[area_id] = role
-            object.__setattr__(self, _ROLES, roles)
+            roles = self.note_area_roles(db.session.execute(
+                select(AreaGrant.area_id, AreaGrant.role).where(AreaGrant.user_id == self.id)))
+        return roles
+
+    def note_area_roles(self, grants: Iterable[tuple[int, str]]) -> dict[int, AreaRole]:
+        """Keep the user's roles from (area id, role value) pairs read with the user (no query on use)."""
+        roles: dict[int, AreaRole] = {}
+        for area_id, value in grants:
+            role = AreaRole(value)
+            if area_id not in roles or (role.rank, role is AreaRole.AREA_ADMIN) > (
+                    roles[area_id].rank, roles[area_id] is AreaRole.AREA_ADMIN):
+                roles[area_id] = role
+        object.__setattr__(self, _ROLES, roles)
         return roles
 
     @property

@@ -45,7 +45,7 @@ def view(slug: str):
     """Show a page; an old slug redirects, a deleted page explains itself."""
     if not is_valid_slug(slug):
         abort(404)
-    head = pages.head(slug)  # a light query; the page itself is loaded only to render it
+    head = pages.current_head(slug)  # no query while nothing changed; the page is loaded only to render it
     if head is None or head.deleted:
         page, redirected = pages.resolve(slug)
         if page is None or not can_read_page(current_user, page):
@@ -56,7 +56,9 @@ def view(slug: str):
     if not can_read_page(current_user, head):
         abort(404)
     count_view(head.id)  # a view answered with a 304 or from memory is a view too
-    if (unchanged := caching.not_modified(*view_state(head), last_modified=head.updated_at)) is not None:
+    # The user's read marks and confirmations are in the validator's viewer stamp (kb.caching).
+    state = (head.id, head.revision_number, head.updated_at)
+    if (unchanged := caching.not_modified(*state, last_modified=head.updated_at)) is not None:
         return unchanged
     if (kept := pagecache.cached()) is not None:  # rendered before, and nothing it shows changed since
         return kept
@@ -93,22 +95,13 @@ def view(slug: str):
 
 
 def count_view(page_id: int) -> None:
-    """Count a GET of a page in the statistics (in memory; kb.services.statistics) and tell the
-    cookieless page cache which page it answers, so that it counts the views it serves itself."""
+    """Count a GET of a page in the statistics (in memory; kb.services.statistics) and tell the page
+    cache (kb.pagecache) which page it answers, so that it counts the views it serves itself, and to
+    whom, so that it keeps a signed-in user's view only for them."""
     request.environ[pagecache.PAGE_ID] = page_id
+    request.environ[pagecache.USER_ID] = current_user.id if current_user.is_authenticated else None
     if request.method == "GET":
         statistics.record_view(page_id, request.user_agent.string)
-
-
-def view_state(page) -> tuple:
-    """What a page view shows besides logged changes (kb.caching): the page, the user's read marks and
-    the version of it they confirmed."""
-    signed_in = current_user.is_authenticated
-    read = sorted(structure.read_page_ids(current_user.id)) \
-        if page.type == PageType.ORIENTATION.value and signed_in else []
-    confirmed = confirmations.confirmed_number(current_user.id, page.id) \
-        if page.type in confirmations.CONFIRMABLE and signed_in else None
-    return page.id, page.revision_number, page.updated_at, read, confirmed
 
 
 @bp.post("/sida/<slug>/last")

@@ -36,7 +36,7 @@ from kb.models import (
     Watch,
 )
 from kb.models.base import utcnow
-from kb.services import structure
+from kb.services import changes, structure, users
 from kb.services.visibility import notification_clause
 
 # Change ids below the cursor that are re-checked for late arrivals, and rows handled per transaction.
@@ -425,6 +425,14 @@ def unread_count(user: User) -> int:
     """How many of the user's notifications are unread."""
     return db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user.id, Notification.read_at.is_(None), notification_clause(user))) or 0
+
+
+def header_count(user: User) -> int:
+    """The unread count in the header of every page: kept per process while the user's viewer stamp
+    (kb.services.users.viewer_stamp), the areas hidden from them and the change log (which pages a
+    notification may still name) stand still, so a signed-in page view runs no query for it."""
+    key = (user.id, users.viewer_stamp(user), frozenset(user.hidden_area_ids))
+    return changes.while_unchanged("unread-count", key, lambda: unread_count(user))
 
 
 def viewer_state(user: User) -> tuple[int, int, int]:

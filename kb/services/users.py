@@ -6,18 +6,28 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb import pii
 from kb.constants import AuditAction, AuthSource, Role
 from kb.exceptions import ServiceError, ValidationError
 from kb.extensions import db
-from kb.models import LoginAttempt, PasswordReset, User
+from kb.models import (
+    AreaGrant,
+    LoginAttempt,
+    Notification,
+    PasswordReset,
+    ReadConfirmation,
+    ReadMark,
+    User,
+    Watch,
+)
 from kb.models.base import utcnow
-from kb.services import audit, organisations
+from kb.services import audit, changes, organisations
 
 PASSWORD_MIN = 12
 LOCK_WINDOW = timedelta(minutes=15)
@@ -90,15 +100,75 @@ def display_names(usernames) -> dict[str, str]:
     return {name: found.get(name) or SYSTEM_ACTORS.get(name, name) for name in wanted}
 
 
+def _count_and_newest(model, *where) -> tuple:
+    """Two correlated scalar subqueries: how many of the user's rows of `model`, and the newest id."""
+    mine = (model.user_id == User.id, *where)
+    return (select(func.count(model.id)).where(*mine).scalar_subquery(),
+            select(func.coalesce(func.max(model.id), 0)).where(*mine).scalar_subquery())
+
+
+# Built once (constructing a statement costs more than running it): the user behind a session, their
+# roles in areas (one row per grant) and their viewer stamp, in one query per request.
+_LOAD = (select(User, AreaGrant.area_id, AreaGrant.role,
+                *_count_and_newest(Notification, Notification.read_at.is_(None)),
+                *_count_and_newest(Notification), *_count_and_newest(Watch),
+                *_count_and_newest(ReadConfirmation), *_count_and_newest(ReadMark))
+         .outerjoin(AreaGrant, AreaGrant.user_id == User.id)
+         .where(User.id == bindparam("user_id")))
+_STAMP = "_kb_viewer_stamp"
+# The same with the change log's state in front: a signed-in page view's whole state in one query.
+_SESSION_STATE = _LOAD.add_columns(*changes.LOG_STATE_COLUMNS)
+
+
 def load(session_id: str) -> User | None:
-    """The user for a session id 'id:token', or None if the token no longer matches."""
+    """The user for a session id 'id:token', or None if the token no longer matches.
+
+    One query: the user, their roles in areas and their viewer stamp (see `viewer_stamp`)."""
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.disabled or not secrets.compare_digest(user.session_token, token):
+    rows = db.session.execute(_LOAD, {"user_id": int(user_id)}).all()
+    if not rows:
         return None
+    user = rows[0][0]
+    if user.disabled or not secrets.compare_digest(user.session_token, token):
+        return None
+    user.note_area_roles((row[1], row[2]) for row in rows if row[1] is not None)
+    object.__setattr__(user, _STAMP, tuple(rows[0][3:]))
     return user
+
+
+def session_state(connection: Connection, user_id: int | None) -> tuple[Any, ...]:
+    """The change log's newest id and visible count (kb.services.changes.log_state), then everything
+    `load` reads of the user (account row, roles in areas, viewer stamp) as plain values, in one query
+    on `connection` (no app context): what a signed-in user's page view depends on (kb.pagecache keeps
+    views under it). Without a user (or one that no longer exists) only the log's state."""
+    rows = connection.execute(_SESSION_STATE, {"user_id": user_id}).all() if user_id is not None else []
+    if not rows:
+        top, count, _when = changes.log_state(connection)
+        return top, count
+    *_user, top, count = rows[0]
+    return (top, count, *(tuple(row)[:-2] for row in rows))
+
+
+def viewer_stamp(user: User) -> tuple[int, ...]:
+    """What the pages show of the user's own rows, as counts and newest ids: unread and all
+    notifications (the header), watches (the watch buttons), read confirmations and read marks (a
+    routine's or orientation page's reading state). Any of those rows added, removed or read changes
+    it, so it stands for them in a page's validator (kb.caching) without a query of its own: it is
+    read with the user (`load`), and queried here only for a user loaded some other way."""
+    stamp = user.__dict__.get(_STAMP)
+    if stamp is None:
+        row = db.session.execute(_LOAD, {"user_id": user.id}).first()
+        stamp = tuple(row[3:]) if row is not None else ()
+        object.__setattr__(user, _STAMP, stamp)
+    return stamp
+
+
+def forget_viewer_stamp(user: User) -> None:
+    """Read the stamp again on next use (after the user's own notifications, watches or reading changed
+    within this request)."""
+    user.__dict__.pop(_STAMP, None)
 
 
 def all_users() -> list[User]:

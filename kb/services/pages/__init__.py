@@ -25,6 +25,7 @@ from kb.services.pages.lookups import (  # noqa: F401
     backlinks,
     count_by_type,
     count_pages,
+    current_head,
     deleted_pages,
     get,
     get_revision,

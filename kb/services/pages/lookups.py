@@ -12,6 +12,7 @@ from kb.exceptions import NotFoundError
 from kb.extensions import db
 from kb.models import Page, PageLink, Revision, SlugAlias
 from kb.models.base import INTEGER_MAX
+from kb.services import changes
 
 
 def get(slug: str) -> Page | None:
@@ -30,6 +31,12 @@ def head(slug: str) -> Row | None:
     """Id, revision number, update time, type, deleted flag, published revision and area of the page
     with this exact slug (old slugs not included), or None: one light query, for views that may not need the page."""
     return db.session.connection().execute(_HEAD, {"slug": slug}).first()
+
+
+def current_head(slug: str) -> Row | None:
+    """`head(slug)` for a reading request, kept per process while the change log stands still (every
+    write to a page records a `Change`): a page view by a signed-in user runs no query for it."""
+    return changes.while_unchanged("page-head", slug, lambda: head(slug))
 
 
 def resolve(slug: str) -> tuple[Page | None, bool]:
