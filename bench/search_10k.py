@@ -8,12 +8,17 @@ Builds an instance with the demo content plus `--pages` generated Swedish pages 
 by the next run (generating it takes minutes). Then `kb serve --workers 2` (gunicorn), both
 workers warmed with every query, and each query of QUERIES asked `--rounds` times through each
 endpoint, one request at a time over keep-alive connections: p50 and p95 per endpoint (target:
-p95 under 50 ms). Finally the resident memory (VmRSS) of each worker (target: under 200 MB).
+p95 under 50 ms); then the same queries with `--clients` (8) connections at once through wrk (target:
+p95 under 50 ms as well; skipped without wrk). Finally the resident memory (VmRSS) of each worker
+(target: under 200 MB).
 Writes its sections of bench/results.md.
 """
 from __future__ import annotations
 
 import argparse
+import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -131,6 +136,41 @@ def fill_caches(server: KbServer, count: int = FILL) -> None:
             client.close()
 
 
+# wrk cycles through the queries on each of its connections and prints its latency percentiles.
+WRK_SCRIPT = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("KB-LATENCY %%f %%f %%d %%d\\n", latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, summary.requests, summary.errors.status))
+end
+"""
+
+
+def concurrent(server: KbServer, clients: int, seconds: float, rounds: int, folder: Path) -> dict[str, list]:
+    """p50 and p95 (ms) and requests per second per endpoint with `clients` connections at once (wrk,
+    one thread, every query in turn), endpoints alternating for `rounds` rounds; every answer a 200."""
+    out: dict[str, list] = {e: [] for e in ENDPOINTS}
+    scripts = {}
+    for endpoint, template in ENDPOINTS.items():
+        paths = ", ".join(f'"{template.format(quote(q))}"' for q in QUERIES)
+        scripts[endpoint] = folder / f"wrk-{endpoint.strip('/').replace('/', '-')}.lua"
+        scripts[endpoint].write_text(WRK_SCRIPT % paths)
+    for _ in range(rounds):
+        for endpoint in ENDPOINTS:
+            run = subprocess.run(["wrk", "-t1", f"-c{clients}", f"-d{seconds:g}s", "-s", str(scripts[endpoint]),  # noqa: S603,S607
+                                  server.url], capture_output=True, text=True, check=True).stdout
+            p50, p95, requests, bad = run.split("KB-LATENCY", 1)[1].split()[:4]
+            if int(bad):
+                raise RuntimeError(f"{endpoint}: {bad} svar var inte 2xx/3xx:\n{run}")
+            out[endpoint].append((float(p50), float(p95), int(requests) / seconds))
+    return out
+
+
 def main() -> None:
     """Build (or reuse) the instance, measure, and write the results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -139,6 +179,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--clients", type=int, default=8, help="connections at once for the concurrent phase")
+    parser.add_argument("--seconds", type=float, default=10, help="seconds per concurrent measurement")
+    parser.add_argument("--concurrent-rounds", type=int, default=3)
     parser.add_argument("--instance", type=Path, default=None, help="keep (and reuse) the instance here")
     parser.add_argument("--no-results", action="store_true", help="do not write bench/results.md")
     args = parser.parse_args()
@@ -150,6 +193,8 @@ def main() -> None:
         with KbServer(instance, workers=args.workers, threads=args.threads) as server:
             started_rss = {pid: rss_mib(pid) for pid in server.worker_pids()}
             times, slowest = measure(server, args.rounds)
+            together = concurrent(server, args.clients, args.seconds, args.concurrent_rounds, Path(tmp)) \
+                if shutil.which("wrk") else {}
             measured_rss = {pid: rss_mib(pid) for pid in server.worker_pids()}
             fill_caches(server)
             rss = {pid: rss_mib(pid) for pid in server.worker_pids()}
@@ -159,11 +204,33 @@ def main() -> None:
         print(f"{endpoint}: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({n} requests)")
     print("slowest:", ", ".join(f"{e} {q!r} {s * 1000:.0f} ms" for (e, q), s in worst))
     print("RSS per worker (MiB):", {pid: round(v) for pid, v in rss.items()})
+    medians = {e: tuple(statistics.median(r[i] for r in rows) for i in range(3)) for e, rows in together.items()}
+    for endpoint, (p50, p95, rate) in medians.items():
+        print(f"{endpoint}, {args.clients} at once: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {rate:.0f} req/s")
     p95_ok = all(p95 < TARGET_P95_MS for _, p95, _ in stats.values())
+    together_ok = bool(medians) and all(p95 < TARGET_P95_MS for _, p95, _ in medians.values())
     rss_ok = all(v < TARGET_RSS_MB for v in rss.values())
     if not args.no_results:
         _write(args, build_times, index_size, stats, worst, (started_rss, measured_rss, rss), p95_ok, rss_ok)
-    sys.exit(0 if p95_ok and rss_ok else 1)
+        _write_concurrent(args, together, medians, together_ok)
+    sys.exit(0 if p95_ok and rss_ok and together_ok else 1)
+
+
+def _write_concurrent(args, together: dict[str, list], medians: dict[str, tuple], ok: bool) -> None:
+    if not together:
+        body = "Not measured: wrk is missing (apt-get install wrk)."
+    else:
+        rows = "\n".join(f"| `{e}` | {n} | {p50:.1f} | {p95:.1f} | {rate:.0f} |"
+                         for e, runs in together.items() for n, (p50, p95, rate) in enumerate(runs, 1))
+        meds = "\n".join(f"| `{e}` | **median** | **{p50:.1f}** | **{p95:.1f}** | **{rate:.0f}** |"
+                         for e, (p50, p95, rate) in medians.items())
+        body = (f"The same instance and server, {args.clients} connections at once: wrk `-t1 -c{args.clients} "
+                f"-d{args.seconds:g}s`, each connection asking the {len(QUERIES)} queries in turn, the two "
+                f"endpoints alternating for {args.concurrent_rounds} rounds (latency per request, from wrk).\n\n"
+                f"| endpoint | round | p50 ms | p95 ms | req/s |\n| --- | --- | --- | --- | --- |\n{rows}\n{meds}\n\n"
+                f"Target: p95 under {TARGET_P95_MS} ms. **{'Met' if ok else 'NOT met'}.**")
+    write_section("search_concurrent", f"Search at {args.pages:,} pages, {args.clients} clients at once "
+                  "(bench/search_10k.py)", body)
 
 
 def _write(args, build_times, index_size, stats, worst, memory, p95_ok, rss_ok) -> None:
