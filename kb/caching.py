@@ -29,7 +29,7 @@ from werkzeug.security import safe_join
 
 from kb.dates import STOCKHOLM, today
 from kb.extensions import db
-from kb.models.areas import closed_area_ids, note_closed_area_ids
+from kb.models.areas import closed_area_ids, offer_closed_area_ids
 from kb.permissions import hidden_areas
 from kb.services import changes
 
@@ -199,13 +199,11 @@ def add_validators(response: Response) -> Response:
 
 
 def reuse_area_facts() -> None:
-    """before_request (first of all): a reading request takes the members-only areas from what this
-    process read under the change log's current state (an area's switch records a `Change`), so the
-    request's first look at them costs the log's state, which its validator needs anyway."""
-    if request.method not in ("GET", "HEAD"):
-        return
-    session = db.session()
-    note_closed_area_ids(session, changes.while_unchanged("closed-areas", None, closed_area_ids))
+    """before_request (first of all): a reading request takes the members-only areas, when it needs
+    them, from what this process read under the change log's current state (an area's switch records
+    a `Change`), so its first look at them costs the log's state, which its validator needs anyway."""
+    if request.method in ("GET", "HEAD"):
+        offer_closed_area_ids(db.session(), lambda: changes.while_unchanged("closed-areas", None, closed_area_ids))
 
 
 def end_request(_exc: BaseException | None) -> None:

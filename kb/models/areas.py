@@ -10,6 +10,7 @@ roles once per user object (`User.area_roles`), so permission checks on a list a
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app, has_app_context
@@ -29,6 +30,7 @@ KEY_MAX = 40
 BY_HAND = "hand"
 
 _CLOSED = "kb_closed_area_ids"
+_CLOSED_SOURCE = "kb_closed_area_source"
 _DEFAULT = "kb_default_area_id"
 
 
@@ -83,13 +85,22 @@ def default_area_key() -> str:
 
 
 def closed_area_ids(session: Session | None = None) -> frozenset[int]:
-    """Ids of the members-only areas, read once per database session."""
+    """Ids of the members-only areas, read once per database session (or taken from the source a
+    reading request offered: `offer_closed_area_ids`)."""
     session = session or db.session()
     ids = session.info.get(_CLOSED)
     if ids is None:
-        ids = frozenset(session.scalars(select(Area.id).where(Area.members_only)))
+        source = session.info.pop(_CLOSED_SOURCE, None)
+        ids = source() if source is not None else frozenset(
+            session.scalars(select(Area.id).where(Area.members_only)))
         session.info[_CLOSED] = ids
     return ids
+
+
+def offer_closed_area_ids(session: Session, source: Callable[[], frozenset[int]]) -> None:
+    """Let the session's first need of the members-only areas call `source` instead of a query (once;
+    the source may itself call closed_area_ids, which then queries). Dropped when areas change."""
+    session.info[_CLOSED_SOURCE] = source
 
 
 def note_closed_area_ids(session: Session, ids: frozenset[int]) -> None:
@@ -100,8 +111,8 @@ def note_closed_area_ids(session: Session, ids: frozenset[int]) -> None:
 def forget_areas(session: Session | None = None) -> None:
     """Drop the session's cached area facts (after an area is created or changed)."""
     session = session or db.session()
-    session.info.pop(_CLOSED, None)
-    session.info.pop(_DEFAULT, None)
+    for key in (_CLOSED, _CLOSED_SOURCE, _DEFAULT):
+        session.info.pop(key, None)
 
 
 def default_area_id(session: Session) -> int | None:
@@ -126,6 +137,7 @@ def _fill_default_area(session: Session, _context, _instances) -> None:
             obj.area_id = default_area_id(session)
     if any(isinstance(obj, Area) for obj in (*session.new, *session.dirty)):
         session.info.pop(_CLOSED, None)
+        session.info.pop(_CLOSED_SOURCE, None)
 
 
 event.listen(Session, "before_flush", _fill_default_area)

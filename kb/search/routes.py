@@ -53,9 +53,10 @@ class FacetLink:
 
 def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | None,
                 galler_for: str | None = None, url: Callable[..., str] = results_url,
-                omrade: Sequence[str] = ()) -> dict[str, list[FacetLink]]:
+                omrade: Sequence[str] = (), names: dict[str, str] | None = None) -> dict[str, list[FacetLink]]:
     """Links for each type, target group, organisation and area with their counts, keeping the other
-    filters (an area link replaces the areas chosen, `omrade`).
+    filters (an area link replaces the areas chosen, `omrade`). `names`: organisation key → name (read
+    here when not given).
 
     `url` builds a results URL from (q, typ, malgrupp, galler_for=…, omrade=…) and keeps what else the
     search had.
@@ -65,7 +66,8 @@ def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | Non
              for v, n in found.facets["type"].items()]
     groups = [FacetLink(v, v, n, url(q, typ, v, galler_for=galler_for), v == malgrupp)
               for v, n in found.facets["target_group"].items()]
-    names = {o.key: o.name for o in organisations.all_organisations()}
+    if names is None:
+        names = {o.key: o.name for o in organisations.all_organisations()}
     orgs = [FacetLink(v, names.get(v, v), n, url(q, typ, malgrupp, galler_for=v), v == galler_for)
             for v, n in found.facets.get("applies_to", {}).items()]
     area_links = [FacetLink(a.key, a.name, n, url(q, typ, malgrupp, galler_for=galler_for, omrade=[a.key]),
@@ -105,13 +107,14 @@ def results():
     review = {slug: review_state(p.fields or {}, dates.today())
               for slug, p in structure.pages_by_slug(set(routines)).items()}
     url = partial(results_url, utkast=drafts, omrade=omrade)
+    names = {o.key: o.name for o in organisations.all_organisations()}
     return render_template("search/results.html", form=form, results=found, typ=typ, malgrupp=malgrupp,
                            review=review, galler_for=galler_for, drafts=drafts, chosen_areas=chosen,
                            area_error=area_error, shared_area=search.shared_area(),
                            area_names={a.id: a.name for a in search.visible_areas(current_user)},
                            may_include_drafts=sees_unpublished(current_user),
-                           organisation_name={o.key: o.name for o in organisations.all_organisations()},
-                           facets=facet_links(found, typ, malgrupp, galler_for, url, omrade), type_label=type_label,
+                           organisation_name=names, type_label=type_label,
+                           facets=facet_links(found, typ, malgrupp, galler_for, url, omrade, names),
                            results_url=partial(url, galler_for=galler_for), max_length=index.MAX_QUERY_LENGTH)
 
 

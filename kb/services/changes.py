@@ -25,11 +25,12 @@ MAX_UNCHANGED = 1024  # values per name kept by while_unchanged (page heads are 
 # Built once: constructing the statement costs more than running it.
 _LOG_STATE = (select(func.max(Change.id), func.count(Change.id), func.max(Change.created_at))
               .where(Change.id > select(func.coalesce(func.max(Change.id), 0)).scalar_subquery() - WINDOW))
-# The first two of log_state as scalar subqueries, for a statement that reads other things too.
+# log_state as three scalar subqueries, for a statement that reads other things too (note_log_state).
+_IN_WINDOW = Change.id > select(func.coalesce(func.max(Change.id), 0)).scalar_subquery() - WINDOW
 LOG_STATE_COLUMNS = (
     select(func.coalesce(func.max(Change.id), 0)).scalar_subquery(),
-    select(func.count(Change.id)).where(
-        Change.id > select(func.coalesce(func.max(Change.id), 0)).scalar_subquery() - WINDOW).scalar_subquery(),
+    select(func.count(Change.id)).where(_IN_WINDOW).scalar_subquery(),
+    select(func.max(Change.created_at)).where(_IN_WINDOW).scalar_subquery(),
 )
 
 
@@ -66,6 +67,11 @@ def log_state(connection: Any = None) -> tuple[int, int, datetime | None]:
             state = info[_STATE] = _read_state(db.session)
         return state
     return _read_state(connection)
+
+
+def note_log_state(state: tuple[int, int, datetime | None]) -> None:
+    """Take `state` (LOG_STATE_COLUMNS, read with something else) as the request's log_state()."""
+    db.session().info.setdefault(_STATE, (state[0] or 0, state[1] or 0, state[2]))
 
 
 def _read_state(on: Any) -> tuple[int, int, datetime | None]:

@@ -116,25 +116,27 @@ _LOAD = (select(User, AreaGrant.area_id, AreaGrant.role,
          .outerjoin(AreaGrant, AreaGrant.user_id == User.id)
          .where(User.id == bindparam("user_id")))
 _STAMP = "_kb_viewer_stamp"
-# The same with the change log's state in front: a signed-in page view's whole state in one query.
+# The same with the change log's state at the end: a signed-in request's whole state in one query.
 _SESSION_STATE = _LOAD.add_columns(*changes.LOG_STATE_COLUMNS)
 
 
 def load(session_id: str) -> User | None:
     """The user for a session id 'id:token', or None if the token no longer matches.
 
-    One query: the user, their roles in areas and their viewer stamp (see `viewer_stamp`)."""
+    One query: the user, their roles in areas, their viewer stamp (see `viewer_stamp`) and the change
+    log's state, which the request then uses as its kb.services.changes.log_state()."""
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit():
         return None
-    rows = db.session.execute(_LOAD, {"user_id": int(user_id)}).all()
+    rows = db.session.execute(_SESSION_STATE, {"user_id": int(user_id)}).all()
     if not rows:
         return None
+    changes.note_log_state(tuple(rows[0][-3:]))
     user = rows[0][0]
     if user.disabled or not secrets.compare_digest(user.session_token, token):
         return None
     user.note_area_roles((row[1], row[2]) for row in rows if row[1] is not None)
-    object.__setattr__(user, _STAMP, tuple(rows[0][3:]))
+    object.__setattr__(user, _STAMP, tuple(rows[0][3:-3]))
     return user
 
 
@@ -147,8 +149,8 @@ def session_state(connection: Connection, user_id: int | None) -> tuple[Any, ...
     if not rows:
         top, count, _when = changes.log_state(connection)
         return top, count
-    *_user, top, count = rows[0]
-    return (top, count, *(tuple(row)[:-2] for row in rows))
+    top, count = rows[0][-3:-1]
+    return (top, count, *(tuple(row)[:-3] for row in rows))
 
 
 def viewer_stamp(user: User) -> tuple[int, ...]:
