@@ -141,6 +141,11 @@ def _viewer() -> tuple[object, ...]:
     return ("anonym", csrf, areas)
 
 
+def shown_settings(app: Flask) -> tuple[object, ...]:
+    """The settings that change what a page shows: who may read, and whose images it shows."""
+    return bool(app.config.get("PUBLIC_READ", True)), tuple(app.config.get("IMAGE_HOSTS") or ())
+
+
 def validator(*parts: object, last_modified: datetime | None = None) -> tuple[str, datetime | None]:
     """The weak ETag value and the Last-Modified time (anonymous visitors only) for this request.
 
@@ -151,8 +156,7 @@ def validator(*parts: object, last_modified: datetime | None = None) -> tuple[st
     code, built = build(app)
     top, count, changed = changes.log_state()
     day = today()
-    # The settings that change what a page shows: who may read, and whose images it shows.
-    settings = (bool(app.config.get("PUBLIC_READ", True)), tuple(app.config.get("IMAGE_HOSTS") or ()))
+    settings = shown_settings(app)
     parts_text = repr((code, static_signature(app), settings, day.isoformat(), top, count, _viewer(),
                        request.full_path, parts))
     tag = hashlib.sha256(parts_text.encode()).hexdigest()[:32]

@@ -38,6 +38,7 @@ from flask import Flask, Response, current_app, g, session
 from werkzeug.http import parse_etags, unquote_etag
 
 from kb import dates
+from kb.caching import shown_settings
 from kb.services import changes, statistics, users
 from kb.urls import PAGE_PREFIX
 
@@ -180,17 +181,17 @@ class PageViews:
         return self.engine.connect()
 
     def _state(self) -> tuple[Any, ...]:
-        """The change log's state (kb.services.changes.log_state) and today's date, without an app
-        context. An area closed to non-members since a page was kept records a change, so it is not
-        served from memory."""
+        """The change log's state (kb.services.changes.log_state), today's date and the settings that
+        change a page (kb.caching.shown_settings), without an app context. An area closed to
+        non-members since a page was kept records a change, so it is not served from memory."""
         with self._connect() as connection:
             top, count, _when = changes.log_state(connection)
-        return top, count, dates.today().isoformat()
+        return top, count, dates.today().isoformat(), shown_settings(self.app)
 
     def _signed_in_state(self, user_id: int | None) -> tuple[Any, ...]:
         """The same and what is read of the request's user on every request, in one query."""
         with self._connect() as connection:
-            return dates.today().isoformat(), *users.session_state(connection, user_id)
+            return dates.today().isoformat(), shown_settings(self.app), *users.session_state(connection, user_id)
 
     def _address(self, environ: dict) -> tuple[Any, ...] | None:
         """The page view's address, for a GET of /sida/<slug> that may be kept; None for anything else."""
