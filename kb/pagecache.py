@@ -46,6 +46,8 @@ from kb.urls import PAGE_PREFIX
 # the signed-in user it was shown to (None: nobody signed in).
 PAGE_ID = "kb.page_id"
 USER_ID = "kb.user_id"
+# A browser's conditional request headers.
+CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
 # Views kept per process and layer (a rendered page is 10–30 KB: a few MB in all).
 MAX_ENTRIES = 256
@@ -214,7 +216,7 @@ class PageViews:
         return self._anonymous(address, environ, start_response)
 
     def _anonymous(self, address: tuple[Any, ...], environ: dict, start_response: StartResponse) -> Iterable[bytes]:
-        if any(h in environ for h in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")):
+        if any(h in environ for h in CONDITIONAL):
             return self.wsgi_app(environ, start_response)
         try:
             key = (*address, *self._state())
@@ -247,7 +249,7 @@ class PageViews:
             self._count(environ, known.answer.page_id)
             return known.answer.send(start_response, environ.get("HTTP_IF_NONE_MATCH"))
         # Render in full (no conditional), so that the answer can be kept; the condition is applied here.
-        conditional = {h: environ.pop(h) for h in ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE") if h in environ}
+        conditional = {h: environ.pop(h) for h in CONDITIONAL if h in environ}
         kept, passthrough = self._render(environ, start_response)
         if kept is None:
             return passthrough

@@ -23,10 +23,9 @@ _STATE = "kb_log_state"  # the session's memo of log_state()
 MAX_UNCHANGED = 1024  # values per name kept by while_unchanged (page heads are ~100 bytes)
 
 # Built once: constructing the statement costs more than running it.
-_LOG_STATE = (select(func.max(Change.id), func.count(Change.id), func.max(Change.created_at))
-              .where(Change.id > select(func.coalesce(func.max(Change.id), 0)).scalar_subquery() - WINDOW))
-# log_state as three scalar subqueries, for a statement that reads other things too (note_log_state).
 _IN_WINDOW = Change.id > select(func.coalesce(func.max(Change.id), 0)).scalar_subquery() - WINDOW
+_LOG_STATE = select(func.max(Change.id), func.count(Change.id), func.max(Change.created_at)).where(_IN_WINDOW)
+# log_state as three scalar subqueries, for a statement that reads other things too (note_log_state).
 LOG_STATE_COLUMNS = (
     select(func.coalesce(func.max(Change.id), 0)).scalar_subquery(),
     select(func.count(Change.id)).where(_IN_WINDOW).scalar_subquery(),

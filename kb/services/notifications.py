@@ -435,19 +435,6 @@ def header_count(user: User) -> int:
     return changes.while_unchanged("unread-count", key, lambda: unread_count(user))
 
 
-def viewer_state(user: User) -> tuple[int, int, int]:
-    """What every page shows of the user's notifications and watches, for conditional GET
-    (kb.caching): the unread count in the header, and the number and newest id of their watches
-    (the watch buttons). Neither writes a Change. One query."""
-    unread = (select(func.count(Notification.id))
-              .where(Notification.user_id == user.id, Notification.read_at.is_(None), notification_clause(user))
-              .scalar_subquery())
-    watches = select(func.count(Watch.id), func.coalesce(func.max(Watch.id), 0), unread).where(
-        Watch.user_id == user.id)
-    count, newest, unread_n = db.session.execute(watches).one()
-    return unread_n or 0, count or 0, newest or 0
-
-
 def recent(user: User, limit: int = RECENT_LIMIT) -> list[Notification]:
     """The user's newest notifications, unread first."""
     order = (Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
