@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from importlib import resources
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from whoosh.analysis import Composable, Token
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
@@ -303,39 +305,16 @@ def normalize_title(title: str) -> str:
 
 
 def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    """Levenshtein distance with transpositions, or limit+1 as soon as it must exceed `limit`.
+    """Levenshtein distance with transpositions of neighbours (optimal string alignment), or
+    limit+1 when it exceeds `limit`. Computed in C (rapidfuzz): fuzzy matching compares a typed
+    word with thousands of the index's words per query."""
+    return OSA.distance(a, b, score_cutoff=limit)
 
-    Only the diagonal band |i - j| <= limit of the table is computed (a cell outside it is more
-    than `limit` anyway): fuzzy matching calls this for thousands of words per query.
-    """
-    la, lb = len(a), len(b)
-    over = limit + 1
-    if abs(la - lb) > limit:
-        return over
-    prev2: list[int] = []
-    prev = list(range(lb + 1))
-    for i in range(1, la + 1):
-        ca = a[i - 1]
-        cur = [over] * (lb + 1)
-        cur[0] = i
-        lo, hi = max(1, i - limit), min(lb, i + limit)
-        best = over
-        for j in range(lo, hi + 1):
-            cb = b[j - 1]
-            v = prev[j - 1] + (ca != cb)
-            if prev[j] + 1 < v:
-                v = prev[j] + 1
-            if cur[j - 1] + 1 < v:
-                v = cur[j - 1] + 1
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb and prev2[j - 2] + 1 < v:
-                v = prev2[j - 2] + 1
-            cur[j] = v
-            if v < best:
-                best = v
-        if best > limit and (i > limit or lo > 1):
-            return over
-        prev2, prev = prev, cur
-    return min(prev[lb], over)
+
+def near_in(word: str, candidates: Sequence[str], limit: int) -> list[tuple[str, int, int]]:
+    """(candidate, edit distance, position) of the candidates within `limit` edits of `word`
+    (as `edit_distance` counts them), compared in one call."""
+    return process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None)
 
 
 # --- Whoosh analyzers (index side). Each is one loop over the words rather than a chain of

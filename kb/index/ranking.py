@@ -1,13 +1,14 @@
 """Which documents match (set operations on postings) and in which order (tiers, then BM25F)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from whoosh.query import And, NullQuery, Or, Query, Term
+import numpy as np
+from whoosh.query import NullQuery, Query
 
-from kb.index.query import STRONG_FIELDS, Built, PhraseFilter, restrict
-from kb.index.scoring import Scorer
-from kb.index.segments import SizedCache
+from kb.index.query import STRONG_FIELDS, Built, restrict
+from kb.index.scoring import Docs, Scorer
 
 # Score factor of documents ranked below pages (activities, plans): a page matching as well wins.
 DEMOTED_WEIGHT = 0.5
@@ -17,36 +18,35 @@ MAX_SCORED = 2000
 
 
 class MatchSets:
-    """Sets of matching document numbers, computed with set operations on posting sets.
+    """Which documents match a query, as one boolean per document of the index (a mask).
 
     Whoosh's own `docs_for_query` walks its matcher tree document by document in Python;
     for a common word in 10,000 pages that costs more than the search. Here each term's
     documents come from the scorer's cached postings (deleted docs already left out), and
-    unions and intersections run in C.
+    unions and intersections are numpy operations on masks.
     """
-
-    MAX_CACHED_IDS = 300_000  # bounds memory (~10 MiB); the cache lives per index generation
 
     def __init__(self, scorer: Scorer) -> None:
         self.scorer = scorer
-        self.cache = SizedCache(self.MAX_CACHED_IDS)
 
-    def term(self, fieldname: str, text: str) -> frozenset[int]:
+    def term(self, fieldname: str, text: str) -> Docs:
         """Live documents containing one term."""
-        return self.cache.get((fieldname, text), lambda: frozenset(self.scorer.term(fieldname, text)))
+        return self.scorer.mask(self.scorer.postings(fieldname, text)[0])
 
-    def of(self, q: Query) -> frozenset[int]:
+    def of(self, q: Query) -> Docs:
         """Documents matching a query built from Term, And, Or and PhraseFilter (boosts ignored)."""
-        if isinstance(q, Term):
-            return self.term(q.fieldname, q.text)
-        if isinstance(q, PhraseFilter):
-            return self.scorer.phrase_docs(q)
-        if isinstance(q, And):
-            sets = sorted((self.of(sub) for sub in q.subqueries), key=len)
-            return sets[0].intersection(*sets[1:]) if sets else frozenset()
-        if isinstance(q, Or):
-            return frozenset().union(*(self.of(sub) for sub in q.subqueries))
-        return frozenset()  # NullQuery (the planner builds nothing else)
+        return self.scorer.matching(q)
+
+    def none(self) -> Docs:
+        """No document."""
+        return self.scorer.mask(())
+
+    def union(self, masks: Iterable[Docs]) -> Docs:
+        """The documents in any of `masks` (none for no masks)."""
+        out = self.none()
+        for m in masks:
+            out |= m
+        return out
 
 
 @dataclass
@@ -62,32 +62,37 @@ class Tiers:
     a body match" a rule rather than a matter of weights.
     """
 
-    matched: frozenset[int]
-    tiers: list[frozenset[int]]
+    matched: Docs
+    tiers: list[Docs]
 
     @classmethod
-    def of(cls, built: Built, sets: MatchSets, visible: frozenset[int] | set[int]) -> Tiers:
+    def of(cls, built: Built, sets: MatchSets, visible: Docs) -> Tiers:
         """Match sets for a planned pass, limited to `visible` documents."""
         if not built.units:
-            return cls(frozenset(), [])
+            return cls(sets.none(), [])
         exact = sets.of(built.exact)
         unit_sets = [sets.of(u) for u in built.units]
-        everything = unit_sets[0].intersection(*unit_sets[1:]) | exact
-        strong = frozenset().union(exact, *(sets.of(restrict(u, STRONG_FIELDS)) for u in built.units))
+        everything = np.logical_and.reduce(unit_sets) | exact
+        strong = np.logical_or.reduce([exact, *(sets.of(restrict(u, STRONG_FIELDS)) for u in built.units)])
         first = everything & strong & visible
-        second = (everything & visible) - first
+        second = everything & visible & ~first
         if built.require_all:
             return cls(first | second, [first, second])
         # Broad pass: a page about *some* of the words competes on score with pages about all
         # of them (the all-units bonus is in the score); body-only matches come after.
-        anything = frozenset().union(*unit_sets) & visible
+        anything = np.logical_or.reduce(unit_sets) & visible
         about = first | (strong & anything)
-        body_all = second - about
-        rest = anything - about - body_all
+        body_all = second & ~about
+        rest = anything & ~about & ~body_all
         return cls(anything | first | second, [about, body_all, rest])
 
-    def rank(self, scorer: Scorer, scoring: Query, allowed: frozenset[int],
-             limit: int, demoted: frozenset[int] = frozenset()) -> list[tuple[int, float]]:
+    @property
+    def count(self) -> int:
+        """How many documents match."""
+        return int(np.count_nonzero(self.matched))
+
+    def rank(self, scorer: Scorer, scoring: Query, allowed: Docs,
+             limit: int, demoted: Docs | None = None) -> list[tuple[int, float]]:
         """The best `limit` documents of `allowed`, tier by tier, each tier by score
         (the `demoted` ones' scores weighted down by DEMOTED_WEIGHT)."""
         out: list[tuple[int, float]] = []
@@ -97,10 +102,10 @@ class Tiers:
             if need <= 0:
                 break
             docs = tier & allowed
-            if len(docs) > MAX_SCORED and strong is not NullQuery:
+            if np.count_nonzero(docs) > MAX_SCORED and strong is not NullQuery:
                 # A huge tier (a very common word): shortlist by the short fields, which are
                 # cheap to score, and give the full score only to the shortlist.
-                docs = frozenset(d for d, _ in scorer.top(strong, docs, max(need, MAX_SCORED)))
-            if docs:
+                docs = scorer.mask([d for d, _ in scorer.top(strong, docs, max(need, MAX_SCORED))])
+            if docs.any():
                 out += scorer.top(scoring, docs, need, demoted=demoted, weight=DEMOTED_WEIGHT)
         return out

@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from flask import Flask, current_app
 from whoosh.query import And, Or, Term
 from whoosh.searching import Searcher
@@ -15,7 +16,7 @@ from kb.constants import ActivityStatus
 from kb.index import catchup, generations, schema, vocabulary
 from kb.index.query import Plan, Synonyms, plan
 from kb.index.ranking import MatchSets, Tiers
-from kb.index.scoring import Scorer
+from kb.index.scoring import Docs, Scorer
 from kb.index.snippets import Highlighter
 from kb.index.vocabulary import Vocabulary
 
@@ -133,32 +134,36 @@ def _sets(app: Flask, searcher: Searcher) -> MatchSets:
     return _cached(app, "matchsets", lambda: MatchSets(scorer))
 
 
-def _docsets(app: Flask, searcher: Searcher, fieldname: str) -> dict[str, frozenset[int]]:
-    """value → live document numbers, for filters and facet counts."""
+def _docsets(app: Flask, searcher: Searcher, fieldname: str) -> dict[str, Docs]:
+    """value → its live documents, for filters and facet counts."""
 
-    def build() -> dict[str, frozenset[int]]:
+    def build() -> dict[str, Docs]:
         sets = _sets(app, searcher)
         values = [t.decode("utf-8") for t, _ in searcher.reader().iter_field(fieldname)]
-        return {v: sets.term(fieldname, v) for v in values}
+        out = {v: sets.term(fieldname, v) for v in values}
+        for docs in out.values():
+            docs.flags.writeable = False  # shared by every search of this generation
+        return out
 
     return _cached(app, "docsets:" + fieldname, build)
 
 
-def _area_sets(app: Flask, searcher: Searcher) -> dict[str, frozenset[int]]:
-    """Area id (as text) → live document numbers; "" → the documents of no area (region-wide)."""
+def _area_sets(app: Flask, searcher: Searcher) -> dict[str, Docs]:
+    """Area id (as text) → its live documents; "" → the documents of no area (region-wide)."""
 
-    def build() -> dict[str, frozenset[int]]:
+    def build() -> dict[str, Docs]:
+        union = _sets(app, searcher).union
         sets = {v: docs for v, docs in _docsets(app, searcher, "area").items() if v}
-        everything = frozenset().union(*_docsets(app, searcher, "kind").values())
-        return {**sets, "": everything.difference(*sets.values())}
+        everything = union(_docsets(app, searcher, "kind").values())
+        return {**sets, "": everything & ~union(sets.values())}
 
     return _cached(app, "areasets", build)
 
 
-def _in_areas(app: Flask, searcher: Searcher, area_ids: Iterable[int]) -> frozenset[int]:
+def _in_areas(app: Flask, searcher: Searcher, area_ids: Iterable[int]) -> Docs:
     """The documents of the areas `area_ids`."""
     sets = _area_sets(app, searcher)
-    return frozenset().union(*(sets.get(str(a), frozenset()) for a in area_ids))
+    return _sets(app, searcher).union(sets[str(a)] for a in area_ids if str(a) in sets)
 
 
 def _vocabulary(app: Flask, searcher: Searcher, fields: tuple[str, ...]) -> Vocabulary:
@@ -262,7 +267,7 @@ def _corrections(app: Flask, searcher: Searcher, text: str) -> list[str]:
     return [c for c in dict.fromkeys(candidates) if c != " ".join(words)]
 
 
-def _suggestion(app: Flask, searcher: Searcher, text: str, sets: MatchSets, visible: set[int],
+def _suggestion(app: Flask, searcher: Searcher, text: str, sets: MatchSets, visible: Docs,
                 better_than: int, synonyms: Synonyms) -> str | None:
     """The "Menade du …?" suggestion: the first respelling that finds more than `better_than` documents,
     written as the title it is when it is a whole title or glossary term ("minimaria" → "Mini-Maria").
@@ -270,9 +275,9 @@ def _suggestion(app: Flask, searcher: Searcher, text: str, sets: MatchSets, visi
     Respellings come from the whole index's vocabulary, but one counts only by what it finds among
     the `visible` documents: a word only a hidden (members-only) page has is never suggested."""
     for candidate in _corrections(app, searcher, text)[:MAX_SUGGESTION_TRIES]:
-        if len(Tiers.of(plan(candidate, synonyms).strict(), sets, visible).matched) > better_than:
-            titled = sets.term("title_exact", analysis.normalize_title(candidate)) & visible
-            return searcher.stored_fields(min(titled))["title"] if titled else candidate
+        if Tiers.of(plan(candidate, synonyms).strict(), sets, visible).count > better_than:
+            titled = np.flatnonzero(sets.term("title_exact", analysis.normalize_title(candidate)) & visible)
+            return searcher.stored_fields(int(titled[0]))["title"] if len(titled) else candidate
     return None
 
 
@@ -311,32 +316,33 @@ def search(query: str, *, kinds: Iterable[str] | None = None, type: str | None =
 
 def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable[str] | None,
          filters: dict[str, str | None], include_drafts: bool, author: str | None,
-         scope: frozenset[int] | None, hidden: frozenset[int]) -> SearchResults:
+         scope: Docs | None, hidden: frozenset[int]) -> SearchResults:
     synonyms = _synonyms(app, searcher, hidden)
     p: Plan = plan(results.query, synonyms, _word_test(app, searcher))
     if p.empty:
         results.searchable = False
         return results
     # Documents the caller may see at all: kinds, drafts.
+    sets = _sets(app, searcher)
+    none = sets.none()
     kind_sets = _docsets(app, searcher, "kind")
     wanted = set(kinds or kind_sets)
     pages_wanted = not kinds or "page" in wanted
     if include_drafts and pages_wanted:
         wanted.add("draft")
-    visible: set[int] = set().union(*(kind_sets.get(k, set()) for k in wanted))
+    visible = sets.union(kind_sets[k] for k in wanted if k in kind_sets)
     if include_drafts:
-        visible -= _docsets(app, searcher, "has_draft").get("t", set())
+        visible &= ~_docsets(app, searcher, "has_draft").get("t", none)
     else:
-        visible -= _docsets(app, searcher, "draft").get("t", set())
+        visible &= ~_docsets(app, searcher, "draft").get("t", none)
         if author and pages_wanted:  # their own new pages (draft documents of pages never approved)
-            visible |= _docsets(app, searcher, "authors").get(author, set())
+            visible |= _docsets(app, searcher, "authors").get(author, none)
     # Members-only areas the user is no member of: as if their documents did not exist.
-    visible -= _in_areas(app, searcher, hidden)
+    visible &= ~_in_areas(app, searcher, hidden)
 
-    sets = _sets(app, searcher)
     built = p.strict()
     tiers = Tiers.of(built, sets, visible)
-    strict_count = len(tiers.matched)
+    strict_count = tiers.count
     extra_terms: set[str] = set()
     # A question's words are not all content ("hur fungerar …"): a page with most of them, in its
     # title, beats one that merely has all of them somewhere.
@@ -346,11 +352,11 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         tiers = Tiers.of(built, sets, visible)
 
     values = {name: _docsets(app, searcher, name) for name in filters}
-    chosen = {name: values[name].get(v, frozenset()) if v else None for name, v in filters.items()}
+    chosen = {name: values[name].get(v, none) if v else None for name, v in filters.items()}
     values["area"], chosen["area"] = _area_sets(app, searcher), scope
     matched = tiers.matched
 
-    def within(*, but: str | None = None) -> set[int]:
+    def within(*, but: str | None = None) -> Docs:
         """The matched documents that pass every chosen filter (except `but`)."""
         out = matched
         for name, docs in chosen.items():
@@ -364,9 +370,10 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
     results.facets = {}
     for name, facet in facet_names.items():
         base = within(but=name)
-        results.facets[facet] = {v: n for v, docs in values[name].items() if (n := len(base & docs))}
+        results.facets[facet] = {v: n for v, docs in values[name].items()
+                                 if (n := int(np.count_nonzero(base & docs)))}
     allowed = within()
-    results.total = len(allowed)
+    results.total = int(np.count_nonzero(allowed))
     if results.total and results.page > results.pages:  # past the end (?sida=999): the last page
         results.requested_page, results.page = results.page, results.pages
 
@@ -374,7 +381,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         limit = results.page * results.per_page
         # Activities and plans rank below pages that match as well: pages are the knowledge,
         # activities the work on it.
-        secondary = frozenset().union(*(kind_sets.get(k, frozenset()) for k in SECONDARY_KINDS))
+        secondary = sets.union(kind_sets[k] for k in SECONDARY_KINDS if k in kind_sets)
         ranked = tiers.rank(sets.scorer, built.scoring, allowed, limit, demoted=secondary)
         highlighter = Highlighter(p.all_words(), extra_terms, p.phrases())
         for docnum, score in ranked[(results.page - 1) * results.per_page:limit]:
@@ -434,14 +441,15 @@ def suggest_titles(prefix: str, limit: int = 8, *, hidden_areas: Collection[int]
         if searcher is None:
             return []
         kind_sets = _docsets(app, searcher, "kind")
-        shown = set().union(*(kind_sets.get(k, set()) for k in SUGGESTED_KINDS))
-        shown -= _docsets(app, searcher, "draft").get("t", set())
-        shown -= _in_areas(app, searcher, hidden_areas)
+        sets = _sets(app, searcher)
+        shown = sets.union(kind_sets[k] for k in SUGGESTED_KINDS if k in kind_sets)
+        shown &= ~_docsets(app, searcher, "draft").get("t", sets.none())
+        shown &= ~_in_areas(app, searcher, hidden_areas)
         terms = [Term("title_edge", w[:20]) for w in typed]
         q = terms[0] if len(terms) == 1 else And(terms)
         # Titles that start with the typed text come first, then shorter titles.
         q = Or([q, Term("title_exact", analysis.normalize_title(text), boost=10.0)]) if len(typed) > 1 else q
-        found = searcher.search(q, filter=shown, limit=limit * 3)
+        found = searcher.search(q, filter=set(np.flatnonzero(shown).tolist()), limit=limit * 3)
         norm = " ".join(typed)
         rows = []
         for docnum, score in found.items():

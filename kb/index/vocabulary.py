@@ -30,6 +30,8 @@ class SegmentVocabulary:
         # leaves alone is its own folded form (kept once: every worker holds this per segment).
         self.folded: set[str] = set()
         self.by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
+        # The same terms folded, in the same order (the typo look-up compares folded forms).
+        self.folded_by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
         # Terms by their last letters, so a compound's last part is found without a scan.
         self.by_end: dict[str, list[str]] = defaultdict(list)
         for term in self.sorted:
@@ -38,6 +40,7 @@ class SegmentVocabulary:
                 self.folded.add(f)
             if len(f) >= MIN_FUZZY_LENGTH - 2:
                 self.by_start[(f[0], len(f))].append(term)
+                self.folded_by_start[(f[0], len(f))].append(f if f != term else term)
             if len(term) >= SUFFIX_KEY + 3:
                 self.by_end[term[-SUFFIX_KEY:]].append(term)
 
@@ -60,10 +63,10 @@ class SegmentVocabulary:
         """(edits, term) for terms within `limit` edits of `folded`, same first letter."""
         found = []
         for n in range(len(folded) - limit, len(folded) + limit + 1):
-            for term in self.by_start.get((folded[0], n), ()):
-                d = analysis.edit_distance(folded, analysis.fold(term), limit)
-                if d <= limit:
-                    found.append((d, term))
+            key = (folded[0], n)
+            if key in self.by_start:
+                terms = self.by_start[key]
+                found += [(d, terms[i]) for _, d, i in analysis.near_in(folded, self.folded_by_start[key], limit)]
         return found
 
 
