@@ -151,17 +151,24 @@ class Phrase:
         parts = []
         for text in self.text:
             word = content.get(text)
-            stems = sorted(word.folded, key=len, reverse=True) if word else [analysis.fold(text)]
-            alternatives = "|".join(analysis.loose_pattern(s) for s in stems if s)
+            alternatives = analysis.loose_alternatives({s for s in word.folded if s} if word else {analysis.fold(text)})
             parts.append(f"(?:{alternatives})[^\\W_]*" if word else f"(?:{alternatives})(?![^\\W_])")
-        return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(parts), re.IGNORECASE)
+        # Any case without IGNORECASE, and no look-behind first (see analysis.loose_alternatives):
+        # `spans` checks that a match begins a word.
+        return re.compile(r"[\W_]+".join(parts))
 
     def spans(self, text: str, enough: int = 1_000_000) -> list[tuple[int, int]]:
         """(start, end) of each place in `text` where the phrase stands (inflected forms count)."""
         found: list[tuple[int, int]] = []
-        for m in self._pattern.finditer(text):
+        search, pos = self._pattern.search, 0
+        while (m := search(text, pos)) is not None:
+            start = m.start()
+            if start and text[start - 1].isalnum():  # inside a word: look again from the next letter
+                pos = start + 1
+                continue
+            pos = m.end()
             if self._confirm(m.group()):
-                found.append((m.start(), m.end()))
+                found.append((start, pos))
                 if len(found) >= enough:
                     break
         return found

@@ -17,8 +17,6 @@ SNIPPET_CHARS = 220
 SNIPPET_SCAN_CHARS = 20_000
 MAX_SNIPPET_HITS = 12
 
-_loose = analysis.loose_pattern
-
 # Markup that can reach the text of a document: page text stored before table cells were
 # joined without pipes, Markdown in structured fields ("[[sida]]" in Relaterade dokument) and in
 # attachments, list dashes typed into plain-text fields. Snippets show text, never markup.
@@ -66,12 +64,12 @@ class Highlighter:
         # Stems only ever cut endings, so a matching word starts with a (folded) query stem;
         # a compound part may sit anywhere in a word. Two regexes find the candidates (in C),
         # `matches` confirms each.
-        starts = sorted({_loose(analysis.fold(s)) for s in self.stems | self.folded if s},
-                        key=len, reverse=True)
-        inner = sorted({_loose(p) for p in self.parts}, key=len, reverse=True)
-        self._starts = (re.compile(rf"(?<![^\W_])(?:{'|'.join(starts)})[^\W_]*", re.IGNORECASE)
-                        if starts else None)
-        self._inner = re.compile("|".join(inner), re.IGNORECASE) if inner else None
+        starts = analysis.loose_alternatives({analysis.fold(s) for s in self.stems | self.folded if s})
+        inner = analysis.loose_alternatives(self.parts)
+        # (Whether a hit of `_starts` begins a word is checked in `hits`: a look-behind here
+        # would make the regex engine try every position of the text.)
+        self._starts = re.compile(rf"{starts}[^\W_]*") if starts else None
+        self._inner = re.compile(inner) if inner else None
 
     def matches(self, word: str) -> bool:
         """Does this lower-case word count as a hit?"""
@@ -95,8 +93,11 @@ class Highlighter:
         if self._starts is not None:
             count = 0
             for m in self._starts.finditer(text):
+                start = m.start()
+                if start and text[start - 1].isalnum():  # inside a word: not where a stem can begin
+                    continue
                 if self.matches(m.group().lower()):
-                    found[m.start()] = m.end()
+                    found[start] = m.end()
                     count += 1
                     if count >= enough:
                         break
