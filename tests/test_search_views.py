@@ -247,3 +247,25 @@ def test_a_query_of_only_punctuation_says_there_were_no_words(client, routines):
     for q in ("((", "*", '"'):
         html = text_of(client.get("/sok", query_string={"q": q}))
         assert "inga ord att söka efter" in html
+
+
+def test_results_links_are_written_as_url_for_would(app):
+    """The results page writes its filter links itself; they must be exactly url_for's."""
+    from flask import url_for
+
+    from kb.search.routes import results_url
+
+    cases = [("sip", {}), ("vård & omsorg/ä?ö#1+2", {"typ": "routine", "sida": 3}),
+             ("hur kallar man", {"malgrupp": "Barn och unga", "galler_for": "lerums-kommun", "utkast": True,
+                                 "omrade": ["lerum", "alingsas"]}), ("", {"sida": 1})]
+    for prefix in ("", "/kb"):
+        with app.test_request_context(base_url="http://localhost" + prefix + "/"):
+            for q, kw in cases:
+                params = {"q": q, "typ": kw.get("typ"), "malgrupp": kw.get("malgrupp"),
+                          "galler_for": kw.get("galler_for"), "omrade": kw.get("omrade", []),
+                          "utkast": "1" if kw.get("utkast") else None,
+                          "sida": kw.get("sida") if kw.get("sida", 0) > 1 else None}
+                expected = url_for("search.results", **{k: v for k, v in params.items() if v})
+                assert results_url(q, kw.get("typ"), kw.get("malgrupp"), kw.get("sida"),
+                                   galler_for=kw.get("galler_for"), utkast=bool(kw.get("utkast")),
+                                   omrade=kw.get("omrade")) == expected

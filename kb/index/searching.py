@@ -17,6 +17,7 @@ from kb.index import catchup, generations, schema, vocabulary
 from kb.index.query import Plan, Synonyms, plan
 from kb.index.ranking import MatchSets, Tiers
 from kb.index.scoring import Docs, Scorer
+from kb.index.segments import SizedCache
 from kb.index.snippets import Highlighter
 from kb.index.vocabulary import Vocabulary
 
@@ -35,6 +36,8 @@ MIN_PART = 3
 # Answers to "is this a word?" kept per index generation (splitting a query word asks about
 # each of its possible parts).
 MAX_KNOWN_ANSWERS = 50_000
+# Hits whose stored fields are kept in memory per worker (a page's text is a few KiB).
+MAX_KEPT_HITS = 1000
 # Search-as-you-type offers page titles and glossary terms.
 SUGGESTED_KINDS = ("page", "glossary")
 
@@ -164,6 +167,13 @@ def _in_areas(app: Flask, searcher: Searcher, area_ids: Iterable[int]) -> Docs:
     """The documents of the areas `area_ids`."""
     sets = _area_sets(app, searcher)
     return _sets(app, searcher).union(sets[str(a)] for a in area_ids if str(a) in sets)
+
+
+def _stored(app: Flask, searcher: Searcher, docnum: int) -> dict[str, Any]:
+    """A hit's stored fields (read-only), the most recently shown ones kept for this generation:
+    reading one means decompressing and unpickling the whole document, text included."""
+    kept: SizedCache = _cached(app, "stored", lambda: SizedCache(MAX_KEPT_HITS, size=lambda _doc: 1))
+    return kept.get(docnum, lambda: searcher.stored_fields(docnum))
 
 
 def _vocabulary(app: Flask, searcher: Searcher, fields: tuple[str, ...]) -> Vocabulary:
@@ -385,7 +395,7 @@ def _run(app: Flask, searcher: Searcher, results: SearchResults, kinds: Iterable
         ranked = tiers.rank(sets.scorer, built.scoring, allowed, limit, demoted=secondary)
         highlighter = Highlighter(p.all_words(), extra_terms, p.phrases())
         for docnum, score in ranked[(results.page - 1) * results.per_page:limit]:
-            results.hits.append(_hit(searcher.stored_fields(docnum), score, highlighter))
+            results.hits.append(_hit(_stored(app, searcher, docnum), score, highlighter))
     # "Menade du …?" when the words as typed matched little (typo tolerance may still have
     # found pages, but the respelt query is what the user should learn and reuse), or were
     # found only as words written together ("minimaria": "Menade du Mini-Maria?").

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from kb import dates, index
@@ -37,7 +38,12 @@ def results_url(q: str, typ: str | None = None, malgrupp: str | None = None, sid
     """A results-page URL that keeps the given filters (None drops a parameter)."""
     params = {"q": q, "typ": typ, "malgrupp": malgrupp, "galler_for": galler_for, "omrade": list(omrade or []),
               "utkast": "1" if utkast else None, "sida": sida if sida and sida > 1 else None}
-    return url_for("search.results", **{k: v for k, v in params.items() if v})
+    # As url_for("search.results", **params) writes it (werkzeug.urls._urlencode), without building
+    # the route for each of the page's forty-odd filter and page links.
+    items = [(k, x) for k, v in params.items() if v for x in (v if isinstance(v, list) else [v])]
+    if "kb_results_path" not in g:
+        g.kb_results_path = url_for("search.results")
+    return g.kb_results_path + ("?" + urlencode(items, safe="!$'()*,/:;?@") if items else "")
 
 
 @dataclass
