@@ -149,4 +149,5 @@ def serve_command(host: str, port: int, threads: int, workers: int) -> None:
         return
     from waitress import serve as waitress_serve
 
+    serve.settle_heap()
     waitress_serve(app, host=host, port=port, threads=threads, ident="kb")
