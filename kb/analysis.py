@@ -121,6 +121,7 @@ def loose_alternatives(folded: Iterable[str]) -> str:
     return emit(trie)
 
 
+@functools.lru_cache(maxsize=1024)
 def _any_case(c: str) -> str:
     """A regex for one folded letter: the letters it stands for, lower and upper case."""
     letters = set(_LOOSE_LETTERS.get(c, c))

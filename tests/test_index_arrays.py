@@ -98,3 +98,13 @@ def test_masks_and_scores_agree_with_whoosh(app):
         both = scorer.top(plan("demensteamet").strict().scoring, everything, 2)
         assert both[0][1] == both[1][1] and both[0][0] < both[1][0]
         assert tied == both[:1]
+
+
+def test_snippet_marks_a_word_its_compounds_and_their_expansions():
+    """Expansions that hold the query word ("barnnosam") are found by the compound-part regex alone."""
+    highlighter = Highlighter([Word.of("nosam")], {"barnnosam"})
+    assert highlighter._starts is None  # every stem holds the part: one regex does it all
+    html, found = highlighter.snippet("NOSAM möts. Barnnosam och nosamgruppen; inte nosa eller sam.")
+    assert found
+    assert html == ("<mark>NOSAM</mark> möts. <mark>Barnnosam</mark> och <mark>nosamgruppen</mark>; "
+                    "inte nosa eller sam.")

@@ -64,7 +64,12 @@ class Highlighter:
         # Stems only ever cut endings, so a matching word starts with a (folded) query stem;
         # a compound part may sit anywhere in a word. Two regexes find the candidates (in C),
         # `matches` confirms each.
-        starts = analysis.loose_alternatives({analysis.fold(s) for s in self.stems | self.folded if s})
+        # A stem that holds a compound part is left to the second regex, which finds every word
+        # with the part in it (`matches` decides alike whichever regex found a word): the expansions
+        # of a part ("barnnosam", "ellernosam" for "nosam") would make the first regex try almost
+        # every letter of a text.
+        starts = analysis.loose_alternatives({f for s in self.stems | self.folded
+                                              if (f := analysis.fold(s)) and not any(p in f for p in self.parts)})
         inner = analysis.loose_alternatives(self.parts)
         # (Whether a hit of `_starts` begins a word is checked in `hits`: a look-behind here
         # would make the regex engine try every position of the text.)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kb import analysis
@@ -73,8 +73,21 @@ class SegmentVocabulary:
 class Vocabulary:
     """The vocabulary of several segments, used as one."""
 
+    # Answers kept per look-up kind and word (a generation's vocabulary never changes; common
+    # words come back in query after query, and a short stem starts thousands of terms).
+    MAX_KEPT = 20_000
+
     def __init__(self, parts: list[SegmentVocabulary]) -> None:
         self.parts = parts
+        self._kept: dict[tuple[str, str], list[str]] = {}
+
+    def _keep(self, kind: str, key: str, find: Callable[[], list[str]]) -> list[str]:
+        found = self._kept.get((kind, key))
+        if found is None:
+            if len(self._kept) >= self.MAX_KEPT:
+                self._kept.clear()
+            found = self._kept[(kind, key)] = find()
+        return list(found)
 
     def has(self, term: str) -> bool:
         """Is `term` in the vocabulary as written?"""
@@ -96,12 +109,16 @@ class Vocabulary:
         stem = word.stems[0]
         if len(stem) < analysis.MIN_SUBWORD:
             return []
-        found: list[str] = []
-        for p in self.parts:
-            found += p.starting_with(stem)
-            if len(stem) >= 5:
-                found += p.ending_with(stem)
-        return self._top(found, MAX_PART_EXPANSIONS)
+
+        def find() -> list[str]:
+            found: list[str] = []
+            for p in self.parts:
+                found += p.starting_with(stem)
+                if len(stem) >= 5:
+                    found += p.ending_with(stem)
+            return self._top(found, MAX_PART_EXPANSIONS)
+
+        return self._keep("parts", stem, find)
 
     def near(self, word: Any) -> list[str]:
         """Terms one edit (words of 5–7 letters) or two (8+) from the word's folded stem."""
@@ -109,7 +126,8 @@ class Vocabulary:
         if len(stem) < MIN_FUZZY_LENGTH - 1 or len(word.text) < MIN_FUZZY_LENGTH or self.has_folded(stem):
             return []
         limit = 1 if len(word.text) < 8 else 2
-        return self._top((t for p in self.parts for _, t in p.within(stem, limit)), MAX_FUZZY_EXPANSIONS)
+        return self._keep(f"near{limit}", stem, lambda: self._top(
+            (t for p in self.parts for _, t in p.within(stem, limit)), MAX_FUZZY_EXPANSIONS))
 
     def near_words(self, text: str) -> list[str]:
         """Words one edit (5–7 letters) or two (8+) from `text`."""
@@ -117,7 +135,8 @@ class Vocabulary:
         if len(folded) < MIN_FUZZY_LENGTH or self.has_folded(folded):
             return []
         limit = 1 if len(folded) < 8 else 2
-        return self._top((t for p in self.parts for _, t in p.within(folded, limit)), MAX_FUZZY_EXPANSIONS)
+        return self._keep(f"near{limit}", folded, lambda: self._top(
+            (t for p in self.parts for _, t in p.within(folded, limit)), MAX_FUZZY_EXPANSIONS))
 
     def closest(self, word: str) -> str | None:
         """The word nearest to `word` (folded comparison), the most frequent on ties."""
