@@ -23,7 +23,9 @@ def command_line() -> str:
         script = script.resolve().relative_to(RESULTS.parents[1])
     except ValueError:
         pass
-    return shlex.join([".venv/bin/python", str(script), *sys.argv[1:]])
+    # A folder of this machine (`--instance /some/where`) is no part of the command to repeat.
+    args = ["DIR" if a.startswith("/") else a for a in sys.argv[1:]]
+    return shlex.join([".venv/bin/python", str(script), *args])
 
 
 def write_section(name: str, title: str, body: str) -> None:
