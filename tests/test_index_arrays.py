@@ -108,3 +108,26 @@ def test_snippet_marks_a_word_its_compounds_and_their_expansions():
     assert found
     assert html == ("<mark>NOSAM</mark> möts. <mark>Barnnosam</mark> och <mark>nosamgruppen</mark>; "
                     "inte nosa eller sam.")
+
+
+@pytest.mark.parametrize("text", [
+    "", "och i på", "Kalla till SIP:en när barnet behöver SIP. SIP SIP!",
+    "Hemsjukvårdsteamet och hemsjukvården: äldre, ÄLDRE, aldre; läkemedelsgenomgång 2026 v.12",
+    "Mini-Maria tar emot unga med missbruk – Mini-Maria Alingsås (BUP, SoL) café naïve",
+])
+def test_counted_fields_index_what_whoosh_would(text):
+    """Each text field gives the same terms, frequencies, weights and encodings (so the same field
+    lengths and scores) as Whoosh's token-by-token path."""
+    from whoosh.fields import TEXT
+
+    from kb.index.schema import SCHEMA, CountedText
+
+    counted = [name for name, field in SCHEMA.items() if isinstance(field, CountedText)]
+    assert {"title", "body", "parts", "folded", "spell"} <= set(counted)
+    for name in counted:
+        field = SCHEMA[name]
+        ours = sorted(field.index(text))
+        theirs = sorted(TEXT.index(field, text))
+        assert ours == theirs, name
+    assert sum(f for _, f, _, _ in SCHEMA["body"].index(text)) == sum(
+        f for _, f, _, _ in TEXT.index(SCHEMA["body"], text))

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from whoosh.fields import BOOLEAN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.system import pack_uint
 
 from kb import analysis, markup
 from kb.index.snippets import display_text
@@ -14,6 +15,26 @@ from kb.index.snippets import display_text
 STORED_TEXT_MAX = 20_000
 # Page statuses (fields["status"]) that mean "not ready": hidden unless a search asks for drafts.
 DRAFT_STATUSES = frozenset({"utkast", "draft"})
+
+
+
+class CountedText(TEXT):
+    """A TEXT field (frequencies, no positions) that indexes a text by its distinct words.
+
+    Whoosh's own path runs the analyzer token by token and adds up each term in Python; most of
+    a rebuild went there. `analysis.term_counts` gives the same (term, frequency) pairs, so the
+    index, its field lengths and its scores are the same (tests compare the two).
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
+        """(term as UTF-8, frequency, weight, encoded frequency) for each distinct term."""
+        if not isinstance(value, str) or not analysis.counts_words(self.analyzer):
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        for term, freq in analysis.term_counts(self.analyzer, value).items():
+            yield term.encode("utf-8"), freq, freq * boost, pack_uint(freq)
+
 
 _stem = analysis.StemAnalyzer()
 
@@ -44,38 +65,38 @@ SCHEMA = Schema(
     # Organisation keys a routine applies to ("Gäller för"), comma separated: a filter and facet.
     applies_to=KEYWORD(stored=True, commas=True, lowercase=False),
     # Title stems (exact letters): the strongest ordinary signal; stored for display.
-    title=TEXT(analyzer=_stem, phrase=False, stored=True),
+    title=CountedText(analyzer=_stem, phrase=False, stored=True),
     # The whole title, folded and normalised: a query equal to a title gets its own boost.
     title_exact=ID(),
     # Folded stems of title and tags, so "aldreomsorg" and "Äldreomsorg" meet in a title.
-    title_folded=TEXT(analyzer=analysis.FoldedAnalyzer(), phrase=False),
+    title_folded=CountedText(analyzer=analysis.FoldedAnalyzer(), phrase=False),
     # Every prefix of every title word (folded), for search-as-you-type.
-    title_edge=TEXT(analyzer=analysis.EdgeAnalyzer(), phrase=False),
+    title_edge=CountedText(analyzer=analysis.EdgeAnalyzer(), phrase=False),
     # Tag stems: an editor's own keywords, weighted close to the title.
-    tags=TEXT(analyzer=_stem, phrase=False),
+    tags=CountedText(analyzer=_stem, phrase=False),
     # Short description, stems; stored for display.
-    summary=TEXT(analyzer=_stem, phrase=False, stored=True),
+    summary=CountedText(analyzer=_stem, phrase=False, stored=True),
     # Body plain text, stems. No positions: we do not run phrase queries, and it halves the work.
-    body=TEXT(analyzer=_stem, phrase=False),
+    body=CountedText(analyzer=_stem, phrase=False),
     # Folded stems of summary and body words that had å/ä/ö: "hemtjanst" finds "hemtjänst"
     # but ranks below the exact spelling (its weight is lower).
-    folded=TEXT(analyzer=analysis.FoldedAnalyzer(only_changed=True), phrase=False),
+    folded=CountedText(analyzer=analysis.FoldedAnalyzer(only_changed=True), phrase=False),
     # Compound parts (prefixes/suffixes, 4+ letters) of title and tag words: "avvikelse" finds
     # "Avvikelsehantering" even when the word list lacks a part. Summary and body words are split
     # only into dictionary parts (`title_parts`, `parts`): every prefix and suffix of every body
     # word would double the postings the index has to write.
-    subword=TEXT(analyzer=analysis.SubwordAnalyzer(), phrase=False),
+    subword=CountedText(analyzer=analysis.SubwordAnalyzer(), phrase=False),
     # Dictionary compound parts (kb.analysis.Decompounder) as stems: "hemsjukvård" and "teamet"
     # find "hemsjukvårdsteamet". Searched in the strict pass below whole words
     # (kb.index.query.W_TITLE_PARTS, W_PARTS): those of title, tags and summary words say what
     # the page is about (a ranking tier of their own), those of the body only that it mentions it.
-    title_parts=TEXT(analyzer=analysis.PartsAnalyzer(), phrase=False),
-    parts=TEXT(analyzer=analysis.PartsAnalyzer(), phrase=False),
+    title_parts=CountedText(analyzer=analysis.PartsAnalyzer(), phrase=False),
+    parts=CountedText(analyzer=analysis.PartsAnalyzer(), phrase=False),
     # "area<TAB>abbreviation<TAB>name" of a title that gives both ("Socialtjänstlagen (SoL)"):
     # a glossary pair of its own, read from the lexicon (kb.index.searching._synonyms).
     abbreviation=ID(),
     # Surface words of title, summary and tags: the vocabulary for "Menade du …?".
-    spell=TEXT(analyzer=analysis.SpellAnalyzer(), phrase=False, spelling=False),
+    spell=CountedText(analyzer=analysis.SpellAnalyzer(), phrase=False, spelling=False),
     # Display only: tags as written, start of the body as plain text for snippets (display_text),
     # glossary expansion, last change time.
     tags_display=STORED(),
