@@ -269,3 +269,24 @@ def test_results_links_are_written_as_url_for_would(app):
                 assert results_url(q, kw.get("typ"), kw.get("malgrupp"), kw.get("sida"),
                                    galler_for=kw.get("galler_for"), utkast=bool(kw.get("utkast")),
                                    omrade=kw.get("omrade")) == expected
+
+
+def test_page_links_are_what_the_results_page_always_showed():
+    """The pagination's numbers, computed once instead of looping over every page in the template."""
+    from kb.index.searching import SearchResults
+
+    def as_before(page: int, pages: int) -> list[int | None]:  # the template loop this replaced
+        out: list[int | None] = []
+        for n in range(1, pages + 1):
+            if n == 1 or n == pages or abs(n - page) <= 2:
+                out.append(n)
+            elif abs(n - page) == 3:
+                out.append(None)
+        return out
+
+    for pages in (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 500):
+        for page in range(1, pages + 1):
+            results = SearchResults(query="vård", total=pages * 20, page=page, per_page=20)
+            assert results.page_links == as_before(page, pages), (page, pages)
+    assert SearchResults(query="vård", total=10_000, page=250, per_page=20).page_links == [
+        1, None, 248, 249, 250, 251, 252, None, 500]

@@ -100,6 +100,20 @@ class SearchResults:
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
+    def page_links(self) -> list[int | None]:
+        """The page numbers a results page links to: the first, the last and two either side of
+        this one; None where numbers are left out ("…"). Not a loop over every page in the
+        template: a common word at 10,000 pages has 500."""
+        pages, here = self.pages, self.page
+        shown = sorted({1, pages, *range(max(1, here - 2), min(pages, here + 2) + 1)})
+        out: list[int | None] = []
+        for n in shown:
+            if out and n - (out[-1] or 0) > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+    @property
     def empty_query(self) -> bool:
         """True when nothing searchable was typed."""
         return not self.query.strip()
