@@ -6,10 +6,9 @@ synonyms in several fields) that costs 10–30 µs per document and term. Here e
 postings are read once per index generation into two arrays (live documents, BM25F score of
 the term there), and a query is scored with numpy over one vector of the index's documents:
 a term adds its scores at its documents, And/Or combine the match masks. A query of a hundred
-terms costs about a millisecond at 10,000 documents, whatever the number of candidates, and
-several threads score at once (numpy releases the GIL). The formula and parameters are
-Whoosh's own BM25F (B=0.75, K1=1.2, idf = log(N / (df + 1)) + 1), so scores match what
-`searcher.search` would give.
+terms costs about a millisecond at 10,000 documents, whatever the number of candidates. The
+formula and parameters are Whoosh's own BM25F (B=0.75, K1=1.2, idf = log(N / (df + 1)) + 1),
+so scores match what `searcher.search` would give.
 """
 from __future__ import annotations
 
@@ -36,6 +35,7 @@ Docs = np.ndarray
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
+_NO_DOCS.flags.writeable = _NO_SCORES.flags.writeable = False
 
 
 class Scorer:
@@ -102,7 +102,9 @@ class Scorer:
             all_scores.append(scores)
         if not all_ids:
             return _NO_DOCS, _NO_SCORES
-        return np.concatenate(all_ids), np.concatenate(all_scores)
+        ids, scores = np.concatenate(all_ids), np.concatenate(all_scores)
+        ids.flags.writeable = scores.flags.writeable = False  # shared by every search of the generation
+        return ids, scores
 
     def scored(self, q: Query) -> tuple[np.ndarray, np.ndarray]:
         """(matches, scores): a boolean and a score per document of the index, for a query of
