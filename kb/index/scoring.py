@@ -124,31 +124,49 @@ class Scorer:
         return matches, scores
 
     def _evaluate(self, q: Query) -> tuple[np.ndarray, np.ndarray]:
+        """(matches, scores) of a query, as new arrays."""
         n = self.doc_count
         if isinstance(q, Term):
-            ids, term_scores = self.postings(q.fieldname, q.text)
-            matches, scores = np.zeros(n, dtype=bool), np.zeros(n)
-            matches[ids] = True
-            scores[ids] = term_scores * q.boost if q.boost != 1.0 else term_scores
-            return matches, scores
+            return self._terms([q])
         if isinstance(q, PhraseFilter):
-            matches = np.zeros(n, dtype=bool)
-            matches[list(self.phrase_docs(q))] = True
-            return matches, np.zeros(n)
-        if isinstance(q, (And, Or)) and q.subqueries:
-            parts = [self._evaluate(sub) for sub in q.subqueries]
-            matches = parts[0][0].copy()
-            scores = parts[0][1].copy()
-            combine = np.logical_and if isinstance(q, And) else np.logical_or
-            for sub_matches, sub_scores in parts[1:]:
-                combine(matches, sub_matches, out=matches)
+            return self.mask(list(self.phrase_docs(q))), np.zeros(n)
+        if isinstance(q, Or) and q.subqueries:
+            # A Swedish word is an Or of many terms (stems, folded forms, parts, fields): those are
+            # added up in one pass (`_terms`), the rest one by one.
+            matches, scores = self._terms([sub for sub in q.subqueries if isinstance(sub, Term)])
+            for sub in q.subqueries:
+                if not isinstance(sub, Term):
+                    sub_matches, sub_scores = self._evaluate(sub)
+                    matches |= sub_matches
+                    scores += sub_scores
+        elif isinstance(q, And) and q.subqueries:
+            matches, scores = self._evaluate(q.subqueries[0])
+            for sub in q.subqueries[1:]:
+                sub_matches, sub_scores = self._evaluate(sub)
+                matches &= sub_matches
                 scores += sub_scores
-            if isinstance(q, And):
-                scores[~matches] = 0.0
-            if q.boost != 1.0:
-                scores *= q.boost
-            return matches, scores
-        return np.zeros(n, dtype=bool), np.zeros(n)
+            scores[~matches] = 0.0
+        else:
+            return np.zeros(n, dtype=bool), np.zeros(n)
+        if q.boost != 1.0:
+            scores *= q.boost
+        return matches, scores
+
+    def _terms(self, terms: list[Term]) -> tuple[np.ndarray, np.ndarray]:
+        """(matches, summed scores) of several terms at once: their postings side by side, the
+        scores added up per document in C (`np.bincount`)."""
+        ids, scores = [], []
+        for t in terms:
+            term_ids, term_scores = self.postings(t.fieldname, t.text)
+            if len(term_ids):
+                ids.append(term_ids)
+                scores.append(term_scores * t.boost if t.boost != 1.0 else term_scores)
+        if not ids:
+            return np.zeros(self.doc_count, dtype=bool), np.zeros(self.doc_count)
+        every_id = np.concatenate(ids) if len(ids) > 1 else ids[0]
+        summed = np.bincount(every_id, weights=np.concatenate(scores) if len(scores) > 1 else scores[0],
+                             minlength=self.doc_count)
+        return self.mask(every_id), summed
 
     def matching(self, q: Query) -> Docs:
         """The documents a query of Term/And/Or/PhraseFilter matches (any other: none)."""
@@ -156,9 +174,18 @@ class Scorer:
             return self.mask(self.postings(q.fieldname, q.text)[0])
         if isinstance(q, PhraseFilter):
             return self.mask(list(self.phrase_docs(q)))
-        if isinstance(q, (And, Or)) and q.subqueries:
-            combine = np.logical_and if isinstance(q, And) else np.logical_or
-            return combine.reduce([self.matching(sub) for sub in q.subqueries])
+        if isinstance(q, Or) and q.subqueries:
+            ids = [self.postings(sub.fieldname, sub.text)[0] for sub in q.subqueries if isinstance(sub, Term)]
+            out = self.mask(np.concatenate(ids) if ids else ())
+            for sub in q.subqueries:
+                if not isinstance(sub, Term):
+                    out |= self.matching(sub)
+            return out
+        if isinstance(q, And) and q.subqueries:
+            out = self.matching(q.subqueries[0])
+            for sub in q.subqueries[1:]:
+                out &= self.matching(sub)
+            return out
         return self.mask(())
 
     def scores(self, q: Query, candidates: Docs | Iterable[int]) -> dict[int, float]:
