@@ -103,6 +103,8 @@ def test_organisations_are_edited_by_administrators(app, admin, anon):
     with app.app_context():
         assert "lerums-kommun" not in [o.key for o in organisations.active()]
         assert organisations.get("lerums-kommun").retired
+        names = organisations.name_by_key()  # retired ones too, by their new names
+        assert names["lerums-kommun"] == "Lerum kommun" and names["habiliteringen"] == "Habiliteringen"
     new_form = admin.get("/ny?typ=routine").get_data(as_text=True)
     assert 'value="lerums-kommun"' not in new_form and 'value="habiliteringen"' in new_form
     edit_form = admin.get("/sida/lerumsrutin/redigera").get_data(as_text=True)

@@ -73,7 +73,7 @@ def facet_links(found: index.SearchResults, typ: str | None, malgrupp: str | Non
     groups = [FacetLink(v, v, n, url(q, typ, v, galler_for=galler_for), v == malgrupp)
               for v, n in found.facets["target_group"].items()]
     if names is None:
-        names = {o.key: o.name for o in organisations.all_organisations()}
+        names = organisations.name_by_key()
     orgs = [FacetLink(v, names.get(v, v), n, url(q, typ, malgrupp, galler_for=v), v == galler_for)
             for v, n in found.facets.get("applies_to", {}).items()]
     area_links = [FacetLink(a.key, a.name, n, url(q, typ, malgrupp, galler_for=galler_for, omrade=[a.key]),
@@ -110,10 +110,10 @@ def results():
     if found.page == 1 and found.requested_page is None and not (typ or malgrupp or galler_for):
         statistics.record_search(found.query, found.total, request.user_agent.string)
     routines = [h.slug for h in found.hits if h.kind == "page" and h.type == PageType.ROUTINE.value]
-    review = {slug: review_state(p.fields or {}, dates.today())
-              for slug, p in structure.pages_by_slug(set(routines)).items()}
+    today = dates.today()
+    review = {slug: review_state(fields, today) for slug, fields in structure.fields_by_slug(set(routines)).items()}
     url = partial(results_url, utkast=drafts, omrade=omrade)
-    names = {o.key: o.name for o in organisations.all_organisations()}
+    names = organisations.name_by_key()
     return render_template("search/results.html", form=form, results=found, typ=typ, malgrupp=malgrupp,
                            review=review, galler_for=galler_for, drafts=drafts, chosen_areas=chosen,
                            area_error=area_error, shared_area=search.shared_area(),

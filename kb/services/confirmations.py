@@ -289,7 +289,7 @@ def page_report(page: Page, *, organisation: str = "") -> PageReport:
     others = latest.keys() - people.keys()
     if others:
         people.update({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(others)))})
-    names = {o.key: o.name for o in organisations.all_organisations()}
+    names = organisations.name_by_key()
     rows = []
     for user in people.values():
         if organisation and user.organisation_key != organisation:

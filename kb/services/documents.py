@@ -106,7 +106,7 @@ def routine_fields(page: Page, user) -> tuple[tuple[str, str], ...]:
     else:
         approved = "Inte fastställd"
     until = governance.valid_until(page)
-    organisation_names = {o.key: o.name for o in organisations.all_organisations()}
+    organisation_names = organisations.name_by_key()
     applies = ", ".join(organisation_names.get(key, key) for key in values.get("applies_to") or [])
     owner = ""
     if values.get("owner"):

@@ -37,6 +37,12 @@ def all_organisations() -> list[Organisation]:
     return list(db.session.scalars(select(Organisation).order_by(Organisation.retired, Organisation.name)))
 
 
+def name_by_key() -> dict[str, str]:
+    """Every organisation's name by key (retired ones included), read as plain rows: pages that
+    only name organisations (search results, printouts) need no ORM objects."""
+    return {key: name for key, name in db.session.execute(select(Organisation.key, Organisation.name))}
+
+
 def active() -> list[Organisation]:
     """Organisations that can be chosen for a routine, by name."""
     return [o for o in all_organisations() if not o.retired]

@@ -65,7 +65,7 @@ def page_governance(page: Page, user) -> PageGovernance:
         approver=named_approver(page), valid_until=until, expired=expired,
         soon=page.is_published and _soon(until, today, expired),
         reviews=reviews_for(page) if has_validity(page.type) else [],
-        organisation_names={o.key: o.name for o in organisations.all_organisations()},
+        organisation_names=organisations.name_by_key(),
         may_flag=can_flag(user) and page.is_published and not page.deleted)
     if not sees_unpublished(user, page.area_id) or page.deleted:
         return info
