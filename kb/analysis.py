@@ -75,6 +75,13 @@ def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
         yield m.start(), m.start() + len(word), word.lower()
 
 
+def inside_word(text: str, start: int) -> bool:
+    """Does position `start` of `text` follow a letter or digit (so no word begins there)? What a
+    look-behind for a word character would ask, checked after a regex match instead of at every
+    position of the text."""
+    return start > 0 and text[start - 1].isalnum()
+
+
 def is_stop(word: str) -> bool:
     """True for words that carry no subject (stop words and question words)."""
     return word in STOP_WORDS

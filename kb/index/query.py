@@ -163,7 +163,7 @@ class Phrase:
         search, pos = self._pattern.search, 0
         while (m := search(text, pos)) is not None:
             start = m.start()
-            if start and text[start - 1].isalnum():  # inside a word: look again from the next letter
+            if analysis.inside_word(text, start):  # look again from the next letter
                 pos = start + 1
                 continue
             pos = m.end()

@@ -63,11 +63,6 @@ class Scorer:
         """(live documents in index order, BM25F score of this term in this field there) (boost 1)."""
         return self.cache.get((fieldname, text), lambda: self._read(fieldname, text))
 
-    def term(self, fieldname: str, text: str) -> dict[int, float]:
-        """{live document: BM25F score of this term in this field} (boost 1)."""
-        ids, scores = self.postings(fieldname, text)
-        return dict(zip(ids.tolist(), scores.tolist(), strict=True))
-
     def _read(self, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         try:
             df = self.reader.doc_frequency(fieldname, text)

@@ -99,7 +99,7 @@ class Highlighter:
             count = 0
             for m in self._starts.finditer(text):
                 start = m.start()
-                if start and text[start - 1].isalnum():  # inside a word: not where a stem can begin
+                if analysis.inside_word(text, start):  # not where a stem can begin
                     continue
                 if self.matches(m.group().lower()):
                     found[start] = m.end()

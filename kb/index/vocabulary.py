@@ -126,8 +126,7 @@ class Vocabulary:
         if len(stem) < MIN_FUZZY_LENGTH - 1 or len(word.text) < MIN_FUZZY_LENGTH or self.has_folded(stem):
             return []
         limit = 1 if len(word.text) < 8 else 2
-        return self._keep(f"near{limit}", stem, lambda: self._top(
-            (t for p in self.parts for _, t in p.within(stem, limit)), MAX_FUZZY_EXPANSIONS))
+        return self._within(stem, limit)
 
     def near_words(self, text: str) -> list[str]:
         """Words one edit (5–7 letters) or two (8+) from `text`."""
@@ -135,6 +134,10 @@ class Vocabulary:
         if len(folded) < MIN_FUZZY_LENGTH or self.has_folded(folded):
             return []
         limit = 1 if len(folded) < 8 else 2
+        return self._within(folded, limit)
+
+    def _within(self, folded: str, limit: int) -> list[str]:
+        """The most frequent terms within `limit` edits of `folded` (kept per word)."""
         return self._keep(f"near{limit}", folded, lambda: self._top(
             (t for p in self.parts for _, t in p.within(folded, limit)), MAX_FUZZY_EXPANSIONS))
 
